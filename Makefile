@@ -1,0 +1,37 @@
+# sosdata — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   ?= demo-out
+
+.PHONY: setup demo test lint bench docs clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: setup
+	bash scripts/demo.sh $(DEMO)
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: setup
+	mkdir -p bench/results
+	for b in bench/*.py; do $(BIN)/python $$b | tee bench/results/$$(basename $$b .py).json; done
+
+docs: setup
+	$(BIN)/python -m sosdata.docs
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

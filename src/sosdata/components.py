@@ -1,0 +1,245 @@
+"""The data components II–V (SPEC §4) as columns: the one definition of each.
+
+The delivery reader and validator, the Kanta derivation, the synthetic generator, the register
+and the generated format documentation all read their columns, types, required flags and
+defaults from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import polars as pl
+
+
+class Kind(StrEnum):
+    ORGANISER = "organiser"  # an OID in the SOTE organisation register
+    IDENTITY = "identity"  # a personal identity code (SPEC §6)
+    CODE = "code"  # a code of the column's code set
+    DATE = "date"  # ISO date YYYY-MM-DD
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool
+    labels: dict[str, str]
+    codeset: str | None = None
+    #: what the register assumes when the value is missing (SPEC §4 IV), in three languages
+    default: dict[str, str] | None = None
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return pl.Date() if self.kind is Kind.DATE else pl.String()
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    name: str
+    roman: str
+    labels: dict[str, str]
+    columns: tuple[Column, ...]
+    #: the columns whose range must overlap the period
+    start: str | None
+    end: str | None
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def schema(self) -> pl.Schema:
+        """Types of accepted rows: codes stay strings (leading zeros matter), dates are dates."""
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    @property
+    def text_schema(self) -> pl.Schema:
+        """Types as read from a file, before validation: every column a string."""
+        return pl.Schema({c.name: pl.String() for c in self.columns})
+
+
+def _labels(fi: str, sv: str, en: str) -> dict[str, str]:
+    return {"fi": fi, "sv": sv, "en": en}
+
+
+IDENTIFYING = (
+    Column("jarjestaja", Kind.ORGANISER, True, _labels("Järjestäjä", "Anordnare", "Organiser")),
+    Column(
+        "henkilotunnus",
+        Kind.IDENTITY,
+        True,
+        _labels("Henkilötunnus", "Personbeteckning", "Personal identity code"),
+    ),
+    Column(
+        "kotikunta",
+        Kind.CODE,
+        True,
+        _labels("Kotikunta", "Hemkommun", "Home municipality"),
+        codeset="kunta",
+    ),
+    Column("sukupuoli", Kind.CODE, True, _labels("Sukupuoli", "Kön", "Sex"), codeset="sukupuoli"),
+)
+
+
+def _service_task(required: bool) -> Column:
+    return Column(
+        "palvelutehtava",
+        Kind.CODE,
+        required,
+        _labels("Palvelutehtävä", "Serviceuppgift", "Service task"),
+        codeset="palvelutehtava",
+        default=None
+        if required
+        else _labels(
+            "asiakkaan ainoa palvelutehtävä, jos niitä on yksi",
+            "klientens enda serviceuppgift, om det finns en",
+            "the client's only service task, if there is exactly one",
+        ),
+    )
+
+
+_SOCIAL_SERVICE = Column(
+    "sosiaalipalvelu",
+    Kind.CODE,
+    True,
+    _labels("Sosiaalipalvelu", "Socialservice", "Social service"),
+    codeset="sosiaalipalvelu",
+)
+
+
+def _date(name: str, required: bool, labels: dict[str, str], default=None) -> Column:
+    return Column(name, Kind.DATE, required, labels, default=default)
+
+
+_START = _labels("Alkupäivä", "Startdatum", "Start date")
+_END = _labels("Loppupäivä", "Slutdatum", "End date")
+_CONTINUES = _labels("jatkuu", "fortsätter", "continues")
+
+CLIENT_PERIODS = Component(
+    "asiakkuusjaksot",
+    "II",
+    _labels(
+        "Asiakkuusjaksot palvelutehtävittäin",
+        "Klientrelationsperioder per serviceuppgift",
+        "Client-relationship periods per service task",
+    ),
+    (
+        *IDENTIFYING,
+        _service_task(True),
+        _date("alkupvm", True, _START),
+        _date("loppupvm", False, _END, default=_CONTINUES),
+    ),
+    start="alkupvm",
+    end="loppupvm",
+)
+
+CHILD_WELFARE = Component(
+    "lastensuojelu",
+    "III",
+    _labels(
+        "Lastensuojelun asiakkuus (LsL 27 §)",
+        "Klientrelation inom barnskyddet (BSL 27 §)",
+        "Child-welfare client relationship (Child Welfare Act s. 27)",
+    ),
+    (
+        *IDENTIFYING,
+        _date("alkupvm", True, _START),
+        _date("loppupvm", False, _END, default=_CONTINUES),
+    ),
+    start="alkupvm",
+    end="loppupvm",
+)
+
+DECISIONS = Component(
+    "palvelupaatokset",
+    "IV",
+    _labels(
+        "Voimassa olevat tai kielteiset palvelupäätökset",
+        "Gällande eller negativa servicebeslut",
+        "Valid or negative service decisions",
+    ),
+    (
+        *IDENTIFYING,
+        _SOCIAL_SERVICE,
+        _service_task(False),
+        _date(
+            "paatospvm",
+            False,
+            _labels("Päätöspäivä", "Beslutsdatum", "Decision date"),
+            default=_labels(
+                "päätös on tehty ennen seurantajaksoa",
+                "beslutet fattades före uppföljningsperioden",
+                "the decision was made before the period",
+            ),
+        ),
+        _date(
+            "voimassa_alkaen",
+            False,
+            _labels("Voimassa alkaen", "Giltigt från", "Valid from"),
+            default=_labels("= päätöspäivä", "= beslutsdatum", "= decision date"),
+        ),
+        _date(
+            "voimassa_asti",
+            False,
+            _labels("Voimassa asti", "Giltigt till", "Valid to"),
+            default=_labels("toistaiseksi", "tills vidare", "until further notice"),
+        ),
+        Column(
+            "paatoksen_tyyppi",
+            Kind.CODE,
+            False,
+            _labels("Päätöksen tyyppi", "Beslutstyp", "Decision type"),
+            codeset="paatoksen_tyyppi",
+            default=_labels("myönteinen", "positivt", "positive"),
+        ),
+    ),
+    start="voimassa_alkaen",
+    end="voimassa_asti",
+)
+
+SERVICES = Component(
+    "palvelutiedot",
+    "V",
+    _labels(
+        "Muut tiedot palvelun saamisesta",
+        "Övriga uppgifter om att få service",
+        "Other information on receiving a service",
+    ),
+    (
+        *IDENTIFYING,
+        _SOCIAL_SERVICE,
+        _service_task(False),
+        _date("alkupvm", False, _START),
+        _date("loppupvm", False, _END),
+    ),
+    start="alkupvm",
+    end="loppupvm",
+)
+
+COMPONENTS: dict[str, Component] = {
+    c.name: c for c in (CLIENT_PERIODS, CHILD_WELFARE, DECISIONS, SERVICES)
+}
+BY_FILENAME: dict[str, Component] = {c.filename: c for c in COMPONENTS.values()}
+#: decision type assumed when the column is empty
+DEFAULT_DECISION_TYPE = "1"
+
+
+def get(name: str) -> Component:
+    """A component by its name (``asiakkuusjaksot``), file name or Roman numeral."""
+    for c in COMPONENTS.values():
+        if name in (c.name, c.filename, c.roman):
+            return c
+    raise KeyError(name)
+
+
+def empty_frame(component: Component) -> pl.DataFrame:
+    return pl.DataFrame(schema=component.schema)

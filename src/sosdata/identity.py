@@ -1,0 +1,260 @@
+"""Finnish personal identity codes (henkilötunnus), SPEC §6.
+
+``DDMMYY C NNN Q``. Validity is decided by python-stdnum; this module adds the reason a code
+is invalid, the facts a code carries (birth date, sex, temporary number), masking for reports,
+a keyed pseudonym, and the same checks as Polars expressions for whole columns.
+
+Codes are never normalised: ``010594-203F`` and ``010594Y203F`` are two people since 2023, and a
+code written in lower case or with spaces is a format error, not something to repair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import polars as pl
+from stdnum.exceptions import ValidationError
+from stdnum.fi import hetu as stdnum_hetu
+
+CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+CENTURIES: dict[str, int] = {"+": 1800} | dict.fromkeys("-YXWVU", 1900) | dict.fromkeys("ABCDEF", 2000)
+TEMPORARY_RANGE = range(900, 1000)
+#: the shape only; the date, individual number and check character are checked separately
+FORMAT_PATTERN = r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]$"
+_FORMAT_RE = re.compile(FORMAT_PATTERN)
+
+
+class Invalid(StrEnum):
+    """Why a code is not a valid identity code; values are stable ids used in reports."""
+
+    FORMAT = "format"
+    DATE = "date"
+    INDIVIDUAL_NUMBER = "individual_number"
+    CHECK_CHARACTER = "check_character"
+
+
+REASON_TEXT: dict[Invalid, dict[str, str]] = {
+    Invalid.FORMAT: {
+        "fi": "muoto ei ole PPKKVV-NNNT (11 merkkiä, välimerkki + - A–F U–Y)",
+        "sv": "formen är inte DDMMÅÅ-NNNK (11 tecken, skiljetecken + - A–F U–Y)",
+        "en": "not of the form DDMMYY-NNNC (11 characters, century sign + - A-F U-Y)",
+    },
+    Invalid.DATE: {
+        "fi": "syntymäaika ei ole olemassa oleva päivä",
+        "sv": "födelsedatumet är inte ett existerande datum",
+        "en": "the birth date is not a real date",
+    },
+    Invalid.INDIVIDUAL_NUMBER: {
+        "fi": "yksilönumero 000–001 ei ole käytössä",
+        "sv": "individnumret 000–001 används inte",
+        "en": "individual number 000-001 is never issued",
+    },
+    Invalid.CHECK_CHARACTER: {
+        "fi": "tarkistusmerkki ei täsmää",
+        "sv": "kontrolltecknet stämmer inte",
+        "en": "the check character does not match",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCode:
+    """A valid identity code and the facts it carries."""
+
+    code: str
+    birth_date: dt.date
+    #: code in "AR/YDIN – Sukupuoli": "1" male (odd number), "2" female (even number)
+    sex: str
+    individual_number: int
+
+    @property
+    def temporary(self) -> bool:
+        return self.individual_number in TEMPORARY_RANGE
+
+    def age_on(self, day: dt.date) -> int:
+        return age_on(self.birth_date, day)
+
+
+class InvalidIdentityCode(ValueError):
+    def __init__(self, reason: Invalid):
+        super().__init__(REASON_TEXT[reason]["en"])
+        self.reason = reason
+
+
+def check_character(date_and_number: str) -> str:
+    """The check character of the nine digits DDMMYYNNN."""
+    return CHECK_CHARACTERS[int(date_and_number) % 31]
+
+
+def invalid_reason(code: str) -> Invalid | None:
+    """``None`` for a valid code (temporary numbers included), else why it is invalid."""
+    if not isinstance(code, str) or not _FORMAT_RE.match(code):
+        return Invalid.FORMAT
+    try:
+        stdnum_hetu.validate(code, allow_temporary=True)
+        return None
+    except ValidationError:
+        pass
+    try:
+        dt.date(CENTURIES[code[6]] + int(code[4:6]), int(code[2:4]), int(code[0:2]))
+    except ValueError:
+        return Invalid.DATE
+    if int(code[7:10]) < 2:
+        return Invalid.INDIVIDUAL_NUMBER
+    return Invalid.CHECK_CHARACTER
+
+
+def is_valid(code: str) -> bool:
+    return invalid_reason(code) is None
+
+
+def parse(code: str) -> IdentityCode:
+    """Parse a valid code or raise :class:`InvalidIdentityCode` with the reason."""
+    reason = invalid_reason(code)
+    if reason is not None:
+        raise InvalidIdentityCode(reason)
+    number = int(code[7:10])
+    birth = dt.date(CENTURIES[code[6]] + int(code[4:6]), int(code[2:4]), int(code[0:2]))
+    return IdentityCode(code, birth, "1" if number % 2 else "2", number)
+
+
+def make(birth_date: dt.date, individual_number: int, *, new_signs: int = 0) -> str:
+    """Build the code for a birth date and individual number.
+
+    ``new_signs`` picks the century sign: 0 the classic one (``+``, ``-``, ``A``), 1.. the signs
+    introduced in 2023 (``Y``..``U`` for the 1900s, ``B``..``F`` for the 2000s).
+    """
+    signs = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}[birth_date.year // 100 * 100]
+    sign = signs[new_signs % len(signs)]
+    digits = f"{birth_date:%d%m}{birth_date.year % 100:02d}{individual_number:03d}"
+    return f"{digits[:6]}{sign}{digits[6:]}{check_character(digits)}"
+
+
+def mask(code: str) -> str:
+    """Hide all but the birth-date part, for reports: ``010594-****``."""
+    return code[:7] + "****" if isinstance(code, str) and len(code) >= 7 else "****"
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# --- keyed pseudonym ---------------------------------------------------------------------
+
+
+class Pseudonymizer:
+    """HMAC-SHA256 of the code under the register's secret key, as 64 hex characters.
+
+    The same person gets the same pseudonym in every delivery and quarter; without the key the
+    pseudonym cannot be turned back into a code, nor computed for a guessed code.
+    """
+
+    def __init__(self, key: bytes):
+        if len(key) < 32:
+            raise ValueError("the pseudonym key must be at least 32 bytes")
+        self._template = hmac.new(key, digestmod=hashlib.sha256)
+
+    def __call__(self, code: str) -> str:
+        mac = self._template.copy()
+        mac.update(code.encode("ascii", "replace"))
+        return mac.hexdigest()
+
+    def series(self, codes: pl.Series) -> pl.Series:
+        """Pseudonyms of a column; each distinct code is hashed once."""
+        unique = codes.unique().drop_nulls()
+        mapping = dict(zip(unique.to_list(), map(self, unique.to_list()), strict=True))
+        return codes.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+    def expr(self, column: pl.Expr) -> pl.Expr:
+        return column.map_batches(self.series, return_dtype=pl.String)
+
+
+# --- the same checks over whole columns ----------------------------------------------------
+
+_CENTURY_OF_SIGN = {sign: century for sign, century in CENTURIES.items()}
+_CHECK_OF_REMAINDER = dict(enumerate(CHECK_CHARACTERS))
+
+
+def _parts(code: pl.Expr) -> dict[str, pl.Expr]:
+    return {
+        "day": code.str.slice(0, 2),
+        "month": code.str.slice(2, 2),
+        "yy": code.str.slice(4, 2).cast(pl.Int32, strict=False),
+        "century": code.str.slice(6, 1).replace_strict(
+            _CENTURY_OF_SIGN, default=None, return_dtype=pl.Int32
+        ),
+        "number": code.str.slice(7, 3).cast(pl.Int32, strict=False),
+        "check": code.str.slice(10, 1),
+    }
+
+
+def birth_date_expr(code: pl.Expr) -> pl.Expr:
+    """Birth date of each code; null where the code's form or date is invalid."""
+    p = _parts(code)
+    year = (p["century"] + p["yy"]).cast(pl.String).str.zfill(4)
+    text = pl.concat_str([year, p["month"], p["day"]], separator="-")
+    return (
+        pl.when(code.str.contains(FORMAT_PATTERN))
+        .then(text.str.to_date("%Y-%m-%d", strict=False))
+        .otherwise(None)
+    )
+
+
+def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
+    """Per row, the :class:`Invalid` value as a string, or null when valid (or null input)."""
+    p = _parts(code)
+    digits = pl.concat_str([code.str.slice(0, 6), code.str.slice(7, 3)]).cast(
+        pl.Int64, strict=False
+    )
+    expected = (digits % 31).replace_strict(_CHECK_OF_REMAINDER, default=None, return_dtype=pl.String)
+    return (
+        pl.when(code.is_null())
+        .then(None)
+        .when(~code.str.contains(FORMAT_PATTERN))
+        .then(pl.lit(Invalid.FORMAT.value))
+        .when(birth_date_expr(code).is_null())
+        .then(pl.lit(Invalid.DATE.value))
+        .when(p["number"] < 2)
+        .then(pl.lit(Invalid.INDIVIDUAL_NUMBER.value))
+        .when(expected != p["check"])
+        .then(pl.lit(Invalid.CHECK_CHARACTER.value))
+        .otherwise(None)
+    )
+
+
+def sex_expr(code: pl.Expr) -> pl.Expr:
+    """"1" (odd individual number) or "2" (even); null where the form is invalid."""
+    number = code.str.slice(7, 3).cast(pl.Int32, strict=False)
+    return (
+        pl.when(code.str.contains(FORMAT_PATTERN))
+        .then(pl.when(number % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2")))
+        .otherwise(None)
+    )
+
+
+def temporary_expr(code: pl.Expr) -> pl.Expr:
+    number = code.str.slice(7, 3).cast(pl.Int32, strict=False)
+    return code.str.contains(FORMAT_PATTERN) & (number >= TEMPORARY_RANGE.start)
+
+
+def mask_expr(code: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(code.is_null())
+        .then(None)
+        .when(code.str.len_chars() >= 7)
+        .then(code.str.slice(0, 7) + "****")
+        .otherwise(pl.lit("****"))
+    )
+
+
+def age_expr(birth_date: pl.Expr, day: dt.date) -> pl.Expr:
+    """Whole years of age on ``day``, for a column of birth dates."""
+    before_birthday = (pl.lit(day.month) < birth_date.dt.month()) | (
+        (pl.lit(day.month) == birth_date.dt.month()) & (pl.lit(day.day) < birth_date.dt.day())
+    )
+    return pl.lit(day.year) - birth_date.dt.year() - before_birthday.cast(pl.Int32)
