@@ -1,0 +1,3 @@
+"""sosdata — the social-welfare follow-up register."""
+
+__version__ = "0.1.0"

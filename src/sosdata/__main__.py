@@ -1,0 +1,3 @@
+from sosdata.cli import main
+
+main()
