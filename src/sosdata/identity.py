@@ -22,7 +22,9 @@ from stdnum.exceptions import ValidationError
 from stdnum.fi import hetu as stdnum_hetu
 
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-CENTURIES: dict[str, int] = {"+": 1800} | dict.fromkeys("-YXWVU", 1900) | dict.fromkeys("ABCDEF", 2000)
+CENTURIES: dict[str, int] = (
+    {"+": 1800} | dict.fromkeys("-YXWVU", 1900) | dict.fromkeys("ABCDEF", 2000)
+)
 TEMPORARY_RANGE = range(900, 1000)
 #: the shape only; the date, individual number and check character are checked separately
 FORMAT_PATTERN = r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]$"
@@ -211,7 +213,9 @@ def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
     digits = pl.concat_str([code.str.slice(0, 6), code.str.slice(7, 3)]).cast(
         pl.Int64, strict=False
     )
-    expected = (digits % 31).replace_strict(_CHECK_OF_REMAINDER, default=None, return_dtype=pl.String)
+    expected = (digits % 31).replace_strict(
+        _CHECK_OF_REMAINDER, default=None, return_dtype=pl.String
+    )
     return (
         pl.when(code.is_null())
         .then(None)
@@ -228,7 +232,7 @@ def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
 
 
 def sex_expr(code: pl.Expr) -> pl.Expr:
-    """"1" (odd individual number) or "2" (even); null where the form is invalid."""
+    """ "1" (odd individual number) or "2" (even); null where the form is invalid."""
     number = code.str.slice(7, 3).cast(pl.Int32, strict=False)
     return (
         pl.when(code.str.contains(FORMAT_PATTERN))

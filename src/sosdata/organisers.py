@@ -119,7 +119,9 @@ def load(data_dir: Path | None = None) -> Organisers:
     codes_dir = data_dir / "codes" if data_dir else None
     if data_dir is not None and (data_dir / IMPORTED_FILE).is_file():
         path = data_dir / IMPORTED_FILE
-        return Organisers(parse(path.read_text(encoding="utf-8-sig"), str(path), codes_dir), str(path))
+        return Organisers(
+            parse(path.read_text(encoding="utf-8-sig"), str(path), codes_dir), str(path)
+        )
     text = resources.files("sosdata.codes").joinpath("data/organisers.csv").read_text("utf-8")
     return Organisers(parse(text, "codes/data/organisers.csv", codes_dir), "package (fictitious)")
 

@@ -61,11 +61,15 @@ def show(
     code_set = codes.load(name, _codes_dir(ctx))
     found = code_set.get(code)
     if found is None:
-        raise codes.CodeSetError(f"code set {name} (version {code_set.version}) has no code {code!r}")
+        raise codes.CodeSetError(
+            f"code set {name} (version {code_set.version}) has no code {code!r}"
+        )
     console.print(f"[bold]{name}[/] {found.code}  ({code_set.oid}, version {code_set.version})")
     for lang in codes.LANGUAGES:
         console.print(f"  {lang}: {found.names[lang]}")
-    console.print(f"  valid: {found.valid_from or '-'} – {found.valid_to or 'until further notice'}")
+    console.print(
+        f"  valid: {found.valid_from or '-'} – {found.valid_to or 'until further notice'}"
+    )
     for key, value in found.extra.items():
         console.print(f"  {key}: {value}")
 
@@ -76,7 +80,11 @@ def show_versions(ctx: typer.Context, name: str = typer.Argument(..., help=NAME_
     table = Table("version", "oid", "codes", "provisional", "source")
     for code_set in codes.versions(name, _codes_dir(ctx)):
         table.add_row(
-            code_set.version, code_set.oid, str(len(code_set)), str(code_set.provisional), code_set.source
+            code_set.version,
+            code_set.oid,
+            str(len(code_set)),
+            str(code_set.provisional),
+            code_set.source,
         )
     console.print(table)
 
@@ -85,7 +93,9 @@ def show_versions(ctx: typer.Context, name: str = typer.Argument(..., help=NAME_
 def import_codes(
     ctx: typer.Context,
     name: str = typer.Argument(..., help=NAME_HELP),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="code;fi;sv;en;valid_from;valid_to CSV"),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="code;fi;sv;en;valid_from;valid_to CSV"
+    ),
     version: str | None = typer.Option(None, help="Version label (default import-N)."),
     oid: str | None = typer.Option(None, help="OID, if it differs from the version in force."),
 ) -> None:

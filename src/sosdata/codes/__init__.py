@@ -22,12 +22,23 @@ from pathlib import Path
 from sosdata.errors import UserError
 
 LANGUAGES = ("fi", "sv", "en")
-NAMES = ("palvelutehtava", "sosiaalipalvelu", "paatoksen_tyyppi", "sukupuoli", "kunta", "hyvinvointialue")
+NAMES = (
+    "palvelutehtava",
+    "sosiaalipalvelu",
+    "paatoksen_tyyppi",
+    "sukupuoli",
+    "kunta",
+    "hyvinvointialue",
+)
 IMPORT_COLUMNS = ("code", "fi", "sv", "en", "valid_from", "valid_to")
 
 #: municipality codes used in population data that name no municipality (reference/README.md)
 SPECIAL_MUNICIPALITIES = {
-    "198": ("Ei kotikuntaa Suomessa", "Ingen hemkommun i Finland", "No home municipality in Finland"),
+    "198": (
+        "Ei kotikuntaa Suomessa",
+        "Ingen hemkommun i Finland",
+        "No home municipality in Finland",
+    ),
     "199": ("Tuntematon", "Okänd", "Unknown"),
     "200": ("Ulkomaat", "Utlandet", "Abroad"),
 }
