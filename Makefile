@@ -19,12 +19,12 @@ demo: setup
 	bash scripts/demo.sh $(DEMO)
 
 test: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 bench: setup
 	mkdir -p bench/results
