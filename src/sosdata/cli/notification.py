@@ -1,0 +1,298 @@
+"""``sosdata notification``: notifications of delivery method (SPEC §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sosdata.cli.common import LANG_OPTION, check_lang, console, err_console, new_app, settings
+from sosdata.notification import checks, exchange, interactive, schema, store, submission, summary
+from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
+from sosdata.periods import Quarter
+from sosdata.register.store import opened
+
+app = new_app("Notifications of delivery method: how each municipality group's data will arrive.")
+
+ID_ARGUMENT = typer.Argument(..., help="Notification id (see: sosdata notification list).")
+ROUND_OPTION = typer.Option(DEFAULT_ROUND, "--round", help="Notification round (first quarter).")
+AS_OPTION = typer.Option(None, "--as", help="Who stores it (recorded with the version).")
+
+
+def _context(ctx: typer.Context) -> FormContext:
+    return FormContext.from_settings(settings(ctx))
+
+
+@app.command("form")
+def show_form(lang: str = LANG_OPTION) -> None:
+    """List the 33 questions: number, id, kind, mandatory, condition and label."""
+    lang = check_lang(lang)
+    typer.echo(text("title", lang))
+    for q in QUESTIONS.values():
+        flags = [str(q.kind)] + ([text("mandatory", lang)] if q.mandatory else [])
+        typer.echo(f"\n{q.number:>2}  {q.id}  ({', '.join(flags)})")
+        typer.echo(f"    {q.label(lang)}")
+        if q.condition:
+            typer.echo(f"    [{q.condition.describe(lang)}]")
+
+
+@app.command("schema")
+def write_schema(
+    out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of stdout."),
+) -> None:
+    """Print (or write) the JSON Schema of a notification document."""
+    text_ = schema.dumps(FormContext.package())
+    if out is None:
+        typer.echo(text_, nl=False)
+    else:
+        out.write_text(text_, encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    lang: str = LANG_OPTION,
+    round_: str = ROUND_OPTION,
+    by: str | None = AS_OPTION,
+) -> None:
+    """Answer the form interactively in the terminal; answers are checked as they are typed."""
+    lang = check_lang(lang)
+    round_ = str(Quarter.parse(round_))
+    s, form_ctx = settings(ctx), _context(ctx)
+    try:
+        notification = interactive.interview(form_ctx, lang, round_, input, typer.echo)
+        typer.echo("")
+        typer.echo(summary.render_text(notification, form_ctx, lang))
+        for issue in checks.check_notification(notification, form_ctx):
+            typer.echo(f"{issue.severity}: {issue.message(lang)}")
+        asker = interactive.Interview(form_ctx, lang, input, typer.echo)
+        if not asker.yes("save"):
+            typer.echo(text("cancelled", lang))
+            raise typer.Exit(1)
+        with opened(s) as conn:
+            saved = store.save(conn, notification, form_ctx, by=by)
+            typer.echo(_saved_line(saved))
+            if asker.yes("send_now"):
+                sent = submission.submit(conn, saved.notification_id, s, form_ctx)
+                typer.echo(_sent_line(sent))
+    except (EOFError, KeyboardInterrupt):
+        typer.echo("")
+        typer.echo(text("cancelled", lang))
+        raise typer.Exit(1) from None
+
+
+def _saved_line(saved: store.Saved) -> str:
+    if not saved.created:
+        return f"notification {saved.notification_id}: unchanged, still version {saved.version}"
+    return f"notification {saved.notification_id}: stored version {saved.version}"
+
+
+def _sent_line(sent: submission.Sent) -> str:
+    return (
+        f"notification {sent.notification_id} version {sent.version}: summary and confirmation "
+        f"code sent to {sent.sent_to}; confirm with: sosdata notification confirm "
+        f"{sent.notification_id} CODE (valid until {sent.expires_at:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A notification as JSON or YAML."),
+    notification_id: int | None = typer.Option(
+        None, "--id", help="Store as a new version of this notification (e.g. after a rename)."
+    ),
+    submitted_at: dt.datetime | None = typer.Option(
+        None,
+        "--submitted-at",
+        help="Answers already submitted elsewhere: mark this version submitted at that time "
+        "(Finnish time unless an offset is given).",
+    ),
+    by: str | None = AS_OPTION,
+) -> None:
+    """Check and store a notification; changed answers become a new version."""
+    s = settings(ctx)
+    with opened(s) as conn:
+        saved = exchange.import_file(
+            conn,
+            file,
+            s,
+            _context(ctx),
+            by=by,
+            notification_id=notification_id,
+            submitted_at=submitted_at,
+        )
+    for issue in saved.warnings:
+        err_console.print(f"warning: {issue.message('en')}", highlight=False, soft_wrap=True)
+    console.print(_saved_line(saved), highlight=False, soft_wrap=True)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    fmt: str = typer.Option(None, "--format", help="csv or xlsx (default: from --out)."),
+    all_versions: bool = typer.Option(
+        False, "--all-versions", help="Every version, not the latest."
+    ),
+    labels: bool = typer.Option(False, "--labels", help="Option labels instead of codes."),
+    lang: str = LANG_OPTION,
+) -> None:
+    """Write every notification as CSV or XLSX, one row each, one column per answer."""
+    lang = check_lang(lang)
+    s = settings(ctx)
+    with opened(s) as conn:
+        rows = exchange.export(
+            conn,
+            out,
+            s,
+            _context(ctx),
+            fmt=fmt,
+            all_versions=all_versions,
+            lang=lang if labels else None,
+        )
+    console.print(f"wrote {rows} notification(s) to {out}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Every notification's latest version and status, and each county's coverage."""
+    s, form_ctx = settings(ctx), _context(ctx)
+    with opened(s) as conn:
+        frame = store.listing(conn, s)
+        pairs = frame.select("round", "county").unique().sort("round", "county").iter_rows()
+        coverage = [
+            (round_, store.county_coverage(conn, county, round_, form_ctx))
+            for round_, county in pairs
+        ]
+    table = Table(title=f"{frame.height} notification(s)", title_justify="left")
+    for column in (
+        "id",
+        "round",
+        "county",
+        "group",
+        "municipalities",
+        "version",
+        "status",
+        "submitted",
+        "deadline",
+    ):
+        table.add_column(column)
+    for row in frame.iter_rows(named=True):
+        submitted = ""
+        if row["submitted_at"] is not None:
+            submitted = f"v{row['submitted_version']} {row['submitted_at']:%Y-%m-%d %H:%M}"
+            submitted += " [red]late[/]" if row["late"] else ""
+        table.add_row(
+            str(row["id"]),
+            row["round"],
+            row["county"],
+            row["group_name"],
+            str(row["municipalities"]),
+            str(row["version"]),
+            row["status"],
+            submitted,
+            str(row["deadline"]),
+        )
+    console.print(table)
+    for round_, result in coverage:
+        where = f"round {round_}, county {result.county}, submitted notifications"
+        if not result.groups:
+            console.print(f"{where}: none yet", soft_wrap=True)
+            continue
+        issues = checks.check_partition(result.county, result.groups, form_ctx.codes_dir)
+        if not issues:
+            console.print(f"{where}: every municipality in exactly one group", soft_wrap=True)
+        for issue in issues:
+            console.print(
+                f"[yellow]{where}:[/] {issue.message('en')}", highlight=False, soft_wrap=True
+            )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    notification_id: int = ID_ARGUMENT,
+    version: int | None = typer.Option(None, "--version", help="An earlier version."),
+    fmt: str = typer.Option("text", "--format", help="text, yaml or json (re-importable)."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="fi, sv or en (default: its own)."),
+) -> None:
+    """Show a notification (its latest or an earlier version) with its status."""
+    s = settings(ctx)
+    with opened(s) as conn:
+        stored = store.get(conn, notification_id, s, version)
+        history = store.versions(conn, notification_id)
+    if fmt == "yaml":
+        typer.echo(stored.notification.to_yaml(), nl=False)
+        return
+    if fmt == "json":
+        typer.echo(stored.notification.to_json(), nl=False)
+        return
+    if fmt != "text":
+        raise typer.BadParameter("choose text, yaml or json", param_hint="--format")
+    lang = check_lang(lang or stored.notification.lang)
+    late = f" ({text('late', lang)})" if stored.late else ""
+    header = [
+        f"id {notification_id}, {text('version', lang).lower()} {stored.version}/"
+        f"{stored.latest_version}, {text('status', lang).lower()}: {stored.status}"
+        + (f" {stored.submitted_at:%Y-%m-%d %H:%M} UTC{late}" if stored.submitted_at else ""),
+        f"{text('round', lang)} {stored.notification.round}, {text('deadline', lang).lower()} "
+        f"{stored.deadline}; organiser {stored.organiser}",
+        "versions: "
+        + ", ".join(
+            f"v{r['version']} {r['created_at']:%Y-%m-%d %H:%M}"
+            + (" submitted" if r["submitted_at"] else "")
+            for r in history.iter_rows(named=True)
+        ),
+    ]
+    typer.echo(summary.render_text(stored.notification, _context(ctx), lang, header))
+
+
+@app.command("submit")
+def submit(ctx: typer.Context, notification_id: int = ID_ARGUMENT) -> None:
+    """E-mail the summary and a one-time confirmation code to the contact person."""
+    s = settings(ctx)
+    with opened(s) as conn:
+        sent = submission.submit(conn, notification_id, s, _context(ctx))
+    console.print(_sent_line(sent), highlight=False, soft_wrap=True)
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    notification_id: int = ID_ARGUMENT,
+    code: str = typer.Argument(..., help="The code from the e-mail."),
+) -> None:
+    """Confirm with the e-mailed code: the version becomes submitted."""
+    s = settings(ctx)
+    with opened(s) as conn:
+        done = submission.confirm(conn, notification_id, code, s, _context(ctx))
+    late = f" — LATE (deadline {done.deadline})" if done.late else f" (deadline {done.deadline})"
+    console.print(
+        f"notification {done.notification_id} version {done.version} submitted at "
+        f"{done.submitted_at:%Y-%m-%d %H:%M} UTC{late}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("deadline")
+def deadline(
+    ctx: typer.Context,
+    round_: str = typer.Argument(..., metavar="ROUND", help="Notification round, e.g. 2023Q1."),
+    day: str | None = typer.Argument(None, metavar="[DATE]", help="New deadline YYYY-MM-DD."),
+) -> None:
+    """Show or set a round's deadline (default: notification_deadline of the configuration)."""
+    s = settings(ctx)
+    round_ = str(Quarter.parse(round_))
+    with opened(s) as conn:
+        if day is not None:
+            try:
+                store.set_deadline(conn, round_, dt.date.fromisoformat(day))
+            except ValueError:
+                raise typer.BadParameter(f"{day!r} is not a date YYYY-MM-DD") from None
+        current = store.deadline(conn, round_, s)
+    console.print(f"round {round_}: deadline {current}")
