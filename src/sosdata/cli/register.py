@@ -1,0 +1,333 @@
+"""Register commands: submit, deliveries, build, export, users, re-identification, audit log,
+and the database part of ``sosdata init``. Each command calls one library function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from sosdata.cli.common import console, err_console, new_app, quarter, settings
+from sosdata.config import Settings
+from sosdata.register import audit, build, deliveries, export, privacy, store, submit, users
+
+AS_OPTION = typer.Option(
+    None, "--as", help="The register user acting (default: the account running the command)."
+)
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _user(as_user: str | None) -> str:
+    return as_user or users.os_user()
+
+
+def _progress(message: str) -> None:
+    err_console.print(f"[dim]{message}[/]", highlight=False)
+
+
+def _print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _table(frame: pl.DataFrame, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(column)
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def initialise(s: Settings) -> None:
+    """Create or update the register database (called by ``sosdata init``)."""
+    done = store.initialise(s, users.os_user())
+    for name in done.applied:
+        console.print(f"database: applied {name}")
+    if done.first_keeper:
+        console.print(f"database: {done.first_keeper} is the first register keeper")
+    console.print(f"database ready: {done.path}")
+
+
+# ----------------------------------------------------------------------------- submit
+
+
+def submit_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="Delivery ZIP, folder or single component CSV."),
+    as_user: str | None = AS_OPTION,
+    period: str | None = typer.Option(
+        None, "--period", help="Follow-up period, e.g. 2023Q1 (default: the manifest's)."
+    ),
+    organiser: str | None = typer.Option(
+        None, "--organiser", help="Organiser OID of a single CSV (keepers only)."
+    ),
+    group: str | None = typer.Option(None, "--group", help="Municipality group of a single CSV."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Validate a delivery and store it in the register, all or nothing."""
+    outcome = submit.submit(
+        settings(ctx),
+        path,
+        _user(as_user),
+        period=quarter(period) if period else None,
+        organiser=organiser,
+        municipality_group=group,
+        progress=_progress,
+    )
+    if as_json:
+        _print_json(outcome.to_dict())
+    elif outcome.duplicate:
+        console.print(
+            f"already received: this file is delivery {outcome.delivery_id} "
+            f"({outcome.status}); nothing stored again"
+        )
+    else:
+        late = " [yellow]LATE[/]" if outcome.late else ""
+        console.print(
+            f"delivery {outcome.delivery_id}: {outcome.status}{late} — {outcome.organiser}, "
+            f"{outcome.municipality_group}, {outcome.quarter}"
+        )
+        for name, n in outcome.stored_rows.items():
+            replaced = outcome.replaced.get(name)
+            note = f" (replaces delivery {replaced})" if replaced else ""
+            console.print(f"  {name}: {n} rows stored{note}")
+        if outcome.status == "rejected":
+            console.print(f"see why: sosdata deliveries report {outcome.delivery_id}")
+    if outcome.status == "rejected":
+        raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------- deliveries
+
+deliveries_app = new_app("Deliveries received: list them, show one, read its report.")
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    ctx: typer.Context,
+    as_user: str | None = AS_OPTION,
+    period: str | None = typer.Option(None, "--period", help="Only this quarter."),
+    organiser: str | None = typer.Option(None, "--organiser", help="Only this organiser."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every delivery you may see, replaced ones included; in_force = components in force."""
+    frame = deliveries.listing(
+        settings(ctx), _user(as_user), period=quarter(period) if period else None,
+        organiser=organiser,
+    )
+    if as_json:
+        _print_json(frame.to_dicts())
+    else:
+        _table(frame, f"{frame.height} deliveries")
+
+
+@deliveries_app.command("show")
+def deliveries_show(
+    ctx: typer.Context,
+    delivery_id: int = typer.Argument(..., help="Delivery id (see 'deliveries list')."),
+    as_user: str | None = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """A delivery's facts, manifest and components (which are in force, which replaced)."""
+    facts = deliveries.show(settings(ctx), _user(as_user), delivery_id)
+    if as_json:
+        _print_json(facts)
+        return
+    for key, value in facts.items():
+        if key not in ("manifest", "components"):
+            console.print(f"{key}: {value}", highlight=False)
+    if facts["manifest"]:
+        console.print(f"description: {facts['manifest'].get('kuvaus', '')}", highlight=False)
+    _table(
+        pl.DataFrame(
+            [
+                {
+                    "component": p["component"],
+                    "rows": p["rows"],
+                    "accepted": p["accepted_rows"],
+                    "rejected": p["rejected_rows"],
+                    "in force": p["current"],
+                    "replaced by": p["replaced_by"],
+                }
+                for p in facts["components"]
+            ]
+        ),
+        "components",
+    )
+
+
+@deliveries_app.command("report")
+def deliveries_report(
+    ctx: typer.Context,
+    delivery_id: int = typer.Argument(..., help="Delivery id (see 'deliveries list')."),
+    as_user: str | None = AS_OPTION,
+    fmt: str = typer.Option("text", "--format", help="text, json or csv."),
+    reason: str = typer.Option("delivery report", "--reason", help="Why (audit log)."),
+) -> None:
+    """The delivery's validation report, every issue included (identity codes masked)."""
+    found = deliveries.report(settings(ctx), _user(as_user), delivery_id, reason=reason)
+    issues = pl.DataFrame(found["issues"]) if found["issues"] else pl.DataFrame()
+    if fmt == "json":
+        _print_json(found)
+    elif fmt == "csv":
+        console.print(issues.write_csv(separator=";"), end="", highlight=False, soft_wrap=True)
+    elif fmt == "text":
+        verdict = "accepted" if found["accepted"] else "REJECTED"
+        console.print(f"delivery {delivery_id}: {verdict}", highlight=False)
+        for name, c in (found.get("components") or {}).items():
+            console.print(
+                f"  {name}: {c.get('rows')} rows, {c.get('accepted_rows')} accepted, "
+                f"{c.get('rejected_rows')} rejected",
+                highlight=False,
+            )
+        for rule, n in (found.get("counts") or {}).items():
+            console.print(f"  {rule}: {n}", highlight=False)
+        for issue in issues.head(200).iter_rows(named=True):
+            where = ", ".join(
+                str(x) for x in (issue["file"], issue["line"] and f"line {issue['line']}",
+                                 issue["column"]) if x
+            )
+            console.print(f"{issue['severity']} {issue['rule']} {where}: {issue['message']}",
+                          highlight=False, soft_wrap=True)
+        if issues.height > 200:
+            console.print(f"… {issues.height - 200} more (use --format csv for all)")
+    else:
+        raise typer.BadParameter(f"{fmt!r}: choose text, json or csv", param_hint="--format")
+
+
+# ----------------------------------------------------------------------------- build, export
+
+
+def build_command(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Quarter to build, e.g. 2023Q1."),
+    as_user: str | None = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Build the quarter's register from the deliveries and Kanta batches in force."""
+    summary = build.build(settings(ctx), quarter(period), _user(as_user))
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    console.print(f"build {summary.build_id} of {summary.quarter} is now current")
+    for name, facts in summary.components.items():
+        sources = ", ".join(f"{k} {v}" for k, v in facts["by_source"].items()) or "none"
+        console.print(f"  {name}: {facts['rows']} records ({sources})", highlight=False)
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+def export_command(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Quarter to export, e.g. 2023Q1."),
+    out: Path = typer.Option(..., "--out", help="Folder of the Parquet datasets."),
+    as_user: str | None = AS_OPTION,
+    reason: str = typer.Option(
+        "export of the quarter's register", "--reason", help="Why (audit log)."
+    ),
+) -> None:
+    """Write the quarter's register as Parquet partitioned by quarter and county."""
+    result = export.export(settings(ctx), quarter(period), out, _user(as_user), reason=reason)
+    console.print(f"exported build {result.build_id} of {result.quarter} to {result.out}")
+    for name, n in result.rows.items():
+        console.print(f"  {name}: {n} rows")
+
+
+# ----------------------------------------------------------------------------- users, privacy
+
+users_app = new_app("Register users: organisers' users see their own data; keepers all.")
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="User id."),
+    organiser: str | None = typer.Option(
+        None, "--organiser", help="The organiser OID the user acts for."
+    ),
+    keeper: bool = typer.Option(False, "--keeper", help="A register keeper (sees everything)."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Add or change a user (keepers only)."""
+    if keeper == (organiser is not None):
+        raise typer.BadParameter("give either --organiser OID or --keeper")
+    added = users.add_as(settings(ctx), _user(as_user), user_id, organiser=organiser)
+    console.print(f"user {added.user_id}: {added.role} {added.organiser or ''}".rstrip())
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Every user and what they may see."""
+    with store.opened(settings(ctx)) as conn:
+        found = users.listing(conn)
+    _table(
+        pl.DataFrame(
+            [{"user": u.user_id, "role": u.role, "organiser": u.organiser} for u in found],
+            schema={"user": pl.String, "role": pl.String, "organiser": pl.String},
+        ),
+        f"{len(found)} users",
+    )
+
+
+def reidentify_command(
+    ctx: typer.Context,
+    pseudonyms: list[str] = typer.Argument(..., help="Pseudonyms to turn into identity codes."),
+    reason: str = typer.Option(..., "--reason", help="Why re-identification is needed."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Decrypt the identity codes of persons (keepers only; written to the audit log)."""
+    found = privacy.reidentify(settings(ctx), pseudonyms, _user(as_user), reason=reason)
+    _table(found, f"{found.height} of {len(pseudonyms)} persons found")
+
+
+def audit_command(
+    ctx: typer.Context,
+    user: str | None = typer.Option(None, "--user", help="Only this user's entries."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """The audit log of person-level reads (keepers only)."""
+    with store.opened(settings(ctx)) as conn:
+        users.get(conn, _user(as_user)).require_keeper("read the audit log")
+        entries = audit.entries(conn, user)
+    _table(entries, f"{entries.height} audit entries")
+
+
+# ----------------------------------------------------------------------------- Kanta
+
+
+def kanta_load(
+    ctx: typer.Context,
+    extract: Path = typer.Argument(..., help="Kanta extract (.jsonl or .parquet)."),
+    period: str = typer.Option(..., "--period", help="Quarter to derive, e.g. 2023Q1."),
+    as_user: str | None = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Derive the quarter's components from a Kanta extract and store them as a batch."""
+    from sosdata.register import kanta_load as loading
+
+    outcome = loading.load_kanta(
+        settings(ctx), extract, quarter(period), _user(as_user), progress=_progress
+    )
+    if as_json:
+        _print_json(outcome.to_dict())
+    elif outcome.duplicate:
+        console.print(f"already loaded: this extract is Kanta batch {outcome.batch_id}")
+    else:
+        console.print(f"Kanta batch {outcome.batch_id} of {outcome.quarter} stored")
+        for name, n in outcome.stored_rows.items():
+            console.print(f"  {name}: {n} rows")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the register's commands to ``app``."""
+    app.command("submit")(submit_command)
+    app.add_typer(deliveries_app, name="deliveries")
+    app.command("build")(build_command)
+    app.command("export")(export_command)
+    app.add_typer(users_app, name="users")
+    app.command("reidentify")(reidentify_command)
+    app.command("audit")(audit_command)

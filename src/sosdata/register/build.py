@@ -1,0 +1,461 @@
+"""The quarter build: one register per quarter from the deliveries and Kanta batches in force.
+
+1. Inputs: the accepted rows of the current component of every accepted delivery of the quarter
+   (source ``separate``, municipality group from its manifest) and of every current Kanta batch
+   component (source ``kanta``). A Kanta row belongs to the municipality group whose
+   municipalities include its home municipality (from the delivery-method notifications), else
+   to the organiser's whole area as one group named by the county.
+2. Source selection per organiser, municipality group, service task and component, following
+   the notifications: ``kanta`` keeps Kanta rows only, ``separate`` separate rows only,
+   ``kanta_supplemented`` both. Where no notification says, both sources are used (their
+   union) and the build summary lists those cells.
+3. Merge (``register.merge``): ranges of the same person and key from both sources are merged
+   with the SPEC §8 rule; every record keeps its provenance (kanta / separate / both).
+4. Only records overlapping the quarter are kept; birth date (from the identity code, via the
+   person), county of the home municipality and the quarter are added.
+5. Everything is written in one transaction that also makes the new build the current one of the
+   quarter and drops the rows of the builds it supersedes: readers see the previous build until
+   the new one commits. Building again from the same inputs gives the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from sosdata import codes, components, organisers
+from sosdata.components import Component
+from sosdata.config import Settings
+from sosdata.periods import Quarter
+from sosdata.register import audit, merge, rows, store, users
+from sosdata.register.merge import KANTA, SEPARATE, SOURCE
+
+#: per component: the columns that identify one record besides the organiser and person
+#: (ranges of the same key are merged), the range columns, or None to merge identical records
+MERGE_KEYS: dict[str, tuple[list[str], tuple[str, str] | None]] = {
+    "asiakkuusjaksot": (["palvelutehtava"], ("alkupvm", "loppupvm")),
+    "lastensuojelu": ([], ("alkupvm", "loppupvm")),
+    "palvelupaatokset": (
+        [
+            "sosiaalipalvelu",
+            "palvelutehtava",
+            "paatospvm",
+            "voimassa_alkaen",
+            "voimassa_asti",
+            "paatoksen_tyyppi",
+        ],
+        None,
+    ),
+    "palvelutiedot": (["sosiaalipalvelu", "palvelutehtava"], ("alkupvm", "loppupvm")),
+}
+#: details of a record that are not part of its identity: taken from the most recent part
+ATTRIBUTES = ["kuntaryhma", "kotikunta", "sukupuoli"]
+SOURCE_RULES = ("kanta", "separate", "kanta_supplemented")
+EXPECTED_KEY = ["organiser", "municipality_group", "service_task", "component"]
+
+
+def built_table(component: Component) -> str:
+    return f"built_{component.name}"
+
+
+def view(component: Component) -> str:
+    return f"register_{component.name}"
+
+
+@dataclass
+class BuildSummary:
+    quarter: str
+    build_id: int
+    built_by: str
+    notifications: bool
+    deliveries: list[int]
+    kanta_batches: list[int]
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: cells (organiser, municipality group, service task, component) without a notification,
+    #: built from the union of both sources
+    union_cells: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quarter": self.quarter,
+            "build_id": self.build_id,
+            "built_by": self.built_by,
+            "notifications": self.notifications,
+            "deliveries": self.deliveries,
+            "kanta_batches": self.kanta_batches,
+            "components": self.components,
+            "union_cells": self.union_cells,
+            "notes": self.notes,
+        }
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def expected_sources(conn: duckdb.DuckDBPyConnection, period: Quarter) -> pl.DataFrame | None:
+    """The notifications' expected sources for ``period``, or None when there are none."""
+    try:
+        from sosdata.notification import expected_sources as notified
+    except ImportError:
+        return None
+    frame = notified(conn, period)
+    return frame if frame.height else None
+
+
+def _municipality_groups(
+    settings: Settings, expected: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Organiser, municipality → group: notified groups first, then the county as one group."""
+    counties = codes.load("hyvinvointialue", settings.codes_dir)
+    known = organisers.load(settings.data_dir)
+    whole_area = pl.DataFrame(
+        [
+            (o.oid, m, counties.label(o.county, "fi"), "county")
+            for o in known
+            for m in o.municipalities
+        ],
+        schema={
+            "organiser": pl.String,
+            "municipality": pl.String,
+            "municipality_group": pl.String,
+            "basis": pl.String,
+        },
+        orient="row",
+    )
+    if expected is None:
+        return whole_area
+    notified = (
+        expected.select("organiser", "municipality", "municipality_group")
+        .drop_nulls()
+        .unique()
+        .sort("organiser", "municipality", "municipality_group")
+        .unique(["organiser", "municipality"], keep="first", maintain_order=True)
+        .with_columns(basis=pl.lit("notification"))
+    )
+    rest = whole_area.join(notified, on=["organiser", "municipality"], how="anti")
+    return pl.concat([notified, rest.select(notified.columns)]).sort("organiser", "municipality")
+
+
+def _county_names(settings: Settings) -> pl.DataFrame:
+    counties = codes.load("hyvinvointialue", settings.codes_dir)
+    return pl.DataFrame(
+        [(o.oid, counties.label(o.county, "fi")) for o in organisers.load(settings.data_dir)],
+        schema={"jarjestaja": pl.String, "_area": pl.String},
+        orient="row",
+    )
+
+
+def _organiser_rows(settings: Settings) -> pl.DataFrame:
+    """The organiser register in force, as recorded with the build."""
+    return pl.DataFrame(
+        [
+            (o.oid, o.county, o.name("fi"), o.name("sv"), o.name("en"), o.fictitious)
+            for o in organisers.load(settings.data_dir)
+        ],
+        schema={"oid": pl.String, "county": pl.String, "name_fi": pl.String,
+                "name_sv": pl.String, "name_en": pl.String, "fictitious": pl.Boolean},
+        orient="row",
+    )
+
+
+def _county_of_municipality(settings: Settings) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(c.code, c.extra.get("county")) for c in codes.load("kunta", settings.codes_dir)],
+        schema={"kotikunta": pl.String, "hyvinvointialue": pl.String},
+        orient="row",
+    )
+
+
+def _separate_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
+    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
+    return store.frame(
+        conn,
+        f"SELECT {columns}, d.municipality_group AS kuntaryhma, '{SEPARATE}' AS {SOURCE} "
+        f"FROM {rows.table(c)} a "
+        "JOIN delivery_components dc ON dc.delivery_id = a.delivery_id AND dc.component = ? "
+        "  AND dc.current "
+        "JOIN deliveries d ON d.delivery_id = a.delivery_id AND d.quarter = ? "
+        "  AND d.status = 'accepted'",
+        [c.name, quarter],
+    )
+
+
+def _kanta_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
+    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
+    return store.frame(
+        conn,
+        f"SELECT {columns}, CAST(NULL AS VARCHAR) AS kuntaryhma, '{KANTA}' AS {SOURCE} "
+        f"FROM {rows.table(c)} a "
+        "JOIN kanta_components kc ON kc.batch_id = a.batch_id AND kc.organiser = a.jarjestaja "
+        "  AND kc.component = ? AND kc.current "
+        "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ?",
+        [c.name, quarter],
+    )
+
+
+def _assign_groups(
+    kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame
+) -> pl.DataFrame:
+    """The municipality group of each Kanta row, by its home municipality."""
+    lookup = groups.select(
+        pl.col("organiser").alias("jarjestaja"),
+        pl.col("municipality").alias("kotikunta"),
+        pl.col("municipality_group").alias("_group"),
+    )
+    return (
+        kanta.join(lookup, on=["jarjestaja", "kotikunta"], how="left", maintain_order="left")
+        .join(areas, on="jarjestaja", how="left", maintain_order="left")
+        .with_columns(
+            kuntaryhma=pl.coalesce("_group", "_area", "jarjestaja"),
+        )
+        .drop("_group", "_area")
+    )
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def _select_sources(
+    frame: pl.DataFrame, c: Component, expected: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows kept per the notifications, the cells built as a union, and rows left out."""
+    has_task = "palvelutehtava" in c.column_names
+    task = pl.col("palvelutehtava") if has_task else pl.lit(None, dtype=pl.String)
+    frame = frame.with_columns(_task=task)
+    rules = (
+        expected.filter(pl.col("component") == c.name)
+        .select(EXPECTED_KEY[:3] + ["source"])
+        .unique()
+        # one rule per cell even if notifications disagree: the first in a fixed order
+        .sort(EXPECTED_KEY[:3] + ["source"], nulls_last=False)
+        .unique(EXPECTED_KEY[:3], keep="first", maintain_order=True)
+        if expected is not None
+        else pl.DataFrame(schema={k: pl.String for k in [*EXPECTED_KEY[:3], "source"]})
+    )
+    by_task = rules.filter(pl.col("service_task").is_not_null()).select(
+        pl.col("organiser").alias("jarjestaja"),
+        pl.col("municipality_group").alias("kuntaryhma"),
+        pl.col("service_task").alias("_task"),
+        pl.col("source").alias("_by_task"),
+    )
+    whole = rules.filter(pl.col("service_task").is_null()).select(
+        pl.col("organiser").alias("jarjestaja"),
+        pl.col("municipality_group").alias("kuntaryhma"),
+        pl.col("source").alias("_whole"),
+    )
+    ruled = (
+        frame.join(by_task, on=["jarjestaja", "kuntaryhma", "_task"], how="left",
+                   maintain_order="left", nulls_equal=False)
+        .join(whole, on=["jarjestaja", "kuntaryhma"], how="left", maintain_order="left")
+        .with_columns(_rule=pl.coalesce("_by_task", "_whole"))
+    )
+    keep = (
+        pl.col("_rule").is_null()
+        | (pl.col("_rule") == "kanta_supplemented")
+        | (pl.col("_rule") == pl.col(SOURCE))
+    )
+    union_cells = (
+        ruled.filter(pl.col("_rule").is_null())
+        .select(
+            pl.col("jarjestaja").alias("organiser"),
+            pl.col("kuntaryhma").alias("municipality_group"),
+            pl.col("_task").alias("service_task"),
+        )
+        .unique()
+        .with_columns(component=pl.lit(c.name))
+        .sort(EXPECTED_KEY[:3], nulls_last=False)
+    )
+    left_out = ruled.filter(~keep).group_by("jarjestaja", "kuntaryhma", "_rule", SOURCE).len()
+    kept = ruled.filter(keep).drop("_task", "_by_task", "_whole", "_rule")
+    return kept, union_cells, left_out
+
+
+# ----------------------------------------------------------------------------- merge
+
+
+def merge_component(frame: pl.DataFrame, c: Component) -> pl.DataFrame:
+    """Both sources' rows of one component merged into register records."""
+    own_key, ranges = MERGE_KEYS[c.name]
+    key = ["jarjestaja", "pseudonym", *own_key]
+    if ranges is None:
+        return merge.dedupe(frame, key, ATTRIBUTES)
+    start, end = ranges
+    return merge.merge_ranges(frame, key, start, end, ATTRIBUTES)
+
+
+def register_rows(
+    merged: pl.DataFrame,
+    c: Component,
+    period: Quarter,
+    persons: pl.DataFrame,
+    county: pl.DataFrame,
+) -> pl.DataFrame:
+    """Records of the quarter in the columns of the ``register_<component>`` view."""
+    own = [n for n in c.column_names[c.column_names.index("sukupuoli") + 1 :]]
+    start, end = pl.col(c.start), pl.col(c.end)
+    return (
+        merged.filter(period.overlaps_expr(start, end))
+        .join(persons, on="pseudonym", how="left", maintain_order="left")
+        .join(county, on="kotikunta", how="left", maintain_order="left")
+        .select(
+            pl.lit(str(period)).alias("quarter"),
+            "jarjestaja",
+            "kuntaryhma",
+            "pseudonym",
+            "syntymapaiva",
+            "sukupuoli",
+            "kotikunta",
+            "hyvinvointialue",
+            *own,
+            SOURCE,
+        )
+        .sort("jarjestaja", "kuntaryhma", "pseudonym", *own, SOURCE, nulls_last=True)
+    )
+
+
+# ----------------------------------------------------------------------------- the build
+
+
+def _persons_of(conn: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return store.frame(
+        conn,
+        "SELECT p.pseudonym, p.birth_date AS syntymapaiva FROM persons p "
+        "SEMI JOIN wanted w USING (pseudonym)",
+        wanted=pl.concat([f.select("pseudonym") for f in frames]).unique(),
+    )
+
+
+def build(
+    settings: Settings,
+    period: Quarter,
+    user_id: str,
+    *,
+    reason: str = "quarter build",
+) -> BuildSummary:
+    """Build ``period``'s register and make it the current one (keeper only)."""
+    quarter = str(period)
+    with store.opened(settings) as conn:
+        user = users.get(conn, user_id)
+        user.require_keeper(f"build the register of {quarter}")
+        audit.record(conn, user.user_id, "build", f"register {quarter}", reason)
+        expected = expected_sources(conn, period)
+        groups = _municipality_groups(settings, expected)
+        areas = _county_names(settings)
+        county = _county_of_municipality(settings)
+        summary = BuildSummary(
+            quarter=quarter,
+            build_id=0,
+            built_by=user.user_id,
+            notifications=expected is not None,
+            deliveries=_ids(conn, "SELECT DISTINCT dc.delivery_id FROM delivery_components dc "
+                            "JOIN deliveries d USING (delivery_id) WHERE dc.current "
+                            "AND d.quarter = ? ORDER BY 1", quarter),
+            kanta_batches=_ids(conn, "SELECT DISTINCT kc.batch_id FROM kanta_components kc "
+                               "JOIN kanta_batches b USING (batch_id) WHERE kc.current "
+                               "AND b.quarter = ? ORDER BY 1", quarter),
+        )
+        if expected is None:
+            summary.notes.append(
+                "no delivery-method notifications: every cell is built from the union of the "
+                "Kanta and separate sources"
+            )
+        built: dict[str, pl.DataFrame] = {}
+        inputs = {}
+        for c in components.COMPONENTS.values():
+            separate = _separate_rows(conn, c, quarter)
+            kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
+            inputs[c.name] = (separate, kanta)
+        persons = _persons_of(
+            conn, [f for pair in inputs.values() for f in pair]
+        )
+        for c in components.COMPONENTS.values():
+            separate, kanta = inputs[c.name]
+            both = pl.concat([separate, kanta.select(separate.columns)])
+            kept, union_cells, left_out = _select_sources(both, c, expected)
+            records = register_rows(merge_component(kept, c), c, period, persons, county)
+            built[c.name] = records
+            summary.union_cells += union_cells.to_dicts()
+            summary.components[c.name] = {
+                "rows": records.height,
+                "by_source": dict(
+                    sorted(records.group_by(SOURCE).len().iter_rows())
+                ),
+                "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
+                "left_out_by_notification": left_out.rename(
+                    {"jarjestaja": "organiser", "kuntaryhma": "municipality_group",
+                     "_rule": "notified_source", "len": "rows"}
+                ).to_dicts(),
+            }
+        if summary.union_cells and expected is not None:
+            summary.notes.append(
+                f"{len(summary.union_cells)} cells have no notification and were built from the "
+                "union of both sources (see union_cells)"
+            )
+        _commit(conn, summary, built, groups, _organiser_rows(settings), user.user_id)
+    return summary
+
+
+def _ids(conn: duckdb.DuckDBPyConnection, sql: str, quarter: str) -> list[int]:
+    return [int(r[0]) for r in conn.execute(sql, [quarter]).fetchall()]
+
+
+def _commit(
+    conn: duckdb.DuckDBPyConnection,
+    summary: BuildSummary,
+    built: dict[str, pl.DataFrame],
+    groups: pl.DataFrame,
+    organiser_rows: pl.DataFrame,
+    built_by: str,
+) -> None:
+    quarter = summary.quarter
+    with store.transaction(conn):
+        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
+        summary.build_id = int(build_id)
+        for name, frame in built.items():
+            table = built_table(components.get(name))
+            conn.execute(
+                f"DELETE FROM {table} WHERE build_id IN "
+                "(SELECT build_id FROM builds WHERE quarter = ?)",
+                [quarter],
+            )
+            store.run(
+                conn,
+                f"INSERT INTO {table} BY NAME SELECT * FROM records",
+                records=frame.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
+            )
+        conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
+        conn.execute(
+            "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
+            "VALUES (?, ?, ?, ?, true, ?)",
+            [build_id, quarter, dt.datetime.now(), built_by,
+             json.dumps(summary.to_dict(), ensure_ascii=False)],
+        )
+        conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
+        store.run(
+            conn,
+            "INSERT INTO municipality_groups BY NAME SELECT * FROM quarter_groups",
+            quarter_groups=groups.with_columns(quarter=pl.lit(quarter)),
+        )
+        conn.execute("DELETE FROM organisers")
+        store.run(
+            conn,
+            "INSERT INTO organisers BY NAME SELECT * FROM organiser_rows",
+            organiser_rows=organiser_rows,
+        )
+
+
+def current_build(conn: duckdb.DuckDBPyConnection, period: Quarter) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT build_id, built_at, built_by, summary FROM builds WHERE quarter = ? AND current",
+        [str(period)],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"build_id": row[0], "built_at": row[1], "built_by": row[2],
+            "summary": json.loads(row[3])}

@@ -1,0 +1,373 @@
+"""Submitting a separate delivery: validate, then store all of it or nothing.
+
+- The file's SHA-256 identifies it: the same file again is recognised and not stored twice.
+- An accepted delivery's components become the ones in force for their organiser, municipality
+  group, quarter and component; the components they replace stay stored and retrievable.
+- A delivery received after the quarter's deadline is accepted and marked late.
+- Rejected deliveries are stored too (with their report, without rows), so the organiser and
+  the register keeper can read why.
+
+Everything one delivery writes happens in ONE DuckDB transaction: a crash or error at any point
+leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from sosdata import components, keys
+from sosdata.config import Settings
+from sosdata.errors import UserError
+from sosdata.periods import Quarter
+from sosdata.register import rows, store, users
+from sosdata.register.crypto import IdentityCipher
+
+Progress = Callable[[str], None]
+
+ISSUE_COLUMNS = ("rule", "severity", "component", "file", "line", "column", "message")
+
+
+class SubmitError(UserError, ValueError):
+    """A delivery that cannot be submitted as given."""
+
+
+@dataclass
+class Outcome:
+    """What happened to a submitted file."""
+
+    delivery_id: int
+    status: str  # 'accepted' | 'rejected'
+    duplicate: bool
+    late: bool
+    quarter: str
+    organiser: str | None
+    municipality_group: str | None
+    #: component → the delivery whose component it replaced for the build
+    replaced: dict[str, int] = field(default_factory=dict)
+    #: component → accepted rows stored
+    stored_rows: dict[str, int] = field(default_factory=dict)
+    new_persons: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# ----------------------------------------------------------------------------- file identity
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (relative names and contents, name order)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    if path.is_dir():
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(item.relative_to(path).as_posix().encode() + b"\0")
+            _update(digest, item)
+            digest.update(b"\0")
+    else:
+        _update(digest, path)
+    return digest.hexdigest()
+
+
+def _update(digest: Any, path: Path) -> None:
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+
+
+def find_by_hash(conn: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
+    return conn.execute(
+        "SELECT delivery_id, status, late, quarter, organiser, municipality_group "
+        "FROM deliveries WHERE file_sha256 = ?",
+        [sha256],
+    ).fetchone()
+
+
+# ----------------------------------------------------------------------------- storing
+
+
+def _manifest_dict(manifest: Any) -> dict[str, Any] | None:
+    if manifest is None:
+        return None
+    if isinstance(manifest, Mapping):
+        return dict(manifest)
+    if hasattr(manifest, "to_dict"):
+        return manifest.to_dict()
+    if dataclasses.is_dataclass(manifest):
+        return dataclasses.asdict(manifest)  # type: ignore[arg-type]
+    return dict(vars(manifest))
+
+
+def _issues_frame(issues: pl.DataFrame | None, delivery_id: int) -> pl.DataFrame:
+    if issues is None or issues.height == 0:
+        return pl.DataFrame()
+    present = [c for c in ISSUE_COLUMNS if c in issues.columns]
+    return issues.select(
+        pl.lit(delivery_id, dtype=pl.Int64).alias("delivery_id"),
+        *[pl.col(c).cast(pl.Int64 if c == "line" else pl.String) for c in present],
+    )
+
+
+@dataclass
+class Delivery:
+    """A validated delivery, ready to store (the parts of a validation result the store keeps)."""
+
+    quarter: Quarter
+    accepted: bool
+    organiser: str | None
+    municipality_group: str | None
+    manifest: dict[str, Any] | None
+    #: the report's JSON form (SPEC contract), issues included or not
+    report: dict[str, Any]
+    #: accepted rows per component, ``Component.schema`` plus ``_line``
+    rows: dict[str, pl.DataFrame]
+    #: issues as a frame (rule, severity, component, file, line, column, message)
+    issues: pl.DataFrame | None = None
+
+
+def record(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    delivery: Delivery,
+    *,
+    sha256: str,
+    file_name: str,
+    submitted_by: str,
+    received_at: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Store a validated delivery in one transaction (the caller has checked the hash)."""
+    say = progress or (lambda _message: None)
+    received_at = received_at or dt.datetime.now()
+    late = delivery.quarter.is_late(received_at, settings)
+    report = delivery.report
+    # the JSON report lists the first issues of each rule; the table keeps every one
+    issues = delivery.issues
+    if issues is None and report.get("issues"):
+        issues = pl.DataFrame(report["issues"])
+    status = "accepted" if delivery.accepted else "rejected"
+    outcome = Outcome(
+        delivery_id=0,
+        status=status,
+        duplicate=False,
+        late=late,
+        quarter=str(delivery.quarter),
+        organiser=delivery.organiser,
+        municipality_group=delivery.municipality_group,
+    )
+    if delivery.accepted:
+        say("pseudonymising identity codes")
+        frames, persons = rows.with_pseudonyms(delivery.rows, keys.pseudonymizer(settings))
+        cipher = IdentityCipher.from_settings(settings)
+    with store.transaction(conn):
+        (delivery_id,) = conn.execute("SELECT nextval('delivery_id_seq')").fetchone()  # type: ignore[misc]
+        outcome.delivery_id = int(delivery_id)
+        conn.execute(
+            "INSERT INTO deliveries (delivery_id, organiser, municipality_group, quarter, "
+            "received_at, late, status, file_sha256, file_name, submitted_by, manifest, report) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                delivery_id,
+                delivery.organiser,
+                delivery.municipality_group,
+                str(delivery.quarter),
+                received_at,
+                late,
+                status,
+                sha256,
+                file_name,
+                submitted_by,
+                json.dumps(delivery.manifest, default=str, ensure_ascii=False)
+                if delivery.manifest is not None
+                else None,
+                json.dumps(report, default=str, ensure_ascii=False),
+            ],
+        )
+        issue_rows = _issues_frame(issues, outcome.delivery_id)
+        if issue_rows.height:
+            say(f"storing {issue_rows.height} validation issues")
+            store.run(
+                conn,
+                "INSERT INTO delivery_issues BY NAME SELECT * FROM issue_rows",
+                issue_rows=issue_rows,
+            )
+        for name, counts in (report.get("components") or {}).items():
+            conn.execute(
+                "INSERT INTO delivery_components (delivery_id, component, rows, accepted_rows, "
+                "rejected_rows, defaults_applied, current) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    delivery_id,
+                    name,
+                    int(counts.get("rows", 0)),
+                    int(counts.get("accepted_rows", 0)),
+                    int(counts.get("rejected_rows", 0)),
+                    json.dumps(counts.get("defaults_applied") or {}),
+                    delivery.accepted,
+                ],
+            )
+            if delivery.accepted:
+                replaced = _retire_older(conn, delivery, name, outcome.delivery_id)
+                if replaced is not None:
+                    outcome.replaced[name] = replaced
+        if delivery.accepted:
+            say(f"storing {persons.height} persons")
+            outcome.new_persons = rows.store_persons(conn, persons, cipher, received_at)
+            for name, frame in frames.items():
+                say(f"storing {name}: {frame.height} rows")
+                outcome.stored_rows[name] = rows.store_rows(
+                    conn, components.get(name), frame, delivery_id=outcome.delivery_id
+                )
+        say("committing")
+    return outcome
+
+
+def _retire_older(
+    conn: duckdb.DuckDBPyConnection, delivery: Delivery, component: str, delivery_id: int
+) -> int | None:
+    """Take the component of earlier deliveries of the same scope out of force."""
+    found = conn.execute(
+        "UPDATE delivery_components SET current = false "
+        "WHERE component = ? AND current AND delivery_id <> ? AND delivery_id IN ("
+        "  SELECT delivery_id FROM deliveries"
+        "  WHERE organiser IS NOT DISTINCT FROM ? AND municipality_group IS NOT DISTINCT FROM ?"
+        "    AND quarter = ? AND status = 'accepted') "
+        "RETURNING delivery_id",
+        [component, delivery_id, delivery.organiser, delivery.municipality_group,
+         str(delivery.quarter)],
+    ).fetchall()
+    return max(r[0] for r in found) if found else None
+
+
+# ----------------------------------------------------------------------------- the whole path
+
+
+def from_validation(result: Any, period: Quarter) -> Delivery:
+    """The parts of a ``sosdata.delivery.ValidationResult`` that the register stores."""
+    manifest = getattr(result, "manifest", None)
+    report = result.report.to_dict()
+    issues = getattr(result.report, "issues", None)
+    return Delivery(
+        quarter=period,
+        accepted=bool(result.accepted),
+        organiser=getattr(manifest, "jarjestaja", None) or report.get("organiser"),
+        municipality_group=getattr(manifest, "kuntaryhma", None),
+        manifest=_manifest_dict(manifest),
+        report=report,
+        rows=dict(result.rows) if result.accepted else {},
+        issues=issues if isinstance(issues, pl.DataFrame) else None,
+    )
+
+
+def submit(
+    settings: Settings,
+    path: Path,
+    user_id: str,
+    *,
+    period: Quarter | None = None,
+    organiser: str | None = None,
+    municipality_group: str | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Validate ``path`` (ZIP, folder or CSV) with the delivery validator and store it.
+
+    ``period`` defaults to the manifest's; ``organiser`` and ``municipality_group`` stand in
+    for the manifest of a single CSV file (an organiser's user submits for their own).
+    """
+    from sosdata.delivery import validate_path  # the validator loads its code sets lazily
+
+    say = progress or (lambda _message: None)
+    path = Path(path)
+    if not path.exists():
+        raise SubmitError(f"{path}: no such file or folder")
+    say("computing the file's SHA-256")
+    sha256 = file_sha256(path)
+    # the database is opened only around the checks and the store: validation, the long part,
+    # runs without holding the register's write lock
+    with store.opened(settings) as conn:
+        user = users.get(conn, user_id)
+        earlier = _earlier(conn, user, sha256, path)
+    if earlier is not None:
+        return earlier
+    period = period or declared_period(path)
+    say(f"validating {path.name} for {period}")
+    result = validate_path(
+        path,
+        period,
+        settings=settings,
+        organiser=organiser if user.is_keeper else user.organiser,
+        municipality_group=municipality_group,
+        progress=progress is not None,
+    )
+    delivery = from_validation(result, period)
+    del result
+    if not user.may_see(delivery.organiser):
+        raise users.AccessError(
+            f"{path}: the manifest names organiser {delivery.organiser}, but user "
+            f"{user.user_id!r} submits for {user.organiser}; nothing was stored"
+        )
+    if file_sha256(path) != sha256:
+        raise SubmitError(
+            f"{path}: the file changed while it was being submitted; nothing was stored — "
+            "submit it again once it is complete"
+        )
+    with store.opened(settings) as conn:
+        # another process may have stored the same file while this one validated it
+        earlier = _earlier(conn, user, sha256, path)
+        if earlier is not None:
+            return earlier
+        return record(
+            conn,
+            settings,
+            delivery,
+            sha256=sha256,
+            file_name=path.name,
+            submitted_by=user.user_id,
+            progress=progress,
+        )
+
+
+def _earlier(
+    conn: duckdb.DuckDBPyConnection, user: users.User, sha256: str, path: Path
+) -> Outcome | None:
+    """The outcome of an earlier submission of the same file, if there was one."""
+    earlier = find_by_hash(conn, sha256)
+    if earlier is None:
+        return None
+    delivery_id, status, late, quarter, organiser, group = earlier
+    if not user.may_see(organiser):
+        raise users.AccessError(f"{path}: this file was submitted by another organiser")
+    return Outcome(delivery_id, status, True, late, quarter, organiser, group)
+
+
+def declared_period(path: Path) -> Quarter:
+    """The follow-up period the delivery's manifest declares."""
+    from sosdata.delivery import manifest as manifests
+    from sosdata.delivery.reader import MANIFEST_NAME, FileProblem, open_package
+
+    advice = "give the period with --period, or run 'sosdata validate' to see what is wrong"
+    try:
+        package = open_package(path)
+    except FileProblem as problem:
+        reason = problem.issue.message("en")
+        raise SubmitError(f"{path}: cannot be read ({reason}); {advice}") from None
+    try:
+        if MANIFEST_NAME not in package.members:
+            raise SubmitError(f"{path}: no {MANIFEST_NAME} names the follow-up period; {advice}")
+        try:
+            found = manifests.parse(package.read(MANIFEST_NAME))
+        except FileProblem as problem:
+            reason = problem.issue.message("en")
+            raise SubmitError(f"{path}: {MANIFEST_NAME} is invalid ({reason}); {advice}") from None
+    finally:
+        package.close()
+    return Quarter.parse(found.seurantajakso)

@@ -1,0 +1,65 @@
+"""End to end on a synthetic quarter: notifications, every delivery, the Kanta extract, the
+build — the register equals the generator's truth, provenance included."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sosdata import components, keys
+from sosdata.periods import Quarter
+from sosdata.register import build, kanta_load, store, submit
+
+Q1 = Quarter.parse("2023Q1")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    generate = pytest.importorskip("sosdata.synth.generate")
+    out = tmp_path_factory.mktemp("synth") / "tiny"
+    generate.generate(out, generate.Options(scale="tiny", period=str(Q1), seed=3))
+    return out
+
+
+def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
+    path = synthetic / "truth" / "register" / str(Q1) / f"{name}.parquet"
+    frame = pl.read_parquet(path)
+    pseudonym = keys.pseudonymizer(settings)
+    c = components.get(name)
+    own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
+    return frame.select(
+        "jarjestaja",
+        pl.col("henkilotunnus").map_batches(pseudonym.series, return_dtype=pl.String)
+        .alias("pseudonym"),
+        *own,
+        "source",
+    ).sort(pl.all())
+
+
+def test_register_equals_the_truth(settings, db, synthetic):
+    from sosdata.notification import exchange
+
+    for path in sorted((synthetic / "notifications").glob("*.json")):
+        exchange.import_file(db, path, settings, by="keeper",
+                             submitted_at=dt.datetime(2022, 3, 1))
+    db.close()
+    for path in sorted((synthetic / "deliveries" / str(Q1)).glob("*.zip")):
+        assert submit.submit(settings, path, "keeper").status == "accepted", path.name
+    kanta_load.load_kanta(settings, synthetic / "kanta" / "extract.parquet", Q1, "keeper")
+    summary = build.build(settings, Q1, "keeper")
+    assert summary.notifications and not summary.union_cells
+
+    with store.opened(settings) as conn:
+        for name, c in components.COMPONENTS.items():
+            own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
+            got = store.frame(
+                conn,
+                f"SELECT jarjestaja, pseudonym, {', '.join(own)}, source "
+                f"FROM register_{name}",
+            ).sort(pl.all())
+            expected = _truth(synthetic, name, settings)
+            assert got.height > 0, name
+            assert got.equals(expected), (name, got.height, expected.height)
