@@ -1,0 +1,655 @@
+"""Apply the rule catalogue to a delivery and decide whether it is accepted.
+
+A delivery is rejected when any file-level error is found, or when more than
+``settings.error_threshold`` of a component's rows are in error. Otherwise rows with errors are
+rejected and the rest accepted, typed (``Component.schema``) with the defaults of SPEC §4 IV/V
+applied. Every check is a Polars expression over whole columns; all of a component's checks run
+in one ``select`` so that Polars evaluates them in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from sosdata import codes, identity
+from sosdata import organisers as organiser_register
+from sosdata.components import COMPONENTS, DEFAULT_DECISION_TYPE, Component, Kind, get
+from sosdata.config import Settings
+from sosdata.delivery import manifest as manifests
+from sosdata.delivery import rules
+from sosdata.delivery.manifest import Manifest
+from sosdata.delivery.reader import (
+    MANIFEST_NAME,
+    FileIssue,
+    FileProblem,
+    Package,
+    component_of,
+    open_package,
+    read_csv,
+)
+from sosdata.delivery.report import ComponentCheck, ComponentSummary, Report
+from sosdata.delivery.rules import Context, Level, Severity
+from sosdata.errors import UserError
+from sosdata.periods import Quarter
+
+#: the order components are checked in: IV and V take service-task defaults from II
+ORDER = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
+_ONLY_TASK = "_only_task"
+_FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+class DeliveryUsageError(UserError):
+    """The validator was called wrongly (e.g. a CSV whose component cannot be told)."""
+
+
+@dataclass
+class ValidationResult:
+    accepted: bool
+    manifest: Manifest | None
+    #: accepted rows per component, typed, defaults applied, with ``_line``
+    rows: dict[str, pl.DataFrame]
+    report: Report
+    #: counts of defaults applied per component and column (also in the report)
+    defaults_applied: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --- context ---------------------------------------------------------------------------------
+
+
+def _context(
+    component: Component, period: Quarter, settings: Settings, organiser: str | None
+) -> Context:
+    codes_dir = settings.codes_dir
+    names = {c.codeset for comp in COMPONENTS.values() for c in comp.columns if c.codeset}
+    valid = {n: codes.load(n, codes_dir).valid_during(period.start, period.end) for n in names}
+    register = organiser_register.load(settings.data_dir)
+    return Context(
+        component=component,
+        period=period,
+        codes=valid,
+        reported_tasks=[
+            t for t in codes.reported_service_tasks(codes_dir) if t in valid["palvelutehtava"]
+        ],
+        organisers=[o.oid for o in register],
+        municipality_organiser={m: o.oid for o in register for m in o.municipalities},
+        manifest_organiser=organiser,
+    )
+
+
+# --- preparing a component's rows --------------------------------------------------------------
+
+
+def _parsed_date(column: str) -> pl.Expr:
+    col = pl.col(column)
+    # exactly YYYY-MM-DD: the length check rejects 2023-1-5 and trailing text
+    return (
+        pl.when(col.str.len_bytes() == 10)
+        .then(col.str.to_date("%Y-%m-%d", strict=False))
+        .otherwise(None)
+        .alias(rules.date_column(column))
+    )
+
+
+def _identity_facts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Invalid reason, birth date, sex and temporariness of each identity code.
+
+    A person has many rows, so each distinct code is checked once and the facts are gathered
+    back to the rows. Codes are told apart by a 64-bit hash; the result is verified against the
+    codes themselves, and should two codes ever share a hash every row is checked directly.
+    """
+    codes_column = frame.get_column("henkilotunnus")
+    group = codes_column.hash().rank("dense").cast(pl.Int64) - 1
+    representative = np.empty(group.max() + 1 if frame.height else 0, dtype=np.int64)
+    representative[group.to_numpy()] = np.arange(frame.height)
+    distinct = pl.DataFrame({"henkilotunnus": codes_column.gather(representative)})
+    facts = distinct.lazy().select(_identity_exprs(pl.col("henkilotunnus"))).collect()
+    if not distinct.get_column("henkilotunnus").gather(group).equals(codes_column):
+        return frame.with_columns(_identity_exprs(pl.col("henkilotunnus")))
+    return frame.hstack(facts[group.to_numpy()].get_columns())
+
+
+def _identity_exprs(code: pl.Expr) -> list[pl.Expr]:
+    return [
+        identity.invalid_reason_expr(code).alias(rules.HETU_INVALID),
+        identity.birth_date_expr(code).alias(rules.BIRTH_DATE),
+        identity.sex_expr(code).alias(rules.HETU_SEX),
+        identity.temporary_expr(code).alias(rules.HETU_IS_TEMPORARY),
+    ]
+
+
+def _sharing_hash(hashes: pl.Series) -> pl.Series:
+    """Indices of the rows whose hash occurs more than once (by sorting: cheaper than a hash
+    table on millions of rows)."""
+    order = hashes.arg_sort()
+    ordered = hashes.gather(order)
+    repeated = (ordered == ordered.shift(1)) | (ordered == ordered.shift(-1))
+    return order.filter(repeated.fill_null(False))
+
+
+def _duplicates(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """True on rows that repeat an earlier row exactly.
+
+    Row hashes find the candidates cheaply; only rows whose hash repeats are compared exactly.
+    """
+    mask = np.zeros(frame.height, dtype=bool)
+    index = _sharing_hash(frame.select(columns).hash_rows()).sort()
+    if index.len():
+        repeats = frame.select(columns)[index].select(~pl.struct(columns).is_first_distinct())
+        repeats = repeats.to_series()
+        mask[index.filter(repeats).to_numpy()] = True
+    return pl.Series(rules.DUPLICATE, mask)
+
+
+def _range(component: Component) -> list[pl.Expr]:
+    start = pl.col(rules.date_column(component.start))
+    if component.name == "palvelupaatokset":
+        # valid from defaults to the decision date (SPEC §4 IV)
+        start = pl.coalesce(start, pl.col(rules.date_column("paatospvm")))
+    return [
+        start.alias(rules.RANGE_START),
+        pl.col(rules.date_column(component.end)).alias(rules.RANGE_END),
+    ]
+
+
+def _overlaps(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
+    """True on rows whose range overlaps another row's with the same keys (null end = open).
+
+    Column-wise: rows are sorted by a hash of the keys and the start; a row overlaps an earlier
+    one when it starts on or before the latest end so far in its group, and a later one when
+    the next row of its group starts on or before its end. The group-wise running maximum is a
+    global running maximum of ``group * 2**32 + end`` (groups ascend in sort order). Two keys
+    sharing a 64-bit hash could at worst raise this warning needlessly; it never rejects a row.
+    """
+    days = pl.Int64
+    mask = np.zeros(frame.height, dtype=bool)
+    hashes = frame.select(keys).hash_rows()
+    index = _sharing_hash(hashes)
+    if not index.len():
+        return pl.Series(rules.OVERLAPS, mask)
+    rows = frame.select(rules.RANGE_START, rules.RANGE_END, *keys)[index]
+    work = (
+        pl.DataFrame(
+            {
+                "_i": index,
+                "_k": hashes.gather(index),
+                "_s": rows.get_column(rules.RANGE_START).cast(days),
+                "_e": rows.get_column(rules.RANGE_END).fill_null(_FAR_FUTURE).cast(days),
+                "_ok": rows.select(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+                .to_series(),
+            }
+        )
+        .filter(pl.col("_ok") & pl.col("_s").is_not_null())
+        .sort("_k", "_s")
+    )
+    if work.height:
+        offset = 2**31
+        new_group = pl.col("_k") != pl.col("_k").shift(1)
+        group = new_group.fill_null(True).cum_sum().cast(pl.Int64) * 2**32
+        running_end = (group + pl.col("_e") + offset).cum_max().shift(1) - group - offset
+        same_as_next = (pl.col("_k") == pl.col("_k").shift(-1)).fill_null(False)
+        hits = work.filter(
+            (new_group.fill_null(True).not_() & (pl.col("_s") <= running_end))
+            | (same_as_next & (pl.col("_s").shift(-1) <= pl.col("_e")))
+        ).get_column("_i")
+        mask[hits.to_numpy()] = True
+    return pl.Series(rules.OVERLAPS, mask)
+
+
+def _prepare(
+    frame: pl.DataFrame, component: Component, tasks_in_ii: pl.DataFrame | None
+) -> pl.DataFrame:
+    dates = [c.name for c in component.columns if c.kind is Kind.DATE]
+    prepared = _identity_facts(frame.with_columns(_parsed_date(c) for c in dates))
+    prepared = prepared.with_columns(_range(component)).with_columns(
+        _duplicates(prepared, component.column_names)
+    )
+    if component.name in ("palvelupaatokset", "palvelutiedot"):
+        if tasks_in_ii is None:
+            tasks_in_ii = pl.DataFrame(
+                schema={
+                    "henkilotunnus": pl.String,
+                    rules.TASKS_IN_II: pl.UInt32,
+                    _ONLY_TASK: pl.String,
+                }
+            )
+        prepared = prepared.join(tasks_in_ii, on="henkilotunnus", how="left", maintain_order="left")
+    if component.name == "asiakkuusjaksot":
+        prepared = prepared.with_columns(_overlaps(prepared, ["henkilotunnus", "palvelutehtava"]))
+    elif component.name == "lastensuojelu":
+        prepared = prepared.with_columns(_overlaps(prepared, ["henkilotunnus"]))
+    return prepared
+
+
+def _tasks_per_person(accepted_ii: pl.DataFrame) -> pl.DataFrame:
+    task = pl.col("palvelutehtava")
+    return accepted_ii.group_by("henkilotunnus").agg(
+        task.n_unique().cast(pl.UInt32).alias(rules.TASKS_IN_II), task.first().alias(_ONLY_TASK)
+    )
+
+
+# --- accepted rows and defaults --------------------------------------------------------------
+
+
+def _typed(component: Component) -> list[pl.Expr]:
+    """The accepted row in ``Component.schema`` with SPEC §4 defaults filled in where a value
+    stands for one."""
+    out: list[pl.Expr] = [pl.col(rules.LINE)]
+    for column in component.columns:
+        if column.kind is Kind.DATE:
+            value = pl.col(rules.date_column(column.name))
+        else:
+            value = pl.col(column.name)
+        if column.name == "palvelutehtava" and not column.required:
+            value = pl.coalesce(value, pl.col(_ONLY_TASK))
+        elif component.name == "palvelupaatokset" and column.name == "voimassa_alkaen":
+            value = pl.coalesce(value, pl.col(rules.date_column("paatospvm")))
+        elif column.name == "paatoksen_tyyppi":
+            value = value.fill_null(pl.lit(DEFAULT_DECISION_TYPE))
+        out.append(value.cast(column.dtype).alias(column.name))
+    return out
+
+
+def _defaults_applied(
+    prepared: pl.DataFrame, component: Component, rejected: pl.Series | None
+) -> dict[str, int]:
+    """How many accepted rows had each column with a SPEC §4 default empty."""
+    with_default = [c.name for c in component.columns if c.default is not None]
+    if not with_default:
+        return {}
+    accepted = ~rejected if rejected is not None else pl.lit(True)
+    counts = prepared.select((pl.col(c).is_null() & accepted).sum() for c in with_default).row(0)
+    return dict(zip(with_default, (int(n) for n in counts), strict=True))
+
+
+# --- checking one component ------------------------------------------------------------------
+
+
+def check_component(
+    frame: pl.DataFrame,
+    component: Component,
+    file: str,
+    ctx: Context,
+    tasks_in_ii: pl.DataFrame | None = None,
+) -> tuple[ComponentCheck, pl.DataFrame]:
+    """Run every row rule on a component's rows; return the findings and the accepted rows."""
+    prepared = _prepare(frame, component, tasks_in_ii)
+    targets = [(r, c) for r in rules.ROW_RULES for c in r.columns(component)]
+    keys = [f"{r.id}\t{c}" for r, c in targets]
+    flags = prepared.select(
+        r.check(ctx, c).fill_null(False).alias(k) for (r, c), k in zip(targets, keys, strict=True)
+    )
+    error_keys = [
+        k for (r, _), k in zip(targets, keys, strict=True) if r.severity is Severity.ERROR
+    ]
+    counts = dict(zip(keys, (int(n) for n in flags.sum().row(0)), strict=True))
+    rejected = flags.select(pl.any_horizontal(error_keys)).to_series() if error_keys else None
+    typed = prepared.select(_typed(component))
+    # rows are taken by index, not filtered: Polars 2.1 trips over filters of columns with
+    # unequal chunking (the read columns and the gathered identity facts)
+    accepted = typed[(~rejected).arg_true()] if rejected is not None else typed
+    defaults = _defaults_applied(prepared, component, rejected)
+    n_rejected = prepared.height - accepted.height
+    check = ComponentCheck(
+        component=component,
+        file=file,
+        ctx=ctx,
+        prepared=prepared,
+        flags=flags,
+        targets=targets,
+        counts=counts,
+        summary=ComponentSummary(
+            file=file,
+            rows=prepared.height,
+            accepted_rows=accepted.height,
+            rejected_rows=n_rejected,
+            defaults_applied=defaults,
+        ),
+    )
+    return check, accepted
+
+
+def _too_many_errors(
+    summary: ComponentSummary, component: str, threshold: float
+) -> FileIssue | None:
+    if summary.rows == 0 or summary.rejected_rows / summary.rows <= threshold:
+        return None
+    return FileIssue(
+        rules.TOO_MANY_ERRORS,
+        summary.file,
+        component=component,
+        params={
+            "errors": summary.rejected_rows,
+            "rows": summary.rows,
+            "share": f"{summary.rejected_rows / summary.rows:.1%}",
+            "limit": f"{threshold:.1%}",
+        },
+    )
+
+
+def _as_text_frame(frame: pl.DataFrame, component: Component, file: str) -> pl.DataFrame:
+    missing = [c for c in component.column_names if c not in frame.columns]
+    if missing:
+        raise FileProblem(
+            FileIssue(
+                rules.FILE_HEADER_MISSING,
+                file,
+                line=1,
+                column=", ".join(missing),
+                component=component.name,
+                params={"columns": ", ".join(missing)},
+            )
+        )
+    line = (
+        pl.col(rules.LINE).cast(pl.Int64)
+        if rules.LINE in frame.columns
+        else pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE)
+    )
+    return frame.select(line, *(pl.col(c).cast(pl.String) for c in component.column_names))
+
+
+Step = Callable[[str], None]
+
+
+def _run(
+    frames: dict[str, tuple[pl.DataFrame, str]],
+    *,
+    period: Quarter,
+    settings: Settings,
+    organiser: str | None,
+    manifest: Manifest | None,
+    file_issues: list[FileIssue],
+    lang: str,
+    step: Step,
+) -> ValidationResult:
+    checks: list[ComponentCheck] = []
+    rows: dict[str, pl.DataFrame] = {}
+    tasks_in_ii: pl.DataFrame | None = None
+    for name in ORDER:
+        if name not in frames:
+            continue
+        component = COMPONENTS[name]
+        frame, file = frames[name]
+        step(f"{file}: checking {frame.height:,} rows")
+        ctx = _context(component, period, settings, organiser)
+        check, accepted = check_component(frame, component, file, ctx, tasks_in_ii)
+        if name == "asiakkuusjaksot" and {"palvelupaatokset", "palvelutiedot"} & set(frames):
+            tasks_in_ii = _tasks_per_person(accepted)
+        issue = _too_many_errors(check.summary, name, settings.error_threshold)
+        if issue is not None:
+            file_issues.append(issue)
+        checks.append(check)
+        rows[name] = accepted
+    accepted_delivery = not any(
+        rules.get(i.rule).severity is Severity.ERROR and rules.get(i.rule).level is Level.FILE
+        for i in file_issues
+    )
+    step("report")
+    report = Report(
+        accepted=accepted_delivery,
+        period=str(period),
+        organiser=organiser,
+        lang=lang,
+        file_issues=file_issues,
+        checks=checks,
+        threshold=settings.error_threshold,
+    )
+    return ValidationResult(
+        accepted=accepted_delivery,
+        manifest=manifest,
+        rows=rows,
+        report=report,
+        defaults_applied={c.component.name: c.summary.defaults_applied for c in checks},
+    )
+
+
+def validate_frames(
+    frames: dict[str, pl.DataFrame],
+    *,
+    period: Quarter,
+    settings: Settings,
+    organiser: str | None,
+    source: str,
+    lang: str = "fi",
+) -> ValidationResult:
+    """Check rows already in memory, keyed by component name (every column a string, plus
+    ``_line``), exactly as a delivered file's rows would be checked. ``source`` names them in
+    the report (e.g. the Kanta extract's file)."""
+    issues: list[FileIssue] = []
+    text_frames: dict[str, tuple[pl.DataFrame, str]] = {}
+    for name, frame in frames.items():
+        component = COMPONENTS[name]
+        file = f"{source}:{name}"
+        try:
+            text_frames[name] = (_as_text_frame(frame, component, file), file)
+        except FileProblem as problem:
+            issues.append(problem.issue)
+    return _run(
+        text_frames,
+        period=period,
+        settings=settings,
+        organiser=organiser,
+        manifest=None,
+        file_issues=issues,
+        lang=lang,
+        step=lambda _: None,
+    )
+
+
+# --- a package on disk -----------------------------------------------------------------------
+
+
+def _manifest_issues(
+    found: Manifest,
+    period: Quarter,
+    organiser: str | None,
+    municipality_group: str | None,
+    settings: Settings,
+) -> list[FileIssue]:
+    issues = []
+    if found.seurantajakso != str(period):
+        issues.append(
+            FileIssue(
+                rules.MANIFEST_PERIOD_MISMATCH,
+                MANIFEST_NAME,
+                params={"found": found.seurantajakso, "expected": str(period)},
+            )
+        )
+    if organiser is not None and found.jarjestaja != organiser:
+        issues.append(
+            FileIssue(
+                rules.MANIFEST_ORGANISER_MISMATCH,
+                MANIFEST_NAME,
+                params={"found": found.jarjestaja, "expected": organiser},
+            )
+        )
+    elif found.jarjestaja not in organiser_register.load(settings.data_dir):
+        issues.append(
+            FileIssue(
+                rules.MANIFEST_INVALID,
+                MANIFEST_NAME,
+                params={
+                    "where": " (jarjestaja)",
+                    "reason": f"{found.jarjestaja} is not in the organiser register",
+                },
+            )
+        )
+    if municipality_group is not None and found.kuntaryhma != municipality_group:
+        issues.append(
+            FileIssue(
+                rules.MANIFEST_GROUP_MISMATCH,
+                MANIFEST_NAME,
+                params={"found": found.kuntaryhma, "expected": municipality_group},
+            )
+        )
+    return issues
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Step]:
+    if not enabled:
+        yield lambda _: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda text: bar.update(task, description=text)
+
+
+def validate_path(
+    path: Path | str,
+    period: Quarter,
+    *,
+    settings: Settings,
+    organiser: str | None = None,
+    component: str | None = None,
+    municipality_group: str | None = None,
+    lang: str = "fi",
+    progress: bool = False,
+) -> ValidationResult:
+    """Check a delivery: a ZIP, a folder, or one component CSV.
+
+    For a single CSV the component comes from its file name or ``component``, and the
+    manifest's facts from ``period``, ``organiser`` and ``municipality_group``.
+    """
+    path = Path(path)
+    with _progress(progress) as step:
+        step(f"{path.name}: opening")
+        try:
+            package = open_package(path)
+        except FileProblem as problem:
+            return _run(
+                {},
+                period=period,
+                settings=settings,
+                organiser=organiser,
+                manifest=None,
+                file_issues=[problem.issue],
+                lang=lang,
+                step=step,
+            )
+        try:
+            return _validate_package(
+                package, period, settings, organiser, component, municipality_group, lang, step
+            )
+        finally:
+            package.close()
+
+
+def _validate_package(
+    package: Package,
+    period: Quarter,
+    settings: Settings,
+    organiser: str | None,
+    component: str | None,
+    municipality_group: str | None,
+    lang: str,
+    step: Step,
+) -> ValidationResult:
+    issues: list[FileIssue] = []
+    found: Manifest | None = None
+    wanted: dict[str, str] = {}  # component → member name
+    if package.kind == "csv":
+        (name,) = package.members
+        chosen = _single_component(name, component)
+        found = manifests.from_options(str(period), chosen.name, organiser, municipality_group)
+        wanted[chosen.name] = name
+    else:
+        if component is not None:
+            raise DeliveryUsageError(
+                "--component applies to a single CSV file; a ZIP or folder names its "
+                "components in manifest.json"
+            )
+        if MANIFEST_NAME in package.members:
+            try:
+                found = manifests.parse(package.read(MANIFEST_NAME))
+            except FileProblem as problem:
+                issues.append(problem.issue)
+        else:
+            issues.append(FileIssue(rules.MANIFEST_MISSING, package.path.name))
+        for name in package.members:
+            if name == MANIFEST_NAME:
+                continue
+            found_component = component_of(name)
+            if found_component is None or found_component.name in wanted:
+                # not a component file, or a second file of one (names differing in case)
+                issues.append(FileIssue(rules.FILE_UNKNOWN, package.members[name]))
+            elif found is not None and found_component.name not in found.osat:
+                issues.append(
+                    FileIssue(
+                        rules.COMPONENT_NOT_DECLARED,
+                        package.members[name],
+                        component=found_component.name,
+                        params={"component": found_component.name},
+                    )
+                )
+            else:
+                wanted[found_component.name] = name
+        if found is not None:
+            for declared in found.osat:
+                if declared not in wanted:
+                    issues.append(
+                        FileIssue(
+                            rules.COMPONENT_DECLARED_MISSING,
+                            COMPONENTS[declared].filename,
+                            component=declared,
+                            params={"component": declared},
+                        )
+                    )
+            issues += _manifest_issues(found, period, organiser, municipality_group, settings)
+    frames: dict[str, tuple[pl.DataFrame, str]] = {}
+    for name in ORDER:
+        if name not in wanted:
+            continue
+        member = wanted[name]
+        display = package.members[member]
+        step(f"{display}: reading")
+        try:
+            frames[name] = (read_csv(package.read(member), display, COMPONENTS[name]), display)
+        except FileProblem as problem:
+            issues.append(problem.issue)
+    the_organiser = found.jarjestaja if found is not None and found.jarjestaja else organiser
+    return _run(
+        frames,
+        period=period,
+        settings=settings,
+        organiser=the_organiser,
+        manifest=found,
+        file_issues=issues,
+        lang=lang,
+        step=step,
+    )
+
+
+def _single_component(name: str, component: str | None) -> Component:
+    if component is not None:
+        try:
+            return get(component)
+        except KeyError:
+            raise DeliveryUsageError(
+                f"--component {component!r}: choose one of {', '.join(COMPONENTS)}"
+            ) from None
+    # a lone file may carry more in its name (2023Q1_asiakkuusjaksot.csv) if it names one
+    named = [c for c in COMPONENTS.values() if c.name in Path(name).name.lower()]
+    found = component_of(name) or (named[0] if len(named) == 1 else None)
+    if found is None:
+        raise DeliveryUsageError(
+            f"{name}: cannot tell the component from the file name; name the file after its "
+            f"component ({', '.join(c.filename for c in COMPONENTS.values())}) or give "
+            "--component"
+        )
+    return found
