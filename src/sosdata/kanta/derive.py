@@ -1,0 +1,461 @@
+"""Derivation of components II–V from a Kanta extract (SPEC §8), as whole-column operations.
+
+1. Versions: the highest version of each document set wins (ties: the later version time, then
+   the later record in the extract); a set whose winning version is cancelled is absent.
+2. II: the case documents of each organiser, person and service task are sorted by opening
+   date. A case opened on or before the latest closing day of the cases before it continues
+   their period; a case opened later (the day after or any day after that) starts a new
+   period. A case with no closing date keeps its period open. This is one sort and one
+   cumulative maximum of closing dates, with no loop over people.
+3. III: the section-27 start and end of the newest client-relationship document (by version
+   time) whose structure version is 10.1.22 or newer, per organiser and person.
+4. IV: decision documents whose metadata holds a social service, a refined document type and a
+   validity start; a decision made after the period belongs to a later period.
+5. V: one row per social service named by an implementation-phase document dated in the
+   period (start = end = the document's date), and one per service-unit relationship of the
+   newest client-relationship document of each organiser and person.
+
+Only rows overlapping the requested quarter are kept. Every row carries the organiser,
+identity code, home municipality and sex of the document it comes from (for a period of II,
+the most recently opened case of the period). A document naming exactly one service task gives
+it to IV and V rows; otherwise the task is left empty for the validator's default.
+
+The extract is read a few columns at a time where it can be (a Parquet scan): versions are
+resolved on their own four columns, and each document type then gets only its own columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from sosdata.components import (
+    CHILD_WELFARE,
+    CLIENT_PERIODS,
+    DECISIONS,
+    SERVICES,
+    Component,
+)
+from sosdata.kanta.extract import EXTRACT_SCHEMA, MALFORMED_SCHEMA, SECTION_27_MIN_VERSION
+from sosdata.periods import Quarter
+
+#: stands for "no closing date" while merging, so that a cumulative maximum keeps it open
+_OPEN = dt.date(9999, 12, 31)
+# Days of a date shifted to be non-negative for every representable year (1–9999), and the
+# factor that lifts a group's index above every day: group * _GROUP + day then increases
+# across groups, so one cumulative maximum over the sorted column acts as one per group.
+_DAY_OFFSET = 719_163
+_GROUP = 1 << 22
+_OPEN_DAYS = (_OPEN - dt.date(1970, 1, 1)).days + _DAY_OFFSET
+
+_IDENTIFYING = {
+    "jarjestaja": "organiser",
+    "henkilotunnus": "identity_code",
+    "kotikunta": "home_municipality",
+    "sukupuoli": "sex",
+}
+
+
+@dataclass
+class Derivation:
+    """Derived rows per component (``Component.schema`` columns) and what was counted."""
+
+    period: Quarter
+    rows: dict[str, pl.DataFrame]
+    summary: dict[str, Any] = field(default_factory=dict)
+    #: records skipped when the file was read: line, field, reason
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_SCHEMA))
+
+
+# ----------------------------------------------------------------------------- sorting
+
+
+_POSITION_BITS = 27
+_POSITION_MASK = np.uint64((1 << _POSITION_BITS) - 1)
+_SEEDS = (0x5EED_0001, 0x5EED_0002)
+
+
+def _key_hash(key: list[str], seed: int) -> pl.Expr:
+    """A 64-bit hash of a multi-column key: the XOR of each column's hash under its own seed.
+
+    Two different keys differ in some column, whose independently seeded hash makes the XORs
+    as unlikely to agree as two random numbers; and hashing columns one by one is several
+    times faster than hashing a struct of them.
+    """
+    hashed = [pl.col(c).hash(seed * 1_000_003 + i) for i, c in enumerate(key)]
+    combined = hashed[0]
+    for h in hashed[1:]:
+        combined = combined.xor(h)
+    return combined
+
+
+def _runs(frame: pl.DataFrame, key: list[str], order: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """Split ``frame`` into rows whose key no other row has, and runs of rows sharing a key.
+
+    Returns a mask over ``frame`` that is true for the rows sharing their key, and for those
+    rows a narrow frame — ``_pos`` (the row's position in ``frame``), the ``order`` columns and
+    ``_first`` (true where a run starts) — sorted by key and then ``order``. Callers pick rows
+    back out of ``frame`` with :func:`_rows_at`, which keeps text columns out of the sort.
+
+    Keys are compared by a 128-bit hash (two differently seeded 64-bit hashes): for n distinct
+    keys the chance that two share it is about n²/2^129 (10^-21 for a billion), and hashing
+    keeps text out of every sort. Most keys occur once (one version of a set, one case of a
+    person in a task), so the rows are first split cheaply: the first hash with its low bits
+    replaced by the row's position is sorted as plain integers (far faster than an argument
+    sort), and a row whose hash prefix no neighbour shares has a key of its own. Only the
+    remaining rows are sorted in full. The sort is stable: among equal values the earlier
+    record stays first.
+    """
+    n = frame.height
+    hashes = frame.select(
+        _key_hash(key, _SEEDS[0]).alias("_h1"), _key_hash(key, _SEEDS[1]).alias("_h2")
+    )
+    if n >= 1 << _POSITION_BITS:
+        repeated = np.ones(n, dtype=bool)
+    else:
+        first = hashes["_h1"].to_numpy()
+        packed = np.sort((first & ~_POSITION_MASK) | np.arange(n, dtype=np.uint64))
+        prefix = packed & ~_POSITION_MASK
+        in_run = np.zeros(n, dtype=bool)
+        if n > 1:
+            same = prefix[1:] == prefix[:-1]
+            in_run[1:] |= same
+            in_run[:-1] |= same
+        repeated = np.zeros(n, dtype=bool)
+        repeated[(packed[in_run] & _POSITION_MASK).astype(np.int64)] = True
+    shared = (
+        frame.select(order)
+        .hstack(hashes)
+        .with_row_index("_pos")
+        .filter(pl.Series(repeated))
+        .sort("_h1", "_h2", *order, nulls_last=False, maintain_order=True)
+    )
+    same_key = (pl.col("_h1") == pl.col("_h1").shift(1)) & (pl.col("_h2") == pl.col("_h2").shift(1))
+    shared = shared.with_columns(_first=~same_key.fill_null(False)).drop("_h1", "_h2")
+    return repeated, shared
+
+
+def _rows_at(frame: pl.DataFrame, positions: np.ndarray) -> pl.DataFrame:
+    """The rows of ``frame`` at ``positions``, in ``frame``'s order (a filter, not a gather:
+    gathering text from a many-chunked column is slow)."""
+    mask = np.zeros(frame.height, dtype=bool)
+    mask[positions] = True
+    return frame.filter(pl.Series(mask))
+
+
+def _last_of_run(first: pl.Expr) -> pl.Expr:
+    """True on the last row of each run, given the expression true on each run's first row."""
+    return first.shift(-1).fill_null(True)
+
+
+# ----------------------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The outcome of version resolution."""
+
+    #: per record: whether it is the winning version of an active document set
+    current: pl.Series
+    documents: int
+    document_sets: int
+    superseded: int
+    cancelled_sets: int
+
+
+def resolve_versions(records: pl.DataFrame) -> Versions:
+    """Resolve versions over ``set_id``, ``version``, ``version_time`` and ``status``.
+
+    The highest version of a set wins; among equal versions the later version time, and among
+    equal times the later record in the extract. A set whose winner is cancelled is absent.
+    """
+    indexed = records.select("set_id", "version", "version_time", "status")
+    repeated, shared = _runs(indexed, ["set_id"], ["version", "version_time"])
+    active = (indexed["status"] == "active").fill_null(False).to_numpy()
+    # a record whose set has no other record is its set's winner
+    winner = ~repeated
+    winner[shared.filter(_last_of_run(pl.col("_first")))["_pos"].to_numpy()] = True
+    current = winner & active
+    sets = int(winner.sum())
+    return Versions(
+        current=pl.Series("current", current),
+        documents=records.height,
+        document_sets=sets,
+        superseded=records.height - sets,
+        cancelled_sets=sets - int(current.sum()),
+    )
+
+
+# ----------------------------------------------------------------------------- shared
+
+
+def _single_task() -> pl.Expr:
+    """The document's service task when it names exactly one, else null."""
+    tasks = pl.col("service_tasks")
+    return pl.when(tasks.list.len() == 1).then(tasks.list.first()).alias("palvelutehtava")
+
+
+def _identifying() -> list[pl.Expr]:
+    return [pl.col(source).alias(target) for target, source in _IDENTIFYING.items()]
+
+
+def _finish(
+    frame: pl.DataFrame, component: Component, period: Quarter, *, unique: bool = True
+) -> pl.DataFrame:
+    """Rows overlapping the period, deduplicated, in the component's columns and order."""
+    start, end = pl.col(component.start), pl.col(component.end)
+    rows = frame.filter(period.overlaps_expr(start, end)).select(
+        pl.col(n).cast(t) for n, t in component.schema.items()
+    )
+    if unique:
+        rows = rows.unique()
+    return rows.sort(component.column_names, nulls_last=True)
+
+
+def _newest_per_person(documents: pl.DataFrame) -> pl.DataFrame:
+    """The newest document (by version time, then record order) per organiser and person."""
+    repeated, shared = _runs(documents, ["organiser", "identity_code"], ["version_time"])
+    newest = ~repeated
+    newest[shared.filter(_last_of_run(pl.col("_first")))["_pos"].to_numpy()] = True
+    return documents.filter(pl.Series(newest))
+
+
+# ----------------------------------------------------------------------------- II
+
+
+def client_periods(cases: pl.DataFrame, period: Quarter) -> pl.DataFrame:
+    """II: merged case ranges per organiser, person and service task."""
+    key = ["organiser", "identity_code", "palvelutehtava"]
+    tasks = pl.col("service_tasks")
+    one_task_each = cases.select((tasks.list.len() == 1).all()).item()
+    ranges = cases.filter(
+        pl.col("case_opened").is_not_null()
+        & ~(pl.col("case_closed") < pl.col("case_opened")).fill_null(False)
+    ).select(
+        *_IDENTIFYING.values(),
+        (tasks.list.first() if one_task_each else tasks).alias("palvelutehtava"),
+        (pl.col("case_opened").cast(pl.Int64) + _DAY_OFFSET).alias("opened"),
+        (pl.col("case_closed").fill_null(_OPEN).cast(pl.Int64) + _DAY_OFFSET).alias("closed"),
+    )
+    if not one_task_each:
+        # a case archived under several service tasks counts in each of them
+        ranges = ranges.explode("palvelutehtava")
+    first_day = (period.start - dt.date(1970, 1, 1)).days + _DAY_OFFSET
+    last_day = (period.end - dt.date(1970, 1, 1)).days + _DAY_OFFSET
+    overlaps = (pl.col("start") <= last_day) & (pl.col("end") >= first_day)
+
+    # The cases of a period cover every day from its start to its end (each opens no later
+    # than the period has reached), so a period overlaps the quarter only if one of its cases
+    # does: keys without such a case are skipped. A shared 64-bit hash merely keeps a key.
+    in_quarter = (pl.col("opened") <= last_day) & (pl.col("closed") >= first_day)
+    hashed = ranges.with_columns(_k=_key_hash(key, _SEEDS[0]))
+    wanted = hashed.filter(in_quarter)["_k"]
+    ranges = hashed.filter(pl.col("_k").is_in(wanted.implode())).drop("_k")
+
+    repeated, shared = _runs(ranges, key, ["opened", "closed"])
+    group = pl.col("_first").cast(pl.Int64).cum_sum() * _GROUP
+    reach = (pl.col("group") + pl.col("closed")).cum_max()
+    new_period = (pl.col("group") + pl.col("opened")) > pl.col("reach").shift(1).fill_null(-1)
+    # A period is a run of rows: its start is the run's first opening date and its end the
+    # reach at its last row, so keeping last rows replaces a grouping. Identifying details
+    # come from that row: the most recently opened case of the period.
+    merged = (
+        shared.with_columns(group=group)
+        .with_columns(reach=reach)
+        .with_columns(new_period=new_period)
+        .with_columns(
+            start=pl.when("new_period").then("opened").forward_fill(),
+            last=_last_of_run(pl.col("new_period")),
+            end=pl.col("reach") - pl.col("group"),
+        )
+        .filter(pl.col("last") & overlaps)
+        .select("_pos", "start", "end")
+        .sort("_pos")
+    )
+    merged_rows = _rows_at(ranges, merged["_pos"].to_numpy()).hstack(merged.drop("_pos"))
+    # a case alone in its organiser, person and task is a period of its own
+    alone = (
+        ranges.filter(pl.Series(~repeated))
+        .rename({"opened": "start", "closed": "end"})
+        .filter(overlaps)
+    )
+    periods = pl.concat([alone, merged_rows.drop("opened", "closed")], how="vertical")
+    rows = periods.select(
+        *_identifying(),
+        "palvelutehtava",
+        (pl.col("start") - _DAY_OFFSET).cast(pl.Date).alias("alkupvm"),
+        pl.when(pl.col("end") != _OPEN_DAYS)
+        .then((pl.col("end") - _DAY_OFFSET).cast(pl.Date))
+        .alias("loppupvm"),
+    )
+    return _finish(rows, CLIENT_PERIODS, period, unique=False)
+
+
+# ----------------------------------------------------------------------------- III
+
+
+def structure_at_least(minimum: tuple[int, ...]) -> pl.Expr:
+    """Whether ``structure_version`` (e.g. "10.1.22") is ``minimum`` or newer; unparsable: no."""
+    text = pl.col("structure_version").str.strip_chars()
+    parts = text.str.split(".")
+    numbers = [
+        parts.list.get(i, null_on_oob=True).fill_null("0").str.to_integer(strict=False)
+        for i in range(len(minimum))
+    ]
+    newer_or_equal = pl.lit(True)
+    for i in reversed(range(len(minimum))):
+        newer_or_equal = (numbers[i] > minimum[i]) | ((numbers[i] == minimum[i]) & newer_or_equal)
+    return (text.str.contains(r"^\d+(\.\d+)*$") & newer_or_equal).fill_null(False)
+
+
+def child_welfare(relationships: pl.DataFrame, period: Quarter) -> pl.DataFrame:
+    """III: section-27 data of the newest client-relationship document that can carry it."""
+    capable = relationships.filter(structure_at_least(SECTION_27_MIN_VERSION))
+    newest = _newest_per_person(capable).filter(pl.col("cw27_start").is_not_null())
+    rows = newest.select(
+        *_identifying(), pl.col("cw27_start").alias("alkupvm"), pl.col("cw27_end").alias("loppupvm")
+    )
+    return _finish(rows, CHILD_WELFARE, period, unique=False)
+
+
+# ----------------------------------------------------------------------------- IV
+
+
+def decisions(documents: pl.DataFrame, period: Quarter) -> pl.DataFrame:
+    """IV: decisions whose metadata holds a social service, refined type and validity."""
+    derivable = (
+        pl.col("social_service").is_not_null()
+        & pl.col("refined_type").fill_null(False)
+        & pl.col("valid_from").is_not_null()
+        & (pl.col("decision_date").is_null() | (pl.col("decision_date") <= period.end))
+    )
+    rows = documents.filter(derivable).select(
+        *_identifying(),
+        pl.col("social_service").alias("sosiaalipalvelu"),
+        _single_task(),
+        pl.col("decision_date").alias("paatospvm"),
+        pl.col("valid_from").alias("voimassa_alkaen"),
+        pl.col("valid_to").alias("voimassa_asti"),
+        pl.col("decision_type").alias("paatoksen_tyyppi"),
+    )
+    return _finish(rows, DECISIONS, period)
+
+
+# ----------------------------------------------------------------------------- V
+
+
+def services(
+    implementations: pl.DataFrame, relationships: pl.DataFrame, period: Quarter
+) -> pl.DataFrame:
+    """V: services named by implementation-phase documents and by service-unit relationships."""
+    events = (
+        implementations.filter(pl.col("event_date").is_between(period.start, period.end))
+        .select(
+            *_identifying(),
+            _single_task(),
+            pl.col("social_services").alias("sosiaalipalvelu"),
+            pl.col("event_date").alias("alkupvm"),
+            pl.col("event_date").alias("loppupvm"),
+        )
+        .explode("sosiaalipalvelu")
+    )
+    units = (
+        _newest_per_person(relationships)
+        .select(*_identifying(), _single_task(), "service_unit_relationships")
+        .explode("service_unit_relationships")
+        .unnest("service_unit_relationships")
+        .select(
+            *_IDENTIFYING,
+            "palvelutehtava",
+            pl.col("social_service").alias("sosiaalipalvelu"),
+            pl.col("start").alias("alkupvm"),
+            pl.col("end").alias("loppupvm"),
+        )
+    )
+    rows = pl.concat([events, units.cast(events.schema)], how="vertical").filter(
+        pl.col("sosiaalipalvelu").is_not_null()
+    )
+    return _finish(rows, SERVICES, period)
+
+
+# ----------------------------------------------------------------------------- all
+
+_COMMON = ("document_type", *_IDENTIFYING.values(), "service_tasks")
+_OWN = {
+    "case": ("case_opened", "case_closed"),
+    "client_relationship": (
+        "version_time",
+        "structure_version",
+        "cw27_start",
+        "cw27_end",
+        "service_unit_relationships",
+    ),
+    "decision": (
+        "social_service",
+        "refined_type",
+        "decision_date",
+        "valid_from",
+        "valid_to",
+        "decision_type",
+    ),
+    "implementation": ("event_date", "social_services"),
+}
+
+
+def _prepare(extract: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Extract records as a lazy frame in :data:`EXTRACT_SCHEMA` (missing fields null)."""
+    lazy = extract.lazy() if isinstance(extract, pl.DataFrame) else extract
+    schema = lazy.collect_schema()
+    if not schema:
+        return pl.LazyFrame(schema=EXTRACT_SCHEMA)
+    return lazy.select(
+        (pl.col(n).cast(dt) if schema.get(n) != dt else pl.col(n))
+        if n in schema
+        else pl.lit(None, dtype=dt).alias(n)
+        for n, dt in EXTRACT_SCHEMA.items()
+    )
+
+
+def derive(extract: pl.DataFrame | pl.LazyFrame, period: Quarter) -> Derivation:
+    """Derive components II–V for ``period`` from extract records (:data:`EXTRACT_SCHEMA`).
+
+    ``extract`` may be a lazy Parquet scan: it is then read a few columns at a time, so the
+    whole extract is never in memory at once. ``summary`` counts documents read, versions
+    superseded, cancelled sets and rows per component; ``malformed`` is 0 here because records
+    are checked when a file is read (:func:`sosdata.kanta.pipeline.derive_path`).
+    """
+    lazy = _prepare(extract)
+
+    def read(*columns: str) -> pl.DataFrame:
+        return lazy.select(columns).collect()
+
+    versions = resolve_versions(read("set_id", "version", "version_time", "status"))
+    common = read(*_COMMON)
+    kinds = common["document_type"]
+    of_type = {}
+    for kind, own in _OWN.items():
+        # one filter per document type: current versions of that type, common and own columns
+        # (reading each type's own columns separately keeps the peak memory lower)
+        mask = versions.current & (kinds == kind).fill_null(False)
+        of_type[kind] = common.filter(mask).hstack(read(*own).filter(mask))
+    del common, kinds
+    rows = {
+        CLIENT_PERIODS.name: client_periods(of_type["case"], period),
+        CHILD_WELFARE.name: child_welfare(of_type["client_relationship"], period),
+        DECISIONS.name: decisions(of_type["decision"], period),
+        SERVICES.name: services(of_type["implementation"], of_type["client_relationship"], period),
+    }
+    summary = {
+        "period": str(period),
+        "documents_read": versions.documents,
+        "document_sets": versions.document_sets,
+        "versions_superseded": versions.superseded,
+        "cancelled_sets": versions.cancelled_sets,
+        "malformed": 0,
+        "rows": {name: frame.height for name, frame in rows.items()},
+    }
+    return Derivation(period=period, rows=rows, summary=summary)
