@@ -8,11 +8,24 @@ import typer
 
 from sosdata import keys
 from sosdata.cli import codes, organisers
+from sosdata.cli import delivery as delivery_cli
+from sosdata.cli import kanta as kanta_cli
+from sosdata.cli import notification as notification_cli
+from sosdata.cli import register as register_cli
+from sosdata.cli import statistics as statistics_cli
+from sosdata.cli import synth as synth_cli
 from sosdata.cli.common import console, new_app, settings
 
 app = new_app("sosdata — the social-welfare follow-up register.")
 app.add_typer(codes.app, name="codes")
 app.add_typer(organisers.app, name="organisers")
+app.add_typer(notification_cli.app, name="notification")
+app.add_typer(kanta_cli.app, name="kanta")
+kanta_cli.app.command("load")(register_cli.kanta_load)
+register_cli.register(app)
+delivery_cli.register(app)
+synth_cli.register(app)
+statistics_cli.register(app)
 
 
 @app.callback()
@@ -45,6 +58,7 @@ def init(ctx: typer.Context) -> None:
         else:
             console.print(f"{label}: {path} exists, kept")
     console.print(f"data directory ready: {s.data_dir}")
+    register_cli.initialise(s)
 
 
 def main() -> None:

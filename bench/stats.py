@@ -1,0 +1,201 @@
+"""Benchmark: the statistics of a national quarter (all tables, suppression, audit, exports).
+
+Generates a register of national size with exactly the built register's view columns in a
+DuckDB file under /tmp (columnar, reproducible), then times ``tables.compute`` for the last
+quarter (which also rebuilds the previous quarter for the time series) and the exports.
+Baseline in the same run: one plain ``count(DISTINCT pseudonym)`` per service task over the
+same data, the least any statistics run must do. Prints JSON.
+
+    flock /tmp/sosdata-heavy.lock .venv/bin/python bench/stats.py [--persons 700000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from sosdata import codes, organisers
+from sosdata.config import Settings
+from sosdata.periods import Quarter
+from sosdata.statistics import charts, export, tables
+
+
+def _dates(rng: np.random.Generator, n: int, first: dt.date, last: dt.date) -> np.ndarray:
+    return np.datetime64(first) + rng.integers(0, (last - first).days + 1, n).astype(
+        "timedelta64[D]"
+    )
+
+
+def generate(conn: duckdb.DuckDBPyConnection, quarters: list[Quarter], persons: int) -> dict:
+    """Register views of ``persons`` clients per quarter, spread over municipalities by a
+    log-normal size distribution (a few large cities, many small municipalities)."""
+    rng = np.random.default_rng(2023)
+    # Åland (91) organises its own services outside the register
+    kunta = [c for c in codes.load("kunta") if c.extra.get("county") not in (None, "91")]
+    register = organisers.load()
+    weights = rng.lognormal(0, 1.4, len(kunta))
+    weights /= weights.sum()
+    municipality = np.array([c.code for c in kunta])
+    county = {c.code: c.extra["county"] for c in kunta}
+    organiser = {c.code: register.for_municipality(c.code).oid for c in kunta}
+    population = int(persons * 1.3)
+    home = municipality[rng.choice(len(kunta), population, p=weights)]
+    birth = _dates(rng, population, dt.date(1920, 1, 1), dt.date(2023, 1, 1))
+    base = pl.DataFrame(
+        {
+            "pseudonym": pl.Series(np.arange(population)).cast(pl.String).str.zfill(64),
+            "syntymapaiva": birth,
+            "sukupuoli": rng.choice(["1", "2"], population),
+            "kotikunta": home,
+        }
+    ).with_columns(
+        pl.col("kotikunta").replace_strict(county).alias("hyvinvointialue"),
+        pl.col("kotikunta").replace_strict(organiser).alias("jarjestaja"),
+        pl.lit("koko alue").alias("kuntaryhma"),
+        pl.lit("kanta").alias("source"),
+    )
+    counts: dict[str, int] = {}
+    for name in ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot"):
+        conn.execute(f"DROP TABLE IF EXISTS register_{name}")
+    for q in quarters:
+        people = base[rng.choice(population, persons, replace=False)]
+        before, after = q.start - dt.timedelta(days=700), q.end + dt.timedelta(days=90)
+
+        def rows(n: int, people: pl.DataFrame = people, q: Quarter = q) -> pl.DataFrame:
+            return people[rng.integers(0, persons, n)].with_columns(pl.lit(str(q)).alias("quarter"))
+
+        n = int(persons * 1.4)
+        frames = {
+            "asiakkuusjaksot": rows(n).with_columns(
+                pl.Series(
+                    "palvelutehtava",
+                    rng.choice(list("123456"), n, p=[0.3, 0.3, 0.15, 0.1, 0.1, 0.05]),
+                ),
+                pl.Series("alkupvm", _dates(rng, n, before, q.end)),
+                pl.Series("loppupvm", _dates(rng, n, q.start, after)),
+            ),
+            "lastensuojelu": rows(n // 10).with_columns(
+                pl.Series("alkupvm", _dates(rng, n // 10, before, q.end)),
+                pl.Series("loppupvm", _dates(rng, n // 10, q.start, after)),
+            ),
+            "palvelupaatokset": rows(n).with_columns(
+                pl.Series("sosiaalipalvelu", rng.integers(1, 36, n).astype(str)),
+                pl.Series("palvelutehtava", rng.choice(list("123456"), n)),
+                pl.Series("paatospvm", _dates(rng, n, before, q.end)),
+                pl.Series("voimassa_alkaen", _dates(rng, n, before, q.end)),
+                pl.Series("voimassa_asti", _dates(rng, n, q.start, after)),
+                pl.Series("paatoksen_tyyppi", rng.choice(["1", "2", "3"], n, p=[0.8, 0.15, 0.05])),
+            ),
+            "palvelutiedot": rows(n).with_columns(
+                pl.Series("sosiaalipalvelu", rng.integers(1, 36, n).astype(str)),
+                pl.Series("palvelutehtava", rng.choice(list("123456"), n)),
+                pl.Series("alkupvm", _dates(rng, n, before, q.end)),
+                pl.Series("loppupvm", _dates(rng, n, q.start, after)),
+            ),
+        }
+        for name, frame in frames.items():
+            frame = (
+                frame.with_columns(  # half of the periods continue
+                    pl.when(pl.Series(rng.random(frame.height) < 0.5))
+                    .then(None)
+                    .otherwise(pl.col("loppupvm"))
+                    .alias("loppupvm")
+                )
+                if "loppupvm" in frame.columns and name != "palvelutiedot"
+                else frame
+            )
+            ordered = frame.select(
+                "quarter",
+                "jarjestaja",
+                "kuntaryhma",
+                "pseudonym",
+                "syntymapaiva",
+                "sukupuoli",
+                "kotikunta",
+                "hyvinvointialue",
+                *[c for c in frame.columns if c not in base.columns and c != "quarter"],
+                "source",
+            )
+            if q != quarters[0]:
+                conn.execute(f"INSERT INTO register_{name} SELECT * FROM ordered")
+            else:
+                conn.execute(f"CREATE TABLE register_{name} AS SELECT * FROM ordered")
+            counts[f"{q}/{name}"] = ordered.height
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=700_000)
+    parser.add_argument("--quarter", default="2024Q2")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data in /tmp")
+    args = parser.parse_args()
+    quarter = Quarter.parse(args.quarter)
+    work = Path(tempfile.mkdtemp(prefix="sosdata-bench-stats-", dir="/tmp"))
+    settings = Settings(data_dir=work / "data")
+    try:
+        conn = duckdb.connect(str(work / "register.duckdb"))
+        started = time.perf_counter()
+        rows = generate(conn, [quarter.previous(), quarter], args.persons)
+        generated = time.perf_counter() - started
+
+        started = time.perf_counter()
+        conn.sql(
+            "SELECT palvelutehtava, count(DISTINCT pseudonym) FROM register_asiakkuusjaksot "
+            "WHERE quarter = $q GROUP BY ALL",
+            params={"q": str(quarter)},
+        ).fetchall()
+        baseline = time.perf_counter() - started
+
+        timings = {}
+        started = time.perf_counter()
+        published = tables.compute(conn, quarter, settings, with_trend=False)
+        timings["quarter_tables_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        published.append(tables.trend(conn, quarter, settings, current=published))
+        timings["trend_with_previous_quarter_s"] = time.perf_counter() - started
+        out = work / "out"
+        for fmt in export.FORMATS:
+            started = time.perf_counter()
+            export.export(published, out / fmt, fmt, "fi")
+            timings[f"export_{fmt}_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        charts.write_charts(published, out / "svg", "fi")
+        timings["charts_s"] = time.perf_counter() - started
+        total = sum(timings.values())
+        cells = {t.id: t.cells.height for t in published}
+        hidden = {t.id: int(t.cells["status"].is_not_null().sum()) for t in published}
+        print(
+            json.dumps(
+                {
+                    "benchmark": "statistics of a national quarter",
+                    "persons_per_quarter": args.persons,
+                    "rows": rows,
+                    "generate_s": round(generated, 2),
+                    "baseline_count_distinct_s": round(baseline, 3),
+                    **{k: round(v, 2) for k, v in timings.items()},
+                    "total_s": round(total, 2),
+                    "ratio_total_to_baseline": round(total / baseline, 1),
+                    "target_s": 20,
+                    "cells": cells,
+                    "suppressed_cells": hidden,
+                },
+                indent=1,
+            )
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+"""Published statistics: tables (SQL over the built register), disclosure control,
+exports and charts."""

@@ -1,0 +1,223 @@
+"""Exports of published tables: CSV, XLSX, JSON and PX (PC-Axis), labels in fi/sv/en.
+
+Suppressed cells are written as ``..`` (PX's missing-value symbol, also used in the other
+formats); no export ever contains a suppressed value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from sosdata.statistics.tables import Table
+
+FORMATS = ("csv", "xlsx", "json", "px")
+SUPPRESSED = ".."
+_VALUE = {"fi": "Arvo", "sv": "Värde", "en": "Value"}
+_SOURCE = {
+    "fi": "THL, sosiaalihuollon seurantarekisteri",
+    "sv": "THL, socialvårdens uppföljningsregister",
+    "en": "THL, social welfare follow-up register",
+}
+_NOTE = {
+    "fi": "Alle {t} henkilön solut ja niiden päätellyksi mahdollistavat solut on salattu (..).",
+    "sv": "Celler med färre än {t} personer och celler som skulle avslöja dem är dolda (..).",
+    "en": "Cells of fewer than {t} persons, and cells that would reveal them, are hidden (..).",
+}
+
+
+def title(table: Table, lang: str) -> str:
+    return f"{table.title[lang]}, {table.quarter}"
+
+
+def labelled(table: Table, lang: str) -> pl.DataFrame:
+    """One row per cell in display order: each dimension's code and label, and the value
+    as published (``..`` where suppressed)."""
+    full = table.full()
+    columns: list[pl.Expr] = []
+    for d in table.dimensions:
+        labels = {code: d.label(code, lang) for code in d.codes}
+        columns += [
+            pl.col(d.name),
+            pl.col(d.name).replace_strict(labels, return_dtype=pl.String).alias(f"{d.name}_{lang}"),
+        ]
+    return full.select(*columns, pl.col("shown").alias("arvo"))
+
+
+def write_csv(table: Table, path: Path, lang: str = "fi") -> Path:
+    """UTF-8 with BOM (spreadsheets detect the encoding), ``;``-separated, one row per cell."""
+    frame = labelled(table, lang)
+    header = [*frame.columns[:-1], _VALUE[lang]]
+    text = frame.rename(dict(zip(frame.columns, header, strict=True))).write_csv(separator=";")
+    path.write_text(text, encoding="utf-8-sig", newline="")
+    return path
+
+
+def to_json(table: Table) -> dict:
+    """Dimensions with labels in every language, and cells with ``null`` where suppressed."""
+    full = table.full()
+    return {
+        "id": table.id,
+        "quarter": table.quarter,
+        "level": table.level,
+        "title": dict(table.title),
+        "unit": dict(table.unit),
+        "suppression_threshold": table.threshold,
+        "dimensions": [
+            {
+                "name": d.name,
+                "title": dict(d.title),
+                "additive": d.parents is not None,
+                "codes": [
+                    {
+                        "code": code,
+                        "label": {lang: d.label(code, lang) for lang in ("fi", "sv", "en")},
+                        **({"parent": d.parents[code]} if d.parents and code in d.parents else {}),
+                    }
+                    for code in d.codes
+                ],
+            }
+            for d in table.dimensions
+        ],
+        "cells": [
+            {
+                **{name: row[name] for name in table.dims},
+                "value": None if row["status"] else row["value"],
+                "suppressed": row["status"] is not None,
+            }
+            for row in full.iter_rows(named=True)
+        ],
+    }
+
+
+def write_json(table: Table, path: Path, lang: str = "fi") -> Path:
+    path.write_text(json.dumps(to_json(table), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def write_xlsx(tables: Sequence[Table], path: Path, lang: str = "fi") -> Path:
+    """One sheet per table: a title, the source and suppression note, a header row of
+    labels in ``lang`` and one row per cell (``..`` where suppressed)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.id[:31])
+        sheet.append([title(table, lang)])
+        sheet["A1"].font = Font(bold=True, size=12)
+        sheet.append([f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}"])
+        sheet.append([])
+        frame = labelled(table, lang)
+        header = [d.title[lang] for d in table.dimensions] + [
+            f"{_VALUE[lang]} ({table.unit[lang]})"
+        ]
+        sheet.append(header)
+        for cell in sheet[4]:
+            cell.font = Font(bold=True)
+        label_columns = [f"{d.name}_{lang}" for d in table.dimensions]
+        values = frame["arvo"].to_list()
+        numbers = [v if v == SUPPRESSED else int(v) for v in values]
+        for labels, value in zip(frame.select(label_columns).iter_rows(), numbers, strict=True):
+            sheet.append([*labels, value])
+        for column, width in zip("ABCDEFGH", [34, 30, 22, 16, 14, 14, 14, 14], strict=False):
+            sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = "A5"
+    book.save(path)
+    return path
+
+
+# --- PX (PC-Axis) ------------------------------------------------------------------------------
+
+
+def _px_text(text: str) -> str:
+    return '"' + str(text).replace('"', "'") + '"'
+
+
+def _px_list(items: Sequence[str]) -> str:
+    """A PX list, wrapped so that no line exceeds PX's 256-character limit."""
+    lines, current = [], ""
+    for item in (_px_text(i) for i in items):
+        piece = item if not current else "," + item
+        if len(current) + len(piece) > 200:
+            lines.append(current + ",")
+            current = item
+        else:
+            current += piece
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def to_px(table: Table, lang: str = "fi") -> str:
+    """A PC-Axis file: the last dimension is the HEADING, the others the STUB; DATA lists the
+    cube in stub-major order, ``".."`` for suppressed cells."""
+    dims = list(table.dimensions)
+    stub, heading = dims[:-1], dims[-1:]
+    full = table.full()
+    contents = table.title[lang]
+    out = [
+        'CHARSET="ANSI";',
+        'AXIS-VERSION="2013";',
+        'CODEPAGE="utf-8";',
+        f"LANGUAGE={_px_text(lang)};",
+        f"CREATION-DATE={_px_text(_now())};",
+        "DECIMALS=0;",
+        "SHOWDECIMALS=0;",
+        f"MATRIX={_px_text(table.id)};",
+        'SUBJECT-CODE="SOS";',
+        f"SUBJECT-AREA={_px_text(_SOURCE[lang])};",
+        f"CONTENTS={_px_text(contents)};",
+        f"TITLE={_px_text(_full_title(table, lang))};",
+        f"UNITS={_px_text(table.unit[lang])};",
+        f"STUB={_px_list([d.title[lang] for d in stub])};",
+        f"HEADING={_px_list([d.title[lang] for d in heading])};",
+    ]
+    for d in dims:
+        name = _px_text(d.title[lang])
+        out.append(f"VALUES({name})={_px_list([d.label(c, lang) for c in d.codes])};")
+    for d in dims:
+        name = _px_text(d.title[lang])
+        out.append(f"CODES({name})={_px_list(list(d.codes))};")
+    out += [
+        f"SOURCE={_px_text(_SOURCE[lang])};",
+        f"NOTE={_px_text(_NOTE[lang].format(t=table.threshold))};",
+        'DATASYMBOL2="..";',
+        "DATA=",
+    ]
+    shown = full["shown"].to_list()
+    width = len(heading[0].codes)
+    for start in range(0, len(shown), width):
+        out.append(" ".join(v if v != SUPPRESSED else '".."' for v in shown[start : start + width]))
+    out[-1] += ";"
+    return "\n".join(out) + "\n"
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().strftime("%Y%m%d %H:%M")
+
+
+def write_px(table: Table, path: Path, lang: str = "fi") -> Path:
+    # PxWeb reads UTF-8 PX files when CODEPAGE says so; the BOM helps older readers
+    path.write_text(to_px(table, lang), encoding="utf-8-sig")
+    return path
+
+
+def export(tables: Sequence[Table], out_dir: Path, fmt: str, lang: str = "fi") -> list[Path]:
+    """Write every table in ``fmt`` into ``out_dir``; XLSX is one workbook per quarter."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx" and tables:
+        return [write_xlsx(tables, out_dir / f"sosdata_{tables[0].quarter}_{lang}.xlsx", lang)]
+    writer = {"csv": write_csv, "json": write_json, "px": write_px}[fmt]
+    return [writer(t, out_dir / f"{t.id}_{t.quarter}_{lang}.{fmt}", lang) for t in tables]
+
+
+def _full_title(table: Table, lang: str) -> str:
+    return f"{title(table, lang)} ({', '.join(d.title[lang] for d in table.dimensions)})"

@@ -1,0 +1,74 @@
+"""Publishing a quarter: compute the tables from the register, export them, draw the charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sosdata.config import Settings
+from sosdata.errors import UserError
+from sosdata.periods import Quarter
+from sosdata.statistics import charts, export, tables
+
+FORMATS = export.FORMATS
+
+
+class NotBuiltError(UserError):
+    """The register has no built data for the quarter."""
+
+
+@dataclass
+class Published:
+    tables: list[tables.Table]
+    files: list[Path]
+    charts: list[Path]
+    threshold: int
+
+    @property
+    def suppressed(self) -> int:
+        return sum(int(t.cells["status"].is_not_null().sum()) for t in self.tables)
+
+
+def compute(settings: Settings, quarter: Quarter, conn=None) -> list[tables.Table]:
+    """The quarter's suppressed tables, read from the register database."""
+    own = conn is None
+    if conn is None:
+        from sosdata.register import store
+
+        if not settings.database_path.exists():
+            raise NotBuiltError(
+                f"{settings.database_path}: no register database; load data and build "
+                f"{quarter} first"
+            )
+        conn = store.connect(settings)
+    try:
+        views = {
+            r[0] for r in conn.sql("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        if "register_asiakkuusjaksot" not in views or str(quarter) not in tables.quarters_present(
+            conn
+        ):
+            raise NotBuiltError(
+                f"{settings.database_path}: quarter {quarter} has not been built; run the "
+                f"register build for {quarter} first"
+            )
+        return tables.compute(conn, quarter, settings)
+    finally:
+        if own:
+            conn.close()
+
+
+def publish(
+    settings: Settings,
+    quarter: Quarter,
+    out_dir: Path,
+    *,
+    fmt: str = "csv",
+    lang: str = "fi",
+    conn=None,
+) -> Published:
+    """Tables in ``fmt`` and the SVG charts, side by side in ``out_dir``."""
+    published = compute(settings, quarter, conn)
+    files = export.export(published, out_dir, fmt, lang)
+    drawn = charts.write_charts(published, out_dir, lang)
+    return Published(published, files, drawn, settings.suppression_threshold)

@@ -1,0 +1,527 @@
+"""Statistical disclosure control of count tables: primary and secondary cell suppression.
+
+A table is a full cube of cells: one row per combination of its dimensions' codes, totals
+included (``value`` = count, ``contributors`` = distinct persons behind it). Every additive
+dimension has a hierarchy (child code → parent code, e.g. municipality → county → whole
+country), and each parent cell equals the sum of its children with all other codes fixed: such
+a set of cells is a *line*, the published margins an attacker can use.
+
+1. **Primary**: a cell with 1 ≤ contributors < threshold is suppressed.
+2. **Secondary**: while some line has exactly one suppressed cell (which its published cells
+   would reveal), the line's smallest non-zero published cell is suppressed too, preferring
+   cells that close several such lines at once.
+3. **Audit**: the suppressed cells are grouped into connected components (cells sharing a
+   line); for each component a linear programme (``scipy.optimize.linprog``, HiGHS) finds the
+   smallest and largest value each suppressed cell can take given every published cell, the
+   line equations and non-negativity. A cell is protected when ``upper − lower ≥ threshold``.
+   An unprotected cell gets a further complement in each of its lines and steps 2–3 repeat.
+
+Everything that grows with the table is a Polars expression over whole columns; Python loops
+run over iterations and components only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+#: code of a total in every dimension (as in Statistics Finland's tables)
+TOTAL = "SSS"
+PRIMARY = "primary"
+SECONDARY = "secondary"
+#: safety net: a table that has not converged after this many rounds is suppressed whole
+MAX_ROUNDS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    """An additive dimension: ``parents[child] = parent``; the top parent is :data:`TOTAL`."""
+
+    dimension: str
+    parents: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CellRange:
+    """Values a suppressed cell can take. ``exact``: the LP optimum; otherwise a witnessed
+    sub-range (the true range is at least as wide), enough to prove protection."""
+
+    cell: int
+    lower: float
+    upper: float
+    exact: bool = True
+
+
+@dataclass
+class AuditResult:
+    """Feasible range of every suppressed cell given the published cells and the lines."""
+
+    ranges: list[CellRange]
+    threshold: int
+
+    @property
+    def unprotected(self) -> list[CellRange]:
+        return [r for r in self.ranges if r.upper - r.lower < self.threshold - 1e-6]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unprotected
+
+
+def lines(
+    cells: pl.DataFrame, dims: Sequence[str], hierarchies: Sequence[Hierarchy]
+) -> pl.DataFrame:
+    """Line membership: ``cell`` (row index), ``line`` (id), ``is_total`` (the line's parent).
+
+    A cell whose code has a parent is a member of the parent's line; a cell whose code is a
+    parent is the total of its own line. Cells of codes outside the hierarchy are in no line.
+    """
+    indexed = cells.select(dims).with_row_index("cell")
+    parts = []
+    for number, h in enumerate(hierarchies):
+        mapping = pl.DataFrame(
+            {"child": list(h.parents), "parent": list(h.parents.values())},
+            schema={"child": pl.String, "parent": pl.String},
+        )
+        parent_codes = mapping.select(pl.col("parent").unique())
+        others = [pl.col(d) for d in dims if d != h.dimension]
+
+        def key(code: pl.Expr, others: list[pl.Expr] = others, number: int = number) -> pl.Expr:
+            return pl.concat_str([pl.lit(str(number)), code, *others], separator="\x1f")
+
+        children = indexed.join(mapping, left_on=h.dimension, right_on="child").select(
+            "cell", key(pl.col("parent")).alias("key"), pl.lit(False).alias("is_total")
+        )
+        totals = indexed.join(parent_codes, left_on=h.dimension, right_on="parent").select(
+            "cell", key(pl.col(h.dimension)).alias("key"), pl.lit(True).alias("is_total")
+        )
+        parts += [children, totals]
+    if not parts:
+        return pl.DataFrame(schema={"cell": pl.UInt32, "line": pl.UInt32, "is_total": pl.Boolean})
+    member = pl.concat(parts)
+    # a line needs a total and at least one member to be an equation
+    member = member.filter(pl.col("is_total").any().over("key") & (pl.len().over("key") > 1))
+    return member.with_columns(pl.col("key").rank("dense").cast(pl.UInt32).alias("line")).select(
+        "cell", "line", "is_total"
+    )
+
+
+class _LinePlan:
+    """Line membership as arrays sorted by line, then value (smallest complement first)."""
+
+    def __init__(self, member: pl.DataFrame, values: np.ndarray):
+        cell = member["cell"].to_numpy().astype(np.int64)
+        line = member["line"].to_numpy().astype(np.int64)
+        is_total = member["is_total"].to_numpy()
+        order = np.lexsort((cell, is_total, values[cell], line))
+        self.cell, self.line, self.is_total = cell[order], line[order], is_total[order]
+        self.value = values[self.cell]
+        self.lines = int(line.max()) + 1 if len(line) else 0
+
+
+def _secondary_round(
+    status: np.ndarray, plan: _LinePlan, threshold: int, forced: np.ndarray | None = None
+) -> int:
+    """Suppress one complement in every exposed line; return how many cells were added.
+
+    A line is exposed when it has exactly one suppressed cell, or when its total is published
+    and its suppressed members add up to less than ``threshold`` (each of them then lies in a
+    range narrower than the threshold). ``forced`` lines get a complement whatever their state.
+    The complement is the line's smallest non-zero published cell, a member before the total.
+    """
+    if plan.lines == 0:
+        return 0
+    hidden = status[plan.cell] != 0
+    n = np.bincount(plan.line, weights=hidden, minlength=plan.lines)
+    total_hidden = np.bincount(plan.line, weights=hidden & plan.is_total, minlength=plan.lines)
+    members_hidden = np.bincount(
+        plan.line, weights=plan.value * (hidden & ~plan.is_total), minlength=plan.lines
+    )
+    exposed = (n == 1) | ((n > 0) & (total_hidden == 0) & (members_hidden < threshold))
+    if forced is not None and len(forced):
+        exposed[np.asarray(forced, dtype=np.int64)] = True
+    rows = np.flatnonzero(exposed[plan.line] & ~hidden & (plan.value > 0))
+    if len(rows) == 0:
+        return 0
+    _, first = np.unique(plan.line[rows], return_index=True)
+    chosen = np.unique(plan.cell[rows[first]])
+    status[chosen] = 2
+    return len(chosen)
+
+
+def _components(suppressed: np.ndarray, member: pl.DataFrame) -> list[np.ndarray]:
+    """Connected components of suppressed cells (sorted), linked when they share a line."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    touched = member.filter(pl.col("cell").is_in(pl.Series(suppressed, dtype=pl.UInt32).implode()))
+    n = len(suppressed)
+    if touched.is_empty():
+        return [suppressed[i : i + 1] for i in range(n)]
+    rows = np.searchsorted(suppressed, touched["cell"].to_numpy())
+    _, line_ids = np.unique(touched["line"].to_numpy(), return_inverse=True)
+    m = int(line_ids.max()) + 1
+    # bipartite cell–line graph; its components restricted to the cells
+    graph = coo_matrix((np.ones(len(rows)), (rows, n + line_ids)), shape=(n + m, n + m))
+    _, labels = connected_components(graph, directed=False)
+    cell_labels = labels[:n]
+    order = np.argsort(cell_labels, kind="stable")
+    splits = np.flatnonzero(np.diff(cell_labels[order])) + 1
+    return [np.sort(suppressed[group]) for group in np.split(order, splits)]
+
+
+#: audit rounds that seek witnesses only before exact LPs decide (see :func:`audit`)
+CHEAP_ROUNDS = 4
+#: components of at most this many cells always get exact bounds (their LPs are quick)
+SMALL_COMPONENT = 40
+#: at most this many pairs of random objectives per component before exact bounds
+WITNESS_ROUNDS = 8
+
+
+class Witnesses:
+    """Feasible values seen so far for every cell of a table: a sub-range of each range.
+
+    Suppressing more cells only enlarges the feasible set, so what was witnessed stays valid
+    and a cell once proven protected stays protected: later rounds skip it.
+    """
+
+    def __init__(self, values: np.ndarray):
+        self.low = values.astype(float).copy()
+        self.high = values.astype(float).copy()
+        self.unbounded = np.zeros(len(values), dtype=bool)
+        self.exact = np.zeros(len(values), dtype=bool)
+
+    def proven(self, cells: np.ndarray, threshold: int) -> np.ndarray:
+        return self.unbounded[cells] | (self.high[cells] - self.low[cells] >= threshold)
+
+    def see(self, cells: np.ndarray, x: np.ndarray | None) -> None:
+        if x is not None:
+            self.low[cells] = np.minimum(self.low[cells], x)
+            self.high[cells] = np.maximum(self.high[cells], x)
+
+    def ranges(self, cells: np.ndarray) -> list[CellRange]:
+        return [
+            CellRange(
+                int(c),
+                float(self.low[c]),
+                float("inf") if self.unbounded[c] else float(self.high[c]),
+                bool(self.exact[c]),
+            )
+            for c in cells.tolist()
+        ]
+
+
+def _prove(
+    a, b: np.ndarray, component: np.ndarray, seen: Witnesses, threshold: int, exact: bool
+) -> None:
+    """Witness feasible points until every cell of ``component`` is proven or bounded exactly.
+
+    Every feasible point is a witness: a cell whose values across witnesses already spread by
+    ``threshold`` is proven protected (its exact range is at least as wide). Random objectives
+    over the cells still open prove many at once; only the cells they leave open get exact
+    minimum and maximum LPs, whose solutions are witnesses for the others too.
+    """
+    from scipy.optimize import linprog
+
+    n = len(component)
+    exact = exact or n <= SMALL_COMPONENT
+
+    def solve(c: np.ndarray):
+        return linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+
+    def witness(result) -> None:
+        seen.see(component, result.x if result.status == 0 else None)
+
+    rng = np.random.default_rng(n)
+    for round_ in range(WITNESS_ROUNDS):
+        open_cells = np.flatnonzero(~seen.proven(component, threshold))
+        if len(open_cells) == 0:
+            break
+        c = np.zeros(n)
+        # first all open cells up and down together, then random mixes of directions
+        c[open_cells] = 1.0 if round_ == 0 else rng.choice([-1.0, 1.0], size=len(open_cells))
+        witness(solve(c))
+        witness(solve(-c))
+        if round_ and seen.proven(component[open_cells], threshold).sum() < 0.05 * len(open_cells):
+            break
+    for i in range(n if exact else 0):
+        if seen.proven(component[i : i + 1], threshold)[0]:
+            continue
+        c = np.zeros(n)
+        c[i] = 1.0
+        witness(solve(c))
+        high = solve(-c)
+        if high.status == 3:
+            seen.unbounded[component[i]] = True
+        witness(high)
+        seen.exact[component[i]] = True
+
+
+def _system(values: np.ndarray, unknowns: np.ndarray, is_supp: np.ndarray, eq: pl.DataFrame):
+    """``A x = b`` over the ``unknowns`` (sorted cell ids) from the lines in ``eq``: published
+    cells move to the right-hand side, Σ coef·x_unknown = −Σ coef·value_known."""
+    from scipy.sparse import csr_matrix
+
+    cells = eq["cell"].to_numpy().astype(np.int64)
+    coefs = eq["coef"].to_numpy()
+    _, rows = np.unique(eq["line"].to_numpy(), return_inverse=True)
+    unknown = is_supp[cells]
+    b = np.zeros(int(rows.max()) + 1)
+    np.add.at(b, rows[~unknown], -coefs[~unknown] * values[cells[~unknown]])
+    cols = np.searchsorted(unknowns, cells[unknown])
+    a = csr_matrix((coefs[unknown], (rows[unknown], cols)), shape=(len(b), len(unknowns)))
+    return a, b
+
+
+def _witness_all(
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    is_supp: np.ndarray,
+    member: pl.DataFrame,
+    threshold: int,
+    seen: Witnesses,
+) -> None:
+    """Witnesses for every component at once: one LP over the whole table proves cells in all
+    components together (far fewer solver calls than one per component)."""
+    from scipy.optimize import linprog
+
+    eq = member.filter(
+        pl.col("line").is_in(
+            member.filter(pl.col("cell").is_in(pl.Series(suppressed, dtype=pl.UInt32).implode()))[
+                "line"
+            ]
+            .unique()
+            .implode()
+        )
+    )
+    if eq.is_empty():
+        return
+    a, b = _system(values, suppressed, is_supp, eq)
+    # a box keeps every LP bounded; a point inside it is feasible for the real system too
+    box = (0, float(values.max()) * 2 + threshold)
+    rng = np.random.default_rng(len(suppressed))
+    for round_ in range(WITNESS_ROUNDS):
+        open_cells = np.flatnonzero(~seen.proven(suppressed, threshold))
+        if len(open_cells) == 0:
+            return
+        c = np.zeros(len(suppressed))
+        c[open_cells] = 1.0 if round_ == 0 else rng.choice([-1.0, 1.0], size=len(open_cells))
+        for sign in (1.0, -1.0):
+            result = linprog(sign * c, A_eq=a, b_eq=b, bounds=box, method="highs")
+            if result.status == 0:
+                seen.see(suppressed, result.x)
+
+
+def audit(
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    member: pl.DataFrame,
+    threshold: int,
+    seen: Witnesses | None = None,
+    exact: bool = True,
+) -> AuditResult:
+    """Feasible range of each suppressed cell by linear programming, one component at a time.
+
+    With ``exact=False`` only witnesses are sought: a cell they do not prove protected is
+    reported as unprotected although its exact range may be wide enough (cheaper, and errs on
+    the side of hiding more).
+    """
+    seen = seen or Witnesses(values)
+    suppressed = np.unique(np.asarray(suppressed, dtype=np.int64))
+    ranges: list[CellRange] = []
+    if len(suppressed) == 0:
+        return AuditResult(ranges, threshold)
+    is_supp = np.zeros(len(values), dtype=bool)
+    is_supp[suppressed] = True
+    coefs_all = np.where(member["is_total"].to_numpy(), -1.0, 1.0)
+    member = member.with_columns(pl.Series("coef", coefs_all))
+    _witness_all(values, suppressed, is_supp, member, threshold, seen)
+    components = _components(suppressed, member)
+    # every line touching a suppressed cell belongs to exactly one component: split the
+    # equations by component once instead of filtering the membership per component
+    label = np.full(len(values), -1, dtype=np.int64)
+    for k, component in enumerate(components):
+        label[component] = k
+    cells_all = member["cell"].to_numpy().astype(np.int64)
+    line_label = (
+        pl.DataFrame({"line": member["line"], "component": label[cells_all]})
+        .filter(pl.col("component") >= 0)
+        .unique("line")
+    )
+    parts = member.join(line_label, on="line").partition_by("component", as_dict=True)
+    for k, component in enumerate(components):
+        if seen.proven(component, threshold).all():
+            ranges += seen.ranges(component)
+            continue
+        eq = parts.get((k,))
+        if eq is None or eq.is_empty():
+            seen.unbounded[component] = True  # in no line: nothing bounds it
+            ranges += seen.ranges(component)
+            continue
+        a, b = _system(values, component, is_supp, eq)
+        _prove(a, b, component, seen, threshold, exact)
+        ranges += seen.ranges(component)
+    return AuditResult(ranges, threshold)
+
+
+def suppress(
+    cells: pl.DataFrame,
+    dims: Sequence[str],
+    hierarchies: Sequence[Hierarchy],
+    threshold: int,
+    *,
+    preset: np.ndarray | None = None,
+    verify: bool = True,
+    seen: Witnesses | None = None,
+) -> pl.DataFrame:
+    """``cells`` with a ``status`` column: null (published), ``primary`` or ``secondary``.
+
+    ``cells`` needs the ``dims`` columns, ``value`` and optionally ``contributors`` (defaults to
+    ``value``). ``preset`` marks cells that must be suppressed whatever their count (cells
+    suppressed in a linked table). With ``verify`` the LP audit runs and adds complements until
+    every suppressed cell's feasible range is at least ``threshold`` wide.
+    """
+    values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy().copy()
+    people = cells["contributors"] if "contributors" in cells.columns else cells["value"]
+    people = people.fill_null(0).to_numpy()
+    status = np.zeros(len(cells), dtype=np.int8)
+    status[(people >= 1) & (people < threshold)] = 1
+    if preset is not None:
+        status[preset & (status == 0)] = 2
+    member = lines(cells, dims, hierarchies)
+    plan = _LinePlan(member, values)
+    seen = seen or Witnesses(values)
+    cheap_rounds = CHEAP_ROUNDS
+    for _ in range(MAX_ROUNDS):
+        while _secondary_round(status, plan, threshold):
+            pass
+        if not verify:
+            break
+        # cheap rounds first (hide more where witnesses cannot prove protection), exact after
+        cheap = cheap_rounds > 0
+        result = audit(values, np.flatnonzero(status), member, threshold, seen, exact=not cheap)
+        if result.ok:
+            break
+        weak = pl.Series([r.cell for r in result.unprotected], dtype=pl.UInt32)
+        forced = _lines_of(member, weak)
+        if cheap:
+            cheap_rounds -= 1
+            if not _secondary_round(status, plan, threshold, forced.to_numpy()):
+                cheap_rounds = 0  # nothing near to add: let exact bounds decide
+            continue
+        # widen the search until some line of the weak cells' neighbourhood gets a complement
+        while not _secondary_round(status, plan, threshold, forced.to_numpy()):
+            wider = _lines_of(member, member.filter(pl.col("line").is_in(forced.implode()))["cell"])
+            if wider.len() == forced.len():
+                status[(values > 0) & (status == 0)] = 2
+                break
+            forced = wider
+    else:
+        status[(values > 0) & (status == 0)] = 2
+    code = pl.Series("status", status, dtype=pl.Int8)
+    return cells.with_columns(
+        pl.when(code == 1)
+        .then(pl.lit(PRIMARY))
+        .when(code == 2)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("status")
+    )
+
+
+def _lines_of(member: pl.DataFrame, cells: pl.Series) -> pl.Series:
+    return member.filter(pl.col("cell").is_in(cells.implode()))["line"].unique()
+
+
+def exposed_lines(
+    cells: pl.DataFrame, dims: Sequence[str], hierarchies: Sequence[Hierarchy]
+) -> int:
+    """Number of lines with exactly one suppressed cell (0 for a safely suppressed table)."""
+    member = lines(cells, dims, hierarchies)
+    flags = cells["status"].is_not_null().to_numpy()
+    frame = member.with_columns(pl.Series("s", flags[member["cell"].to_numpy()]))
+    return frame.group_by("line").agg(pl.col("s").sum()).filter(pl.col("s") == 1).height
+
+
+def audit_table(
+    cells: pl.DataFrame, dims: Sequence[str], hierarchies: Sequence[Hierarchy], threshold: int
+) -> AuditResult:
+    """Audit a suppressed table (``status`` column) as an attacker would see it."""
+    member = lines(cells, dims, hierarchies)
+    values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy()
+    return audit(
+        values, np.flatnonzero(cells["status"].is_not_null().to_numpy()), member, threshold
+    )
+
+
+def _shared_cells(
+    a: pl.DataFrame, dims_a: Sequence[str], b: pl.DataFrame, dims_b: Sequence[str]
+) -> pl.DataFrame:
+    """Row pairs (``a``, ``b``) of the same cell in two tables of one count: equal codes in
+    the dimensions both have, the total in the dimensions only one has."""
+    common = [d for d in dims_a if d in dims_b]
+    left = a.with_row_index("a").filter(
+        *[pl.col(d) == TOTAL for d in dims_a if d not in dims_b], pl.lit(True)
+    )
+    right = b.with_row_index("b").filter(
+        *[pl.col(d) == TOTAL for d in dims_b if d not in dims_a], pl.lit(True)
+    )
+    if not common:
+        return left.select("a").join(right.select("b"), how="cross")
+    return left.select("a", *common).join(right.select("b", *common), on=common).select("a", "b")
+
+
+def suppress_linked(
+    tables: Sequence[tuple[pl.DataFrame, Sequence[str], Sequence[Hierarchy]]],
+    threshold: int,
+    *,
+    verify: bool = True,
+) -> list[pl.DataFrame]:
+    """Suppress tables that publish some of the same cells (e.g. one count by county and by
+    municipality): a cell hidden in one table is hidden in every table that shows it, and each
+    table is then protected again, until the patterns agree."""
+    presets = [np.zeros(len(cells), dtype=bool) for cells, _, _ in tables]
+    pairs = {
+        (i, j): _shared_cells(tables[i][0], tables[i][1], tables[j][0], tables[j][1])
+        for i in range(len(tables))
+        for j in range(i + 1, len(tables))
+    }
+    seen = [
+        Witnesses(cells["value"].fill_null(0).cast(pl.Float64).to_numpy()) for cells, _, _ in tables
+    ]
+    results: list[pl.DataFrame | None] = [None] * len(tables)
+    stale = set(range(len(tables)))
+    for _ in range(MAX_ROUNDS):
+        for k in sorted(stale):
+            cells, dims, hierarchies = tables[k]
+            results[k] = suppress(
+                cells,
+                dims,
+                hierarchies,
+                threshold,
+                preset=presets[k],
+                verify=verify,
+                seen=seen[k],
+            )
+        hidden = [r["status"].is_not_null().to_numpy() for r in results]  # type: ignore[index]
+        stale = set()
+        for (i, j), shared in pairs.items():
+            rows_i, rows_j = shared["a"].to_numpy(), shared["b"].to_numpy()
+            hide_i = rows_i[hidden[j][rows_j] & ~hidden[i][rows_i]]
+            hide_j = rows_j[hidden[i][rows_i] & ~hidden[j][rows_j]]
+            if len(hide_i):
+                presets[i][hide_i] = True
+                stale.add(i)
+            if len(hide_j):
+                presets[j][hide_j] = True
+                stale.add(j)
+        if not stale:
+            return results  # type: ignore[return-value]
+        for k in stale:
+            # a table is redone on top of its own pattern: hidden cells only ever grow, which
+            # keeps its witnesses (feasible points) valid
+            presets[k] |= hidden[k]
+    raise RuntimeError("linked suppression did not converge")

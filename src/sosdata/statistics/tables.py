@@ -1,0 +1,721 @@
+"""The published statistics of a quarter, defined as data and computed by DuckDB SQL.
+
+Every table counts *units* (a person in a service task, a period, a decision…) built by one SQL
+query over the built register's views (``register_<component>``) and classified by the
+person's sex, age group and area. Each table is published at three area levels:
+
+* ``county`` — the county (hyvinvointialue) of the person's home municipality,
+* ``municipality`` — the home municipality, with its county as a subtotal,
+* ``organiser`` — the organiser whose record the unit comes from.
+
+A person has one sex, age group and home municipality per quarter, so every additive
+dimension adds up: the person's latest record in the quarter (by start date) gives the home
+municipality; the reported sex is taken as male/female when any record says so (the smallest
+such code), else the smallest code reported; the age is whole years at the quarter's last day
+from the birth date of the identity code. A person in a service task is counted once per task,
+with the organiser of their latest period in it.
+
+Tables of one definition at different levels share cells (their totals); they are suppressed
+together (:func:`sosdata.statistics.suppression.suppress_linked`) so that a cell hidden in one
+is hidden in all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from sosdata import codes, organisers
+from sosdata.config import Settings
+from sosdata.periods import Quarter
+from sosdata.statistics.suppression import TOTAL, Hierarchy, suppress_linked
+
+LEVELS = ("county", "municipality", "organiser")
+#: the code of persons whose home municipality is in no county (198, 199, 200)
+NO_COUNTY = "XX"
+AGE_GROUPS = (
+    ("0-17", 0, 17),
+    ("18-64", 18, 64),
+    ("65-74", 65, 74),
+    ("75-84", 75, 84),
+    ("85-", 85, None),
+)
+
+
+def _l(fi: str, sv: str, en: str) -> dict[str, str]:
+    return {"fi": fi, "sv": sv, "en": en}
+
+
+TOTAL_LABEL = _l("Yhteensä", "Totalt", "Total")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A classification of a table: codes in display order (the total first when additive)."""
+
+    name: str
+    title: Mapping[str, str]
+    codes: tuple[str, ...]
+    labels: Mapping[str, Mapping[str, str]]
+    #: child → parent for an additive dimension (None: not additive, no total)
+    parents: Mapping[str, str] | None = None
+
+    def label(self, code: str, lang: str) -> str:
+        names = self.labels.get(code)
+        return (names.get(lang) or names.get("fi") or code) if names else code
+
+    @property
+    def hierarchy(self) -> Hierarchy | None:
+        return Hierarchy(self.name, self.parents) if self.parents is not None else None
+
+
+@dataclass
+class Table:
+    """One published table: a (sparse) cube of non-zero cells with their suppression status."""
+
+    id: str
+    definition: str
+    level: str
+    quarter: str
+    title: Mapping[str, str]
+    unit: Mapping[str, str]
+    dimensions: tuple[Dimension, ...]
+    #: dimension columns, ``value``, ``contributors``, ``status`` (null | primary | secondary)
+    cells: pl.DataFrame
+    threshold: int = 5
+
+    @property
+    def dims(self) -> list[str]:
+        return [d.name for d in self.dimensions]
+
+    @property
+    def hierarchies(self) -> list[Hierarchy]:
+        return [h for d in self.dimensions if (h := d.hierarchy) is not None]
+
+    def dimension(self, name: str) -> Dimension:
+        return next(d for d in self.dimensions if d.name == name)
+
+    def full(self) -> pl.DataFrame:
+        """Every combination of codes in display order, zeros filled; ``shown`` is the
+        published text (``..`` where suppressed)."""
+        grid = None
+        for order, d in enumerate(self.dimensions):
+            frame = pl.DataFrame(
+                {d.name: list(d.codes), f"_o{order}": list(range(len(d.codes)))},
+                schema={d.name: pl.String, f"_o{order}": pl.Int64},
+            )
+            grid = frame if grid is None else grid.join(frame, how="cross")
+        assert grid is not None
+        out = grid.join(self.cells, on=self.dims, how="left", nulls_equal=True).sort(
+            [f"_o{i}" for i in range(len(self.dimensions))]
+        )
+        return out.select(
+            *self.dims,
+            pl.col("value").fill_null(0),
+            pl.col("status"),
+            pl.when(pl.col("status").is_not_null())
+            .then(pl.lit(".."))
+            .otherwise(pl.col("value").fill_null(0).cast(pl.String))
+            .alias("shown"),
+        )
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A table as data: the SQL that yields its units and the dimensions that classify them.
+
+    ``units`` is a SELECT over the quarter's views (``$quarter``, ``$start``, ``$end`` bound)
+    giving ``pseudonym``, ``jarjestaja`` and the ``dims`` columns, one row per counted unit.
+    """
+
+    id: str
+    title: Mapping[str, str]
+    unit: Mapping[str, str]
+    units: str
+    dims: tuple[str, ...]
+    #: dimensions with a total (the others are never summed: a person may be in several)
+    additive: frozenset[str] = field(default_factory=frozenset)
+    #: whether the municipality level is broken down by sex and age too
+    demographics_by_municipality: bool = True
+    #: units are distinct persons within each cell (no COUNT DISTINCT needed)
+    person_units: bool = True
+
+
+PERSONS = _l("henkilöä", "personer", "persons")
+
+DEFINITIONS: tuple[TableDef, ...] = (
+    TableDef(
+        "clients",
+        _l(
+            "Asiakkaat palvelutehtävittäin",
+            "Klienter per serviceuppgift",
+            "Clients per service task",
+        ),
+        PERSONS,
+        """SELECT pseudonym, palvelutehtava,
+                  max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o AS jarjestaja
+           FROM register_asiakkuusjaksot
+           WHERE quarter = $quarter AND palvelutehtava IS NOT NULL
+             AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
+           GROUP BY pseudonym, palvelutehtava""",
+        ("palvelutehtava",),
+    ),
+    TableDef(
+        "persons",
+        _l(
+            "Asiakkaat yhteensä ja useamman palvelutehtävän asiakkaat",
+            "Klienter totalt och klienter i flera serviceuppgifter",
+            "Clients in any service task and in more than one",
+        ),
+        PERSONS,
+        """WITH tasks AS (
+             SELECT pseudonym, count(DISTINCT palvelutehtava) AS n,
+                    max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o
+                      AS jarjestaja
+             FROM register_asiakkuusjaksot
+             WHERE quarter = $quarter AND palvelutehtava IS NOT NULL
+               AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
+             GROUP BY pseudonym)
+           SELECT pseudonym, jarjestaja, 'any' AS mittari FROM tasks
+           UNION ALL
+           SELECT pseudonym, jarjestaja, 'multiple' FROM tasks WHERE n > 1""",
+        ("mittari",),
+    ),
+    TableDef(
+        "periods",
+        _l(
+            "Alkaneet ja päättyneet asiakkuusjaksot",
+            "Påbörjade och avslutade klientrelationsperioder",
+            "Client periods started and ended in the quarter",
+        ),
+        _l("jaksoa", "perioder", "periods"),
+        """SELECT pseudonym, jarjestaja, palvelutehtava, 'new' AS tapahtuma
+           FROM register_asiakkuusjaksot
+           WHERE quarter = $quarter AND alkupvm BETWEEN $start AND $end
+           UNION ALL
+           SELECT pseudonym, jarjestaja, palvelutehtava, 'ended'
+           FROM register_asiakkuusjaksot
+           WHERE quarter = $quarter AND loppupvm BETWEEN $start AND $end""",
+        ("tapahtuma", "palvelutehtava"),
+        additive=frozenset({"palvelutehtava"}),
+        person_units=False,
+    ),
+    TableDef(
+        "child_welfare",
+        _l(
+            "Lastensuojelun asiakkaat (LsL 27 §), alkaneet ja päättyneet",
+            "Klienter inom barnskyddet (BSL 27 §), nya och avslutade",
+            "Child-welfare clients (s. 27), new and ended",
+        ),
+        PERSONS,
+        """WITH rel AS (
+             SELECT * FROM register_lastensuojelu
+             WHERE quarter = $quarter
+               AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)),
+           latest AS (
+             SELECT pseudonym,
+                    max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o
+                      AS jarjestaja,
+                    bool_or(alkupvm BETWEEN $start AND $end) AS new,
+                    bool_or(loppupvm BETWEEN $start AND $end) AS ended
+             FROM rel GROUP BY pseudonym)
+           SELECT pseudonym, jarjestaja, 'clients' AS mittari FROM latest
+           UNION ALL SELECT pseudonym, jarjestaja, 'new' FROM latest WHERE new
+           UNION ALL SELECT pseudonym, jarjestaja, 'ended' FROM latest WHERE ended""",
+        ("mittari",),
+    ),
+    TableDef(
+        "decisions",
+        _l(
+            "Palvelupäätökset sosiaalipalveluittain ja päätöksen tyypeittäin",
+            "Servicebeslut per socialservice och beslutstyp",
+            "Service decisions by social service and decision type",
+        ),
+        _l("päätöstä", "beslut", "decisions"),
+        """SELECT pseudonym, jarjestaja, sosiaalipalvelu,
+                  coalesce(paatoksen_tyyppi, '1') AS paatoksen_tyyppi
+           FROM register_palvelupaatokset
+           WHERE quarter = $quarter AND sosiaalipalvelu IS NOT NULL""",
+        ("sosiaalipalvelu", "paatoksen_tyyppi"),
+        additive=frozenset({"sosiaalipalvelu", "paatoksen_tyyppi"}),
+        demographics_by_municipality=False,
+        person_units=False,
+    ),
+    TableDef(
+        "services",
+        _l(
+            "Palveluja saaneet asiakkaat sosiaalipalveluittain",
+            "Klienter som fått service per socialservice",
+            "Clients who received services, by social service",
+        ),
+        PERSONS,
+        """SELECT pseudonym, sosiaalipalvelu,
+                  max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o AS jarjestaja
+           FROM register_palvelutiedot
+           WHERE quarter = $quarter AND sosiaalipalvelu IS NOT NULL
+             AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
+           GROUP BY pseudonym, sosiaalipalvelu""",
+        ("sosiaalipalvelu",),
+        demographics_by_municipality=False,
+    ),
+)
+BY_ID = {d.id: d for d in DEFINITIONS}
+
+#: one row per person of the quarter: sex, age group and home municipality (see module doc)
+PERSON_SQL = (
+    """
+CREATE OR REPLACE TEMP TABLE stat_person AS
+WITH rows AS (
+  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm AS d
+  FROM register_asiakkuusjaksot WHERE quarter = $quarter
+  UNION ALL
+  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm
+  FROM register_lastensuojelu WHERE quarter = $quarter
+  UNION ALL
+  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue,
+         coalesce(voimassa_alkaen, paatospvm)
+  FROM register_palvelupaatokset WHERE quarter = $quarter
+  UNION ALL
+  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm
+  FROM register_palvelutiedot WHERE quarter = $quarter
+), person AS (
+  SELECT pseudonym,
+         max(syntymapaiva) AS syntymapaiva,
+         coalesce(min(sukupuoli) FILTER (WHERE sukupuoli IN ('1', '2')), min(sukupuoli), '0')
+           AS sukupuoli,
+         max({'d': coalesce(d, DATE '0001-01-01'), 'k': kotikunta,
+              'h': coalesce(hyvinvointialue, '"""
+    + NO_COUNTY
+    + """')}) AS latest
+  FROM rows GROUP BY pseudonym
+)
+SELECT pseudonym, sukupuoli, latest.k AS kotikunta, latest.h AS hyvinvointialue,
+       CASE {age_cases} ELSE 'X' END AS ikaryhma
+FROM (SELECT *, year($end) - year(syntymapaiva)
+               - CASE WHEN strftime(syntymapaiva, '%m%d') > strftime($end, '%m%d')
+                      THEN 1 ELSE 0 END AS age
+      FROM person)
+"""
+)
+
+
+def _age_cases() -> str:
+    parts = []
+    for code, low, high in AGE_GROUPS:
+        if high is None:
+            parts.append(f"WHEN age >= {low} THEN '{code}'")
+        else:
+            # a negative age (born after the quarter) is still a child
+            parts.append(f"WHEN age <= {high} THEN '{code}'")
+    return " ".join(parts)
+
+
+def age_group_of(age: int) -> str:
+    """The age-group code of an age in whole years (the SQL's rule, for independent checks)."""
+    for code, _low, high in AGE_GROUPS:
+        if high is None or age <= high:
+            return code
+    raise AssertionError("unreachable")
+
+
+# --- dimensions ------------------------------------------------------------------------------
+
+_MEASURES = {
+    "mittari": (
+        _l("Mittari", "Mått", "Measure"),
+        {
+            "any": _l("Asiakkaat yhteensä", "Klienter totalt", "Clients in any task"),
+            "multiple": _l(
+                "Useamman palvelutehtävän asiakkaat",
+                "Klienter i flera serviceuppgifter",
+                "Clients in more than one task",
+            ),
+            "clients": _l("Asiakkaat", "Klienter", "Clients"),
+            "new": _l("Alkaneet asiakkuudet", "Nya klientrelationer", "New relationships"),
+            "ended": _l(
+                "Päättyneet asiakkuudet", "Avslutade klientrelationer", "Ended relationships"
+            ),
+        },
+    ),
+    "tapahtuma": (
+        _l("Tapahtuma", "Händelse", "Event"),
+        {
+            "new": _l("Alkaneet jaksot", "Påbörjade perioder", "Periods started"),
+            "ended": _l("Päättyneet jaksot", "Avslutade perioder", "Periods ended"),
+        },
+    ),
+}
+_MEASURE_CODES = {
+    "persons": ("any", "multiple"),
+    "child_welfare": ("clients", "new", "ended"),
+    "periods": ("new", "ended"),
+}
+
+
+def _code_dimension(name: str, code_list: Sequence[str], settings: Settings, additive: bool):
+    code_set = codes.load(name, settings.codes_dir)
+    labels = {c.code: dict(c.names) for c in code_set}
+    labels[TOTAL] = TOTAL_LABEL
+    listed = tuple(code_list)
+    return Dimension(
+        name,
+        dict(code_set.title),
+        ((TOTAL,) if additive else ()) + listed,
+        labels,
+        {c: TOTAL for c in listed} if additive else None,
+    )
+
+
+def _age_dimension() -> Dimension:
+    labels: dict[str, Mapping[str, str]] = {code: _l(code, code, code) for code, *_ in AGE_GROUPS}
+    labels["85-"] = _l("85 ja yli", "85 och äldre", "85 and over")
+    labels["X"] = _l("Tuntematon", "Okänd", "Unknown")
+    labels[TOTAL] = TOTAL_LABEL
+    listed = tuple(code for code, *_ in AGE_GROUPS)
+    return Dimension(
+        "ikaryhma",
+        _l("Ikäryhmä", "Åldersgrupp", "Age group"),
+        (TOTAL, *listed),
+        labels,
+        {c: TOTAL for c in listed},
+    )
+
+
+def _area_dimension(level: str, settings: Settings, present: pl.DataFrame) -> Dimension:
+    """``present``: the distinct (hyvinvointialue, kotikunta, jarjestaja) of the data."""
+    whole = _l("Koko maa", "Hela landet", "Whole country")
+    if level == "organiser":
+        register = organisers.load(settings.data_dir)
+        known = [o.oid for o in register]
+        extra = sorted(set(present["jarjestaja"].drop_nulls()) - set(known))
+        listed = tuple(known + extra)
+        labels: dict[str, Mapping[str, str]] = {o.oid: dict(o.names) for o in register} | {
+            TOTAL: whole
+        }
+        return Dimension(
+            "jarjestaja",
+            _l("Järjestäjä", "Anordnare", "Organiser"),
+            (TOTAL, *listed),
+            labels,
+            {c: TOTAL for c in listed},
+        )
+    counties = codes.load("hyvinvointialue", settings.codes_dir)
+    municipalities = codes.load("kunta", settings.codes_dir)
+    labels = {c.code: dict(c.names) for c in counties} | {TOTAL: whole}
+    labels[NO_COUNTY] = _l(
+        "Ei hyvinvointialuetta (ulkomailla tai tuntematon)",
+        "Inget välfärdsområde (utlandet eller okänd)",
+        "No county (abroad or unknown)",
+    )
+    known = [c.code for c in counties]
+    found = set(present["hyvinvointialue"].drop_nulls()) - set(known) - {NO_COUNTY}
+    county_codes = [*known, *sorted(found), NO_COUNTY]
+    if level == "county":
+        return Dimension(
+            "alue",
+            _l("Alue", "Område", "Area"),
+            (TOTAL, *county_codes),
+            labels,
+            {c: TOTAL for c in county_codes},
+        )
+    labels |= {m.code: dict(m.names) for m in municipalities}
+    parents: dict[str, str] = {}
+    order: list[str] = [TOTAL]
+    by_county: dict[str, list[str]] = {}
+    for m in municipalities:
+        county = m.extra.get("county") or NO_COUNTY
+        by_county.setdefault(county, []).append(m.code)
+    seen = {m.code for m in municipalities}
+    for row in present.select("hyvinvointialue", "kotikunta").unique().iter_rows():
+        county, municipality = row
+        if municipality is not None and municipality not in seen:
+            by_county.setdefault(county or NO_COUNTY, []).append(municipality)
+            seen.add(municipality)
+    for county in county_codes:
+        order.append(county)
+        parents[county] = TOTAL
+        for municipality in by_county.get(county, []):
+            order.append(municipality)
+            parents[municipality] = county
+    return Dimension("alue", _l("Alue", "Område", "Area"), tuple(order), labels, parents)
+
+
+def _dimensions(
+    definition: TableDef, level: str, settings: Settings, present: pl.DataFrame
+) -> tuple[Dimension, ...]:
+    out = [_area_dimension(level, settings, present)]
+    for name in definition.dims:
+        additive = name in definition.additive
+        if name in _MEASURES:
+            title, labels = _MEASURES[name]
+            out.append(Dimension(name, title, _MEASURE_CODES[definition.id], labels, None))
+        elif name == "palvelutehtava":
+            tasks = codes.reported_service_tasks(settings.codes_dir)
+            out.append(_code_dimension(name, tasks, settings, additive))
+        else:
+            listed = [c.code for c in codes.load(name, settings.codes_dir)]
+            out.append(_code_dimension(name, listed, settings, additive))
+    if level != "municipality" or definition.demographics_by_municipality:
+        sexes = [c.code for c in codes.load("sukupuoli", settings.codes_dir)]
+        out += [_code_dimension("sukupuoli", sexes, settings, True), _age_dimension()]
+    return tuple(out)
+
+
+# --- computing -------------------------------------------------------------------------------
+
+
+def _area_grouping(level: str) -> tuple[str, str]:
+    """GROUPING SETS over the area, and the expression naming the area cell."""
+    if level == "organiser":
+        return (
+            "GROUPING SETS ((jarjestaja), ())",
+            f"CASE WHEN grouping(jarjestaja) = 1 THEN '{TOTAL}' ELSE jarjestaja END",
+        )
+    if level == "county":
+        return (
+            "GROUPING SETS ((hyvinvointialue), ())",
+            f"CASE WHEN grouping(hyvinvointialue) = 1 THEN '{TOTAL}' ELSE hyvinvointialue END",
+        )
+    return (
+        "GROUPING SETS ((hyvinvointialue, kotikunta), (hyvinvointialue), ())",
+        f"CASE WHEN grouping(hyvinvointialue) = 1 THEN '{TOTAL}' "
+        "WHEN grouping(kotikunta) = 1 THEN hyvinvointialue ELSE kotikunta END",
+    )
+
+
+def _cube_sql(definition: TableDef, dims: Sequence[Dimension], level: str) -> str:
+    area_sets, area_expr = _area_grouping(level)
+    area_name = dims[0].name
+    others = [d for d in dims[1:]]
+    fixed = [d.name for d in others if d.parents is None]
+    summed = [d.name for d in others if d.parents is not None]
+    group = [*fixed, area_sets]
+    if summed:
+        group.append(f"CUBE ({', '.join(summed)})")
+    select = [f"{area_expr} AS {area_name}"]
+    select += [
+        f"CASE WHEN grouping({n}) = 1 THEN '{TOTAL}' ELSE coalesce({n}, 'X') END AS {n}"
+        for n in summed
+    ]
+    select += [f"coalesce({n}, 'X') AS {n}" for n in fixed]
+    contributors = "count(*)" if definition.person_units else "count(DISTINCT pseudonym)"
+    return (
+        f"SELECT {', '.join(select)}, count(*) AS value, "
+        f"{contributors} AS contributors FROM stat_unit_{definition.id} "
+        f"GROUP BY {', '.join(group)}"
+    )
+
+
+def _bind(quarter: Quarter) -> dict[str, object]:
+    return {"quarter": str(quarter), "start": quarter.start, "end": quarter.end}
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
+    conn.execute(
+        PERSON_SQL.replace("{age_cases}", _age_cases()),
+        {"end": quarter.end, "quarter": str(quarter)},
+    )
+
+
+def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
+    params = {k: v for k, v in _bind(quarter).items() if f"${k}" in definition.units}
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE stat_unit_{definition.id} AS "
+        f"SELECT u.*, p.sukupuoli, p.ikaryhma, p.kotikunta, p.hyvinvointialue "
+        f"FROM ({definition.units}) u JOIN stat_person p USING (pseudonym)",
+        params,
+    )
+
+
+def _add_extra_codes(dimension: Dimension, cells: pl.DataFrame) -> Dimension:
+    """Codes found in the data but not in the code set (e.g. unknown age) join the end."""
+    found = set(cells[dimension.name].unique().to_list()) - set(dimension.codes)
+    if not found:
+        return dimension
+    extra = tuple(sorted(found))
+    parents = dict(dimension.parents) | {c: TOTAL for c in extra} if dimension.parents else None
+    return Dimension(
+        dimension.name, dimension.title, dimension.codes + extra, dimension.labels, parents
+    )
+
+
+def compute_definition(
+    conn: duckdb.DuckDBPyConnection,
+    definition: TableDef,
+    quarter: Quarter,
+    settings: Settings,
+    *,
+    levels: Sequence[str] = LEVELS,
+    verify: bool = True,
+    prepared: bool = False,
+) -> list[Table]:
+    """The tables of one definition at the given levels, suppressed together."""
+    if not prepared:
+        _prepare(conn, quarter)
+    _units(conn, definition, quarter)
+    present = conn.sql(
+        f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM stat_unit_{definition.id}"
+    ).pl()
+    tables = []
+    for level in levels:
+        dims = _dimensions(definition, level, settings, present)
+        cells = conn.sql(_cube_sql(definition, dims, level)).pl()
+        # a stable row order makes the suppression pattern reproducible run after run
+        cells = (
+            cells.select(*[d.name for d in dims], "value", "contributors")
+            .with_columns(pl.col("value").cast(pl.Int64), pl.col("contributors").cast(pl.Int64))
+            .sort([d.name for d in dims])
+        )
+        dims = tuple(_add_extra_codes(d, cells) for d in dims)
+        tables.append(
+            Table(
+                id=f"{definition.id}_{level}",
+                definition=definition.id,
+                level=level,
+                quarter=str(quarter),
+                title=definition.title,
+                unit=definition.unit,
+                dimensions=dims,
+                cells=cells,
+                threshold=settings.suppression_threshold,
+            )
+        )
+    statuses = suppress_linked(
+        [(t.cells, t.dims, t.hierarchies) for t in tables],
+        settings.suppression_threshold,
+        verify=verify,
+    )
+    for table, suppressed in zip(tables, statuses, strict=True):
+        table.cells = suppressed
+    return tables
+
+
+def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = None) -> list[str]:
+    found = [
+        r[0]
+        for r in conn.sql(
+            "SELECT DISTINCT quarter FROM register_asiakkuusjaksot ORDER BY quarter"
+        ).fetchall()
+    ]
+    return [q for q in found if up_to is None or Quarter.parse(q) <= up_to]
+
+
+def trend(
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    settings: Settings,
+    *,
+    verify: bool = True,
+    current: Sequence[Table] = (),
+) -> Table:
+    """Clients per service task and in any task, by county, for every quarter present up to
+    ``quarter``: each quarter's cells exactly as published (and suppressed) in its own tables.
+    """
+    parts = []
+    for q in quarters_present(conn, quarter):
+        if q == str(quarter) and current:
+            tables = [t for t in current if t.level == "county"]
+        else:
+            _prepare(conn, Quarter.parse(q))
+            tables = [
+                *compute_definition(
+                    conn, BY_ID["clients"], Quarter.parse(q), settings, verify=verify, prepared=True
+                ),
+                *compute_definition(
+                    conn, BY_ID["persons"], Quarter.parse(q), settings, verify=verify, prepared=True
+                ),
+            ]
+            tables = [t for t in tables if t.level == "county"]
+        for t in tables:
+            if t.definition not in ("clients", "persons"):
+                continue
+            cells = t.cells.filter((pl.col("sukupuoli") == TOTAL) & (pl.col("ikaryhma") == TOTAL))
+            if t.definition == "persons":
+                cells = cells.filter(pl.col("mittari") == "any").with_columns(
+                    pl.lit(TOTAL).alias("palvelutehtava")
+                )
+            parts.append(
+                cells.select(
+                    "alue", "palvelutehtava", "value", "contributors", "status"
+                ).with_columns(pl.lit(q).alias("vuosineljannes"))
+            )
+    clients = next(d for d in DEFINITIONS if d.id == "clients")
+    empty = pl.DataFrame(
+        schema={"hyvinvointialue": pl.String, "kotikunta": pl.String, "jarjestaja": pl.String}
+    )
+    area = _area_dimension("county", settings, empty)
+    task = _dimensions(clients, "organiser", settings, empty)[1]
+    task = Dimension(
+        task.name,
+        task.title,
+        (TOTAL, *task.codes),
+        {
+            **task.labels,
+            TOTAL: _l("Kaikki palvelutehtävät", "Alla serviceuppgifter", "Any service task"),
+        },
+        None,
+    )
+    quarters = tuple(quarters_present(conn, quarter)) or (str(quarter),)
+    period = Dimension(
+        "vuosineljannes",
+        _l("Vuosineljännes", "Kvartal", "Quarter"),
+        quarters,
+        {q: _l(q, q, q) for q in quarters},
+        None,
+    )
+    cells = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(
+            schema={
+                "alue": pl.String,
+                "palvelutehtava": pl.String,
+                "value": pl.Int64,
+                "contributors": pl.Int64,
+                "status": pl.String,
+                "vuosineljannes": pl.String,
+            }
+        )
+    )
+    # a non-additive quarter dimension: each quarter keeps its own published pattern
+    area = Dimension(area.name, area.title, area.codes, area.labels, None)
+    return Table(
+        id="trend_county",
+        definition="trend",
+        level="county",
+        quarter=str(quarter),
+        title=_l(
+            "Asiakkaat palvelutehtävittäin vuosineljänneksittäin",
+            "Klienter per serviceuppgift och kvartal",
+            "Clients per service task by quarter",
+        ),
+        unit=PERSONS,
+        dimensions=(area, task, period),
+        cells=cells.select(
+            "alue", "palvelutehtava", "vuosineljannes", "value", "contributors", "status"
+        ),
+        threshold=settings.suppression_threshold,
+    )
+
+
+def compute(
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    settings: Settings,
+    *,
+    verify: bool = True,
+    with_trend: bool = True,
+) -> list[Table]:
+    """Every published table of ``quarter`` (suppressed), the time series last."""
+    _prepare(conn, quarter)
+    tables: list[Table] = []
+    for definition in DEFINITIONS:
+        tables += compute_definition(
+            conn, definition, quarter, settings, verify=verify, prepared=True
+        )
+    if with_trend:
+        tables.append(trend(conn, quarter, settings, verify=verify, current=tables))
+    return tables

@@ -1,0 +1,126 @@
+"""The monitoring matrix of a synthetic quarter with one missing and one late delivery."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from sosdata import monitoring
+from sosdata.periods import Quarter
+from sosdata.register import build, kanta_load, store, submit, users
+
+Q1 = Quarter.parse("2023Q1")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    generate = pytest.importorskip("sosdata.synth.generate")
+    out = tmp_path_factory.mktemp("synth") / "tiny"
+    generate.generate(out, generate.Options(scale="tiny", period=str(Q1), seed=5))
+    return out
+
+
+@pytest.fixture
+def loaded(settings, synthetic):
+    """Every delivery on time but two: the last is never sent, the one before arrives late."""
+    from sosdata.notification import exchange
+
+    with store.opened(settings) as conn:
+        users.add(conn, "keeper")
+        for path in sorted((synthetic / "notifications").glob("*.json")):
+            exchange.import_file(
+                conn, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1)
+            )
+    zips = sorted((synthetic / "deliveries" / str(Q1)).glob("*.zip"))
+    assert len(zips) >= 3
+    future = dataclasses.replace(settings, deadlines={str(Q1): dt.date.today() + dt.timedelta(1)})
+    for path in zips[:-2]:
+        assert submit.submit(future, path, "keeper").status == "accepted"
+    past = dataclasses.replace(settings, deadlines={str(Q1): dt.date(2023, 5, 1)})
+    late = submit.submit(past, zips[-2], "keeper")
+    assert late.status == "accepted"
+    kanta_load.load_kanta(past, synthetic / "kanta" / "extract.parquet", Q1, "keeper")
+    build.build(past, Q1, "keeper")
+    return past, zips
+
+
+def _manifest(path: Path) -> dict:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return json.loads(z.read("manifest.json"))
+
+
+def test_matrix_shows_missing_late_and_on_time(loaded) -> None:
+    settings, zips = loaded
+    report = monitoring.status(settings, Q1)
+    grid = report.matrix
+    missing, late = _manifest(zips[-1]), _manifest(zips[-2])
+
+    def rows(manifest: dict) -> pl.DataFrame:
+        return grid.filter(
+            (pl.col("organiser") == manifest["jarjestaja"])
+            & (pl.col("municipality_group") == manifest["kuntaryhma"])
+            & pl.col("component").is_in(manifest["osat"])
+        )
+
+    assert set(rows(missing)["delivery"]) == {"missing"}, rows(missing)
+    assert set(rows(late)["delivery"]) == {"late"}
+    on_time = grid.filter(pl.col("delivery") == "on_time")
+    assert on_time.height > 0
+    assert (on_time["received_at"].is_not_null()).all()
+    # Kanta-only cells expect nothing separate
+    assert (
+        grid.filter(pl.col("expected_source") == "kanta")["delivery"]
+        .is_in(["not_expected", "on_time", "late"])
+        .all()
+    )
+    received = grid.filter(pl.col("rows") > 0)
+    shares = received["kanta_share"] + received["separate_share"]
+    assert (shares >= 1 - 1e-9).all()  # "both" rows count for each source
+    assert grid.filter(pl.col("delivered_rows") > 0)["rejected_rate"].is_not_null().all()
+
+
+def test_quality_score_per_organiser(loaded) -> None:
+    settings, zips = loaded
+    report = monitoring.status(settings, Q1)
+    quality = report.quality
+    missing = _manifest(zips[-1])["jarjestaja"]
+    row = quality.filter(pl.col("organiser") == missing).row(0, named=True)
+    assert row["missing"] >= 1 and row["coverage"] < 1
+    for r in quality.iter_rows(named=True):
+        parts = [
+            r[k] for k in ("coverage", "completeness", "validity", "defaults") if r[k] is not None
+        ]
+        assert r["score"] == pytest.approx(round(100 * sum(parts) / len(parts), 1))
+        assert 0 <= r["score"] <= 100
+
+
+def test_previous_quarter_change_is_flagged(loaded) -> None:
+    """With nothing in the previous quarter there is no change to flag; row counts stand."""
+    settings, _ = loaded
+    grid = monitoring.status(settings, Q1).matrix
+    assert grid["rows_previous"].is_null().all()
+    assert grid["change_flag"].is_null().all()
+
+
+def test_status_command_formats(loaded, cli, tmp_path) -> None:
+    settings, _ = loaded
+    result = cli("status", "--period", str(Q1), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["quarter"] == "2023Q1" and data["matrix"] and data["quality"]
+    text = cli("status", "--period", str(Q1))
+    assert "missing" in text.stdout and "late" in text.stdout
+    out = tmp_path / "status.xlsx"
+    assert cli("status", "--period", str(Q1), "--format", "xlsx", "--out", out).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["matrix", "quality"]
+    csv = cli("status", "--period", str(Q1), "--format", "csv")
+    assert csv.stdout.splitlines()[0].startswith("quarter;organiser")

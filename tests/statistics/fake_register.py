@@ -1,0 +1,148 @@
+"""A register of exactly the contract's view shapes, in a real DuckDB file, for unit tests.
+
+The built register comes from the register part; these tables stand in for its
+``register_<component>`` views so that the statistics SQL is tested against the contract.
+Rows are random but reproducible; every test computes its expectations from these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from sosdata import codes, organisers
+from sosdata.periods import Quarter
+
+COMMON = {
+    "quarter": pl.String,
+    "jarjestaja": pl.String,
+    "kuntaryhma": pl.String,
+    "pseudonym": pl.String,
+    "syntymapaiva": pl.Date,
+    "sukupuoli": pl.String,
+    "kotikunta": pl.String,
+    "hyvinvointialue": pl.String,
+}
+OWN = {
+    "asiakkuusjaksot": {"palvelutehtava": pl.String, "alkupvm": pl.Date, "loppupvm": pl.Date},
+    "lastensuojelu": {"alkupvm": pl.Date, "loppupvm": pl.Date},
+    "palvelupaatokset": {
+        "sosiaalipalvelu": pl.String,
+        "palvelutehtava": pl.String,
+        "paatospvm": pl.Date,
+        "voimassa_alkaen": pl.Date,
+        "voimassa_asti": pl.Date,
+        "paatoksen_tyyppi": pl.String,
+    },
+    "palvelutiedot": {
+        "sosiaalipalvelu": pl.String,
+        "palvelutehtava": pl.String,
+        "alkupvm": pl.Date,
+        "loppupvm": pl.Date,
+    },
+}
+
+
+def schema(component: str) -> dict[str, pl.DataType]:
+    return {**COMMON, **OWN[component], "source": pl.String}
+
+
+def _dates(rng: np.random.Generator, n: int, first: dt.date, last: dt.date) -> np.ndarray:
+    days = (last - first).days + 1
+    return np.datetime64(first) + rng.integers(0, days, n).astype("timedelta64[D]")
+
+
+def frames(
+    quarter: Quarter,
+    *,
+    persons: int,
+    seed: int = 1,
+    municipalities: list[str] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Register rows of one quarter for ``persons`` people living in ``municipalities``."""
+    rng = np.random.default_rng(seed)
+    kunta = codes.load("kunta")
+    register = organisers.load()
+    pool = municipalities or [c.code for c in kunta]
+    home = rng.choice(pool, persons)
+    county = np.array([(kunta.get(m).extra.get("county") if kunta.get(m) else None) for m in pool])
+    county_of = dict(zip(pool, county, strict=True))
+    org_of = {
+        m: (o.oid if (o := register.for_municipality(m)) else register.for_county("01").oid)
+        for m in pool
+    }
+    pseudonyms = np.array([f"{seed:04d}{i:060d}" for i in range(persons)])
+    birth = _dates(rng, persons, dt.date(1925, 1, 1), quarter.end)
+    sex = rng.choice(["1", "2", "1", "2", "0"], persons)
+    person = pl.DataFrame(
+        {
+            "pseudonym": pseudonyms,
+            "syntymapaiva": birth,
+            "sukupuoli": sex,
+            "kotikunta": home,
+        }
+    ).with_columns(
+        pl.col("kotikunta")
+        .replace_strict(county_of, return_dtype=pl.String)
+        .alias("hyvinvointialue"),
+        pl.col("kotikunta").replace_strict(org_of, return_dtype=pl.String).alias("jarjestaja"),
+        pl.lit(str(quarter)).alias("quarter"),
+        pl.lit("koko alue").alias("kuntaryhma"),
+    )
+
+    def rows(n: int) -> pl.DataFrame:
+        return person[rng.integers(0, persons, n)]
+
+    before, after = quarter.start - dt.timedelta(days=400), quarter.end + dt.timedelta(days=60)
+    n = persons * 2
+    periods = rows(n).with_columns(
+        pl.Series("palvelutehtava", rng.choice([str(t) for t in range(1, 7)], n)),
+        pl.Series("alkupvm", _dates(rng, n, before, quarter.end)),
+        pl.Series("loppupvm", _dates(rng, n, quarter.start, after)),
+    )
+    periods = periods.with_columns(
+        pl.when(pl.Series(rng.random(n) < 0.5))
+        .then(None)
+        .otherwise(pl.col("loppupvm"))
+        .alias("loppupvm")
+    )
+    n = max(persons // 5, 1)
+    cw = rows(n).with_columns(
+        pl.Series("alkupvm", _dates(rng, n, before, quarter.end)),
+        pl.Series("loppupvm", _dates(rng, n, quarter.start, after)),
+    )
+    n = persons
+    decisions = rows(n).with_columns(
+        pl.Series("sosiaalipalvelu", rng.choice([str(s) for s in range(1, 36)], n)),
+        pl.Series("palvelutehtava", rng.choice([str(t) for t in range(1, 7)], n)),
+        pl.Series("paatospvm", _dates(rng, n, before, quarter.end)),
+        pl.Series("voimassa_alkaen", _dates(rng, n, before, quarter.end)),
+        pl.Series("voimassa_asti", _dates(rng, n, quarter.start, after)),
+        pl.Series("paatoksen_tyyppi", rng.choice(["1", "1", "2", "3"], n)),
+    )
+    services = rows(n).with_columns(
+        pl.Series("sosiaalipalvelu", rng.choice([str(s) for s in range(1, 36)], n)),
+        pl.Series("palvelutehtava", rng.choice([str(t) for t in range(1, 7)], n)),
+        pl.Series("alkupvm", _dates(rng, n, before, quarter.end)),
+        pl.Series("loppupvm", _dates(rng, n, quarter.start, after)),
+    )
+    out = {}
+    for name, frame in (
+        ("asiakkuusjaksot", periods),
+        ("lastensuojelu", cw),
+        ("palvelupaatokset", decisions),
+        ("palvelutiedot", services),
+    ):
+        frame = frame.with_columns(pl.lit("separate").alias("source"))
+        out[name] = frame.select(list(schema(name))).cast(schema(name))
+    return out
+
+
+def write(conn: duckdb.DuckDBPyConnection, parts: list[dict[str, pl.DataFrame]]) -> None:
+    """Create ``register_<component>`` tables holding ``parts`` (one dict per quarter)."""
+    for name in OWN:
+        frame = pl.concat([p[name] for p in parts])  # noqa: F841 (read by DuckDB)
+        conn.execute(f"CREATE OR REPLACE TABLE register_{name} AS SELECT * FROM frame")
