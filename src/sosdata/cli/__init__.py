@@ -21,11 +21,21 @@ app.add_typer(codes.app, name="codes")
 app.add_typer(organisers.app, name="organisers")
 app.add_typer(notification_cli.app, name="notification")
 app.add_typer(kanta_cli.app, name="kanta")
+# `kanta load` stores a batch in the register, so the register's commands provide it
 kanta_cli.app.command("load")(register_cli.kanta_load)
 register_cli.register(app)
 delivery_cli.register(app)
 synth_cli.register(app)
 statistics_cli.register(app)
+
+#: how `sosdata --help` groups the commands, in the order a quarter flows through them
+PANELS = {
+    "Set-up": ("init", "codes", "organisers", "users"),
+    "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
+    "Register": ("build", "export", "reidentify", "audit"),
+    "Outputs": ("stats", "status"),
+    "Test data": ("synth",),
+}
 
 
 @app.callback()
@@ -59,6 +69,22 @@ def init(ctx: typer.Context) -> None:
             console.print(f"{label}: {path} exists, kept")
     console.print(f"data directory ready: {s.data_dir}")
     register_cli.initialise(s)
+
+
+def _group_help() -> None:
+    order = [name for names in PANELS.values() for name in names]
+    panel_of = {name: panel for panel, names in PANELS.items() for name in names}
+
+    def name(info) -> str:
+        return info.name or getattr(info.callback, "__name__", "")
+
+    for infos in (app.registered_commands, app.registered_groups):
+        infos.sort(key=lambda info: order.index(name(info)) if name(info) in order else len(order))
+        for info in infos:
+            info.rich_help_panel = panel_of.get(name(info))
+
+
+_group_help()
 
 
 def main() -> None:
