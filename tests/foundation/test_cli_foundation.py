@@ -55,6 +55,8 @@ def test_organisers_list(cli):
 def test_every_command_has_a_help_panel():
     from sosdata.cli import PANELS, app
 
-    names = [i.name or i.callback.__name__ for i in [*app.registered_commands, *app.registered_groups]]
+    names = [
+        i.name or i.callback.__name__ for i in [*app.registered_commands, *app.registered_groups]
+    ]
     grouped = [name for names in PANELS.values() for name in names]
     assert sorted(names) == sorted(grouped)
