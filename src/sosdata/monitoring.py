@@ -121,8 +121,11 @@ def _deliveries(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFra
                bool_or(late) FILTER (WHERE status = 'accepted' AND current) AS late,
                bool_or(status = 'accepted' AND current) AS accepted,
                count(*) FILTER (WHERE status = 'rejected') AS rejected_deliveries,
-               sum(rows) FILTER (WHERE status = 'accepted' AND current) AS delivered_rows,
-               sum(rejected_rows) FILTER (WHERE status = 'accepted' AND current)
+               -- sums cast back to BIGINT: DuckDB sums to HUGEINT, which reaches Polars
+               -- as a Decimal whose division would truncate the rates to zero
+               sum(rows) FILTER (WHERE status = 'accepted' AND current)::BIGINT
+                 AS delivered_rows,
+               sum(rejected_rows) FILTER (WHERE status = 'accepted' AND current)::BIGINT
                  AS rejected_rows
         FROM parts GROUP BY ALL
         """,

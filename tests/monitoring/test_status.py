@@ -84,7 +84,11 @@ def test_matrix_shows_missing_late_and_on_time(loaded) -> None:
     received = grid.filter(pl.col("rows") > 0)
     shares = received["kanta_share"] + received["separate_share"]
     assert (shares >= 1 - 1e-9).all()  # "both" rows count for each source
-    assert grid.filter(pl.col("delivered_rows") > 0)["rejected_rate"].is_not_null().all()
+    delivered = grid.filter(pl.col("delivered_rows") > 0)
+    expected_rate = delivered["rejected_rows"] / delivered["delivered_rows"]
+    assert (delivered["rejected_rate"] - expected_rate).abs().max() < 1e-12
+    assert delivered["rejected_rows"].sum() > 0  # the synthetic deliveries carry row errors
+    assert (delivered.filter(pl.col("rejected_rows") > 0)["rejected_rate"] > 0).all()
 
 
 def test_quality_score_per_organiser(loaded) -> None:
