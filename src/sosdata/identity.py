@@ -11,6 +11,7 @@ code written in lower case or with spaces is a format error, not something to re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -177,55 +178,77 @@ class Pseudonymizer:
 
 
 # --- the same checks over whole columns ----------------------------------------------------
+# No per-row date strings or date parsing: the date part is looked up in a table of every real
+# one, the check character is integer arithmetic. A code of the right form has only ASCII
+# digits where the groups are cast, so the casts cannot fail there; elsewhere they give null
+# and the format check decides.
 
-_CENTURY_OF_SIGN = {sign: century for sign, century in CENTURIES.items()}
-_CHECK_OF_REMAINDER = dict(enumerate(CHECK_CHARACTERS))
+_REMAINDER_OF_CHECK = {c: i for i, c in enumerate(CHECK_CHARACTERS)}
 
 
-def _parts(code: pl.Expr) -> dict[str, pl.Expr]:
-    return {
-        "day": code.str.slice(0, 2),
-        "month": code.str.slice(2, 2),
-        "yy": code.str.slice(4, 2).cast(pl.Int32, strict=False),
-        "century": code.str.slice(6, 1).replace_strict(
-            _CENTURY_OF_SIGN, default=None, return_dtype=pl.Int32
-        ),
-        "number": code.str.slice(7, 3).cast(pl.Int32, strict=False),
-        "check": code.str.slice(10, 1),
-    }
+@functools.cache
+def _birth_dates() -> tuple[pl.Series, pl.Series]:
+    """Every real ``DDMMYYC`` prefix (date and century sign) and the date it stands for.
+
+    About half a million entries: one hash lookup per code then decides the date's validity
+    and gives the date, which is cheaper than calendar arithmetic on every row.
+    """
+    signs = {c: "".join(s for s, sc in CENTURIES.items() if sc == c) for c in {1800, 1900, 2000}}
+    first, last = dt.date(min(signs), 1, 1), dt.date(max(signs) + 99, 12, 31)
+    table = (
+        pl.DataFrame({"date": pl.date_range(first, last, eager=True)})
+        .with_columns(
+            pl.col("date")
+            .dt.year()
+            .floordiv(100)
+            .mul(100)
+            .replace_strict({c: list(s) for c, s in signs.items()}, return_dtype=pl.List(pl.String))
+            .alias("sign")
+        )
+        .explode("sign")
+        .select(pl.concat_str(pl.col("date").dt.strftime("%d%m%y"), "sign").alias("prefix"), "date")
+    )
+    return table.get_column("prefix"), table.get_column("date")
+
+
+def _well_formed(code: pl.Expr) -> pl.Expr:
+    return code.str.contains(FORMAT_PATTERN)
+
+
+def _number(code: pl.Expr) -> pl.Expr:
+    return code.str.slice(7, 3).cast(pl.Int32, strict=False)
+
+
+def _date_of_prefix(code: pl.Expr) -> pl.Expr:
+    """The date of the first seven characters; null unless they are a real date and sign."""
+    prefixes, dates = _birth_dates()
+    return code.str.slice(0, 7).replace_strict(prefixes, dates, default=None, return_dtype=pl.Date)
 
 
 def birth_date_expr(code: pl.Expr) -> pl.Expr:
     """Birth date of each code; null where the code's form or date is invalid."""
-    p = _parts(code)
-    year = (p["century"] + p["yy"]).cast(pl.String).str.zfill(4)
-    text = pl.concat_str([year, p["month"], p["day"]], separator="-")
-    return (
-        pl.when(code.str.contains(FORMAT_PATTERN))
-        .then(text.str.to_date("%Y-%m-%d", strict=False))
-        .otherwise(None)
-    )
+    return pl.when(_well_formed(code)).then(_date_of_prefix(code)).otherwise(None)
 
 
 def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
     """Per row, the :class:`Invalid` value as a string, or null when valid (or null input)."""
-    p = _parts(code)
-    digits = pl.concat_str([code.str.slice(0, 6), code.str.slice(7, 3)]).cast(
-        pl.Int64, strict=False
+    number = _number(code)
+    ddmmyy = code.str.slice(0, 6).cast(pl.Int64, strict=False)
+    check = code.str.slice(10, 1).replace_strict(
+        _REMAINDER_OF_CHECK, default=None, return_dtype=pl.Int64
     )
-    expected = (digits % 31).replace_strict(
-        _CHECK_OF_REMAINDER, default=None, return_dtype=pl.String
-    )
+    # the check character encodes int("DDMMYYNNN") % 31
+    check_ok = (ddmmyy * 1000 + number) % 31 == check
     return (
         pl.when(code.is_null())
         .then(None)
-        .when(~code.str.contains(FORMAT_PATTERN))
+        .when(~_well_formed(code))
         .then(pl.lit(Invalid.FORMAT.value))
-        .when(birth_date_expr(code).is_null())
+        .when(_date_of_prefix(code).is_null())
         .then(pl.lit(Invalid.DATE.value))
-        .when(p["number"] < 2)
+        .when(number < 2)
         .then(pl.lit(Invalid.INDIVIDUAL_NUMBER.value))
-        .when(expected != p["check"])
+        .when(~check_ok)
         .then(pl.lit(Invalid.CHECK_CHARACTER.value))
         .otherwise(None)
     )
@@ -233,17 +256,15 @@ def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
 
 def sex_expr(code: pl.Expr) -> pl.Expr:
     """ "1" (odd individual number) or "2" (even); null where the form is invalid."""
-    number = code.str.slice(7, 3).cast(pl.Int32, strict=False)
     return (
-        pl.when(code.str.contains(FORMAT_PATTERN))
-        .then(pl.when(number % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2")))
+        pl.when(_well_formed(code))
+        .then(pl.when(_number(code) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2")))
         .otherwise(None)
     )
 
 
 def temporary_expr(code: pl.Expr) -> pl.Expr:
-    number = code.str.slice(7, 3).cast(pl.Int32, strict=False)
-    return code.str.contains(FORMAT_PATTERN) & (number >= TEMPORARY_RANGE.start)
+    return _well_formed(code) & (_number(code) >= TEMPORARY_RANGE.start)
 
 
 def mask_expr(code: pl.Expr) -> pl.Expr:

@@ -97,24 +97,6 @@ def _parsed_date(column: str) -> pl.Expr:
     )
 
 
-def _identity_facts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Invalid reason, birth date, sex and temporariness of each identity code.
-
-    A person has many rows, so each distinct code is checked once and the facts are gathered
-    back to the rows. Codes are told apart by a 64-bit hash; the result is verified against the
-    codes themselves, and should two codes ever share a hash every row is checked directly.
-    """
-    codes_column = frame.get_column("henkilotunnus")
-    group = codes_column.hash().rank("dense").cast(pl.Int64) - 1
-    representative = np.empty(group.max() + 1 if frame.height else 0, dtype=np.int64)
-    representative[group.to_numpy()] = np.arange(frame.height)
-    distinct = pl.DataFrame({"henkilotunnus": codes_column.gather(representative)})
-    facts = distinct.lazy().select(_identity_exprs(pl.col("henkilotunnus"))).collect()
-    if not distinct.get_column("henkilotunnus").gather(group).equals(codes_column):
-        return frame.with_columns(_identity_exprs(pl.col("henkilotunnus")))
-    return frame.hstack(facts[group.to_numpy()].get_columns())
-
-
 def _identity_exprs(code: pl.Expr) -> list[pl.Expr]:
     return [
         identity.invalid_reason_expr(code).alias(rules.HETU_INVALID),
@@ -206,10 +188,15 @@ def _prepare(
     frame: pl.DataFrame, component: Component, tasks_in_ii: pl.DataFrame | None
 ) -> pl.DataFrame:
     dates = [c.name for c in component.columns if c.kind is Kind.DATE]
-    prepared = _identity_facts(frame.with_columns(_parsed_date(c) for c in dates))
-    prepared = prepared.with_columns(_range(component)).with_columns(
-        _duplicates(prepared, component.column_names)
+    # one lazy pass: the identity facts share their subexpressions, and the code-table lookups
+    # are built once rather than per chunk of the read frame
+    prepared = (
+        frame.lazy()
+        .with_columns(*(_parsed_date(c) for c in dates), *_identity_exprs(pl.col("henkilotunnus")))
+        .with_columns(_range(component))
+        .collect()
     )
+    prepared = prepared.with_columns(_duplicates(prepared, component.column_names))
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
             tasks_in_ii = pl.DataFrame(
