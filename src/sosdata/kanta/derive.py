@@ -325,15 +325,20 @@ def child_welfare(relationships: pl.DataFrame, period: Quarter) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- IV
 
 
-def decisions(documents: pl.DataFrame, period: Quarter) -> pl.DataFrame:
-    """IV: decisions whose metadata holds a social service, refined type and validity."""
-    derivable = (
+def _derivable_decision(period: Quarter) -> pl.Expr:
+    """A decision that gives a row of IV for ``period`` (its validity overlaps the period)."""
+    return (
         pl.col("social_service").is_not_null()
         & pl.col("refined_type").fill_null(False)
         & pl.col("valid_from").is_not_null()
         & (pl.col("decision_date").is_null() | (pl.col("decision_date") <= period.end))
+        & period.overlaps_expr(pl.col("valid_from"), pl.col("valid_to"))
     )
-    rows = documents.filter(derivable).select(
+
+
+def decisions(documents: pl.DataFrame, period: Quarter) -> pl.DataFrame:
+    """IV: decisions whose metadata holds a social service, refined type and validity."""
+    rows = documents.filter(_derivable_decision(period)).select(
         *_identifying(),
         pl.col("social_service").alias("sosiaalipalvelu"),
         _single_task(),
@@ -407,42 +412,73 @@ _OWN = {
 
 
 def _prepare(extract: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Extract records as a lazy frame in :data:`EXTRACT_SCHEMA` (missing fields null)."""
+    """Extract records as a lazy frame in :data:`EXTRACT_SCHEMA` (missing fields null) plus
+    ``_record``, a number unique to each record: the file's ``_line`` where the frame has it
+    (a scan from :func:`~sosdata.kanta.extract.scan_extract`, whose filters then still reach
+    the Parquet reader), else the row's position."""
     lazy = extract.lazy() if isinstance(extract, pl.DataFrame) else extract
     schema = lazy.collect_schema()
     if not schema:
-        return pl.LazyFrame(schema=EXTRACT_SCHEMA)
-    return lazy.select(
-        (pl.col(n).cast(dt) if schema.get(n) != dt else pl.col(n))
-        if n in schema
-        else pl.lit(None, dtype=dt).alias(n)
-        for n, dt in EXTRACT_SCHEMA.items()
+        return pl.LazyFrame(schema={"_record": pl.Int64(), **EXTRACT_SCHEMA})
+    record = (
+        pl.col("_line").cast(pl.Int64)
+        if "_line" in schema
+        else pl.int_range(pl.len(), dtype=pl.Int64)
     )
+    return lazy.select(
+        record.alias("_record"),
+        *(
+            (pl.col(n).cast(dt) if schema.get(n) != dt else pl.col(n))
+            if n in schema
+            else pl.lit(None, dtype=dt).alias(n)
+            for n, dt in EXTRACT_SCHEMA.items()
+        ),
+    )
+
+
+def _relevant(kind: str, period: Quarter) -> pl.Expr:
+    """Records of document type ``kind`` that can give rows for ``period``.
+
+    Applied to single records, after versions are resolved over all of them, so it never
+    changes which version wins. Cases and client-relationship documents are all kept: a case
+    outside the period may bridge into a period that reaches it, and the newest
+    client-relationship document of a person is chosen among all of them.
+    """
+    of_kind = pl.col("document_type") == kind
+    if kind == "decision":
+        return of_kind & _derivable_decision(period)
+    if kind == "implementation":
+        return of_kind & pl.col("event_date").is_between(period.start, period.end)
+    return of_kind
 
 
 def derive(extract: pl.DataFrame | pl.LazyFrame, period: Quarter) -> Derivation:
     """Derive components II–V for ``period`` from extract records (:data:`EXTRACT_SCHEMA`).
 
-    ``extract`` may be a lazy Parquet scan: it is then read a few columns at a time, so the
-    whole extract is never in memory at once. ``summary`` counts documents read, versions
-    superseded, cancelled sets and rows per component; ``malformed`` is 0 here because records
-    are checked when a file is read (:func:`sosdata.kanta.pipeline.derive_path`).
+    ``extract`` may be a lazy Parquet scan: it is then read a few columns at a time, and each
+    document type's columns only for the records of that type that can matter for the period
+    (the filter reaches the Parquet reader), so the whole extract is never in memory at once.
+    ``summary`` counts documents read, versions superseded, cancelled sets and rows per
+    component; ``malformed`` is 0 here because records are checked when a file is read
+    (:func:`sosdata.kanta.pipeline.derive_path`).
     """
     lazy = _prepare(extract)
-
-    def read(*columns: str) -> pl.DataFrame:
-        return lazy.select(columns).collect()
-
-    versions = resolve_versions(read("set_id", "version", "version_time", "status"))
-    common = read(*_COMMON)
-    kinds = common["document_type"]
+    resolved = lazy.select("_record", "set_id", "version", "version_time", "status").collect()
+    versions = resolve_versions(resolved)
+    records = resolved["_record"].to_numpy()
+    del resolved
+    # whether each record number is a current version (record numbers are small and unique)
+    current = np.zeros(int(records.max()) + 1 if records.size else 0, dtype=bool)
+    current[records] = versions.current.to_numpy()
+    del records
     of_type = {}
     for kind, own in _OWN.items():
-        # one filter per document type: current versions of that type, common and own columns
-        # (reading each type's own columns separately keeps the peak memory lower)
-        mask = versions.current & (kinds == kind).fill_null(False)
-        of_type[kind] = common.filter(mask).hstack(read(*own).filter(mask))
-    del common, kinds
+        candidates = lazy.filter(_relevant(kind, period)).select("_record", *_COMMON, *own)
+        found = candidates.collect()
+        of_type[kind] = found.filter(pl.Series(current[found["_record"].to_numpy()])).drop(
+            "_record"
+        )
+    del current
     rows = {
         CLIENT_PERIODS.name: client_periods(of_type["case"], period),
         CHILD_WELFARE.name: child_welfare(of_type["client_relationship"], period),
