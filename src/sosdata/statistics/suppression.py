@@ -376,13 +376,15 @@ def suppress(
     preset: np.ndarray | None = None,
     verify: bool = True,
     seen: Witnesses | None = None,
+    member: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``cells`` with a ``status`` column: null (published), ``primary`` or ``secondary``.
 
     ``cells`` needs the ``dims`` columns, ``value`` and optionally ``contributors`` (defaults to
     ``value``). ``preset`` marks cells that must be suppressed whatever their count (cells
     suppressed in a linked table). With ``verify`` the LP audit runs and adds complements until
-    every suppressed cell's feasible range is at least ``threshold`` wide.
+    every suppressed cell's feasible range is at least ``threshold`` wide. ``member``: the
+    table's :func:`lines`, when already known.
     """
     values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy().copy()
     people = cells["contributors"] if "contributors" in cells.columns else cells["value"]
@@ -391,7 +393,8 @@ def suppress(
     status[(people >= 1) & (people < threshold)] = 1
     if preset is not None:
         status[preset & (status == 0)] = 2
-    member = lines(cells, dims, hierarchies)
+    if member is None:
+        member = lines(cells, dims, hierarchies)
     plan = _LinePlan(member, values)
     seen = seen or Witnesses(values)
     cheap_rounds = CHEAP_ROUNDS
@@ -489,6 +492,8 @@ def suppress_linked(
         for i in range(len(tables))
         for j in range(i + 1, len(tables))
     }
+    # the lines of a table do not change between rounds: build them once
+    members = [lines(cells, dims, hierarchies) for cells, dims, hierarchies in tables]
     seen = [
         Witnesses(cells["value"].fill_null(0).cast(pl.Float64).to_numpy()) for cells, _, _ in tables
     ]
@@ -505,6 +510,7 @@ def suppress_linked(
                 preset=presets[k],
                 verify=verify,
                 seen=seen[k],
+                member=members[k],
             )
         hidden = [r["status"].is_not_null().to_numpy() for r in results]  # type: ignore[index]
         stale = set()
