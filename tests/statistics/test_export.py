@@ -130,6 +130,7 @@ def test_csv_json_xlsx(tmp_path: Path) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Clients, 2023Q1"
     assert rows[3][:3] == ("Area", "Service task", "Sex")
+    assert sheet["A4"].font.bold and sheet.freeze_panes == "A5"  # header stays in view
     values = [r[3] for r in rows[4:]]
     assert values == [v if v == ".." else int(v) for v in full["shown"].to_list()]
 

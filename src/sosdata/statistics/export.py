@@ -102,31 +102,35 @@ def write_xlsx(tables: Sequence[Table], path: Path, lang: str = "fi") -> Path:
     """One sheet per table: a title, the source and suppression note, a header row of
     labels in ``lang`` and one row per cell (``..`` where suppressed)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    book.remove(book.active)
+    # write-only: rows stream to the file instead of building every cell object first
+    book = Workbook(write_only=True)
     for table in tables:
         sheet = book.create_sheet(table.id[:31])
-        sheet.append([title(table, lang)])
-        sheet["A1"].font = Font(bold=True, size=12)
+        for column, width in zip("ABCDEFGH", [34, 30, 22, 16, 14, 14, 14, 14], strict=False):
+            sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = "A5"
+
+        def bold(value: str, size: int = 11, sheet=sheet) -> WriteOnlyCell:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.font = Font(bold=True, size=size)
+            return cell
+
+        sheet.append([bold(title(table, lang), size=12)])
         sheet.append([f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}"])
         sheet.append([])
         frame = labelled(table, lang)
         header = [d.title[lang] for d in table.dimensions] + [
             f"{_VALUE[lang]} ({table.unit[lang]})"
         ]
-        sheet.append(header)
-        for cell in sheet[4]:
-            cell.font = Font(bold=True)
+        sheet.append([bold(h) for h in header])
         label_columns = [f"{d.name}_{lang}" for d in table.dimensions]
         values = frame["arvo"].to_list()
         numbers = [v if v == SUPPRESSED else int(v) for v in values]
         for labels, value in zip(frame.select(label_columns).iter_rows(), numbers, strict=True):
             sheet.append([*labels, value])
-        for column, width in zip("ABCDEFGH", [34, 30, 22, 16, 14, 14, 14, 14], strict=False):
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A5"
     book.save(path)
     return path
 
