@@ -24,8 +24,13 @@ def load(db, settings, make_delivery, organiser):
 
     def separate(rows, **options):
         return submit.record(
-            db, settings, make_delivery(rows, **options), sha256=f"s{next(shas)}",
-            file_name="d.zip", submitted_by="keeper", received_at=AT,
+            db,
+            settings,
+            make_delivery(rows, **options),
+            sha256=f"s{next(shas)}",
+            file_name="d.zip",
+            submitted_by="keeper",
+            received_at=AT,
         )
 
     def kanta(rows, quarter=Q1):
@@ -33,8 +38,13 @@ def load(db, settings, make_delivery, organiser):
         delivery = make_delivery(rows, quarter=quarter)
         batch = Batch(quarter, delivery.rows, [organiser.oid], {"test": True})
         return record_batch(
-            db, settings, batch, sha256=f"k{next(shas)}", source_file="extract.jsonl",
-            loaded_by="keeper", loaded_at=AT,
+            db,
+            settings,
+            batch,
+            sha256=f"k{next(shas)}",
+            source_file="extract.jsonl",
+            loaded_by="keeper",
+            loaded_at=AT,
         )
 
     return separate, kanta
@@ -64,36 +74,67 @@ def _ranges(frame: pl.DataFrame, start="alkupvm", end="loppupvm") -> list[tuple]
     ("kanta", "separate", "expected"),
     [
         pytest.param(
-            (D(2022, 12, 1), D(2023, 1, 15)), (D(2023, 1, 10), D(2023, 2, 28)),
-            [(D(2022, 12, 1), D(2023, 2, 28), "both")], id="overlapping",
+            (D(2022, 12, 1), D(2023, 1, 15)),
+            (D(2023, 1, 10), D(2023, 2, 28)),
+            [(D(2022, 12, 1), D(2023, 2, 28), "both")],
+            id="overlapping",
         ),
         pytest.param(
-            (D(2022, 12, 1), D(2023, 1, 15)), (D(2023, 1, 15), D(2023, 2, 28)),
-            [(D(2022, 12, 1), D(2023, 2, 28), "both")], id="touching-same-day",
+            (D(2022, 12, 1), D(2023, 1, 15)),
+            (D(2023, 1, 15), D(2023, 2, 28)),
+            [(D(2022, 12, 1), D(2023, 2, 28), "both")],
+            id="touching-same-day",
         ),
         pytest.param(
-            (D(2022, 12, 1), D(2023, 1, 15)), (D(2023, 1, 16), D(2023, 2, 28)),
-            [(D(2022, 12, 1), D(2023, 1, 15), "kanta"), (D(2023, 1, 16), D(2023, 2, 28),
-                                                        "separate")],
+            (D(2022, 12, 1), D(2023, 1, 15)),
+            (D(2023, 1, 16), D(2023, 2, 28)),
+            [
+                (D(2022, 12, 1), D(2023, 1, 15), "kanta"),
+                (D(2023, 1, 16), D(2023, 2, 28), "separate"),
+            ],
             id="gap-of-a-day",
         ),
         pytest.param(
-            (D(2022, 12, 1), None), (D(2023, 2, 1), D(2023, 2, 28)),
-            [(D(2022, 12, 1), None, "both")], id="open-kanta-period-absorbs",
+            (D(2022, 12, 1), None),
+            (D(2023, 2, 1), D(2023, 2, 28)),
+            [(D(2022, 12, 1), None, "both")],
+            id="open-kanta-period-absorbs",
         ),
         pytest.param(
-            (D(2023, 1, 1), D(2023, 3, 31)), (D(2023, 1, 1), D(2023, 3, 31)),
-            [(D(2023, 1, 1), D(2023, 3, 31), "both")], id="identical",
+            (D(2023, 1, 1), D(2023, 3, 31)),
+            (D(2023, 1, 1), D(2023, 3, 31)),
+            [(D(2023, 1, 1), D(2023, 3, 31), "both")],
+            id="identical",
         ),
     ],
 )
 def test_client_periods_of_both_sources_merge(settings, load, hetu, kanta, separate, expected):
     separate_load, kanta_load = load
     code = hetu(1)
-    kanta_load({"asiakkuusjaksot": [{"henkilotunnus": code, "palvelutehtava": "2",
-                                     "alkupvm": kanta[0], "loppupvm": kanta[1]}]})
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": code, "palvelutehtava": "2",
-                                        "alkupvm": separate[0], "loppupvm": separate[1]}]})
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {
+                    "henkilotunnus": code,
+                    "palvelutehtava": "2",
+                    "alkupvm": kanta[0],
+                    "loppupvm": kanta[1],
+                }
+            ]
+        }
+    )
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {
+                    "henkilotunnus": code,
+                    "palvelutehtava": "2",
+                    "alkupvm": separate[0],
+                    "loppupvm": separate[1],
+                }
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "asiakkuusjaksot")
     assert got["pseudonym"].unique().to_list() == [_pseudonym(settings, code)]
@@ -103,23 +144,44 @@ def test_client_periods_of_both_sources_merge(settings, load, hetu, kanta, separ
 def test_periods_merge_per_service_task_only(settings, load, hetu):
     separate_load, kanta_load = load
     code = hetu(2)
-    kanta_load({"asiakkuusjaksot": [{"henkilotunnus": code, "palvelutehtava": "1",
-                                     "alkupvm": D(2023, 1, 1)}]})
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": code, "palvelutehtava": "5",
-                                        "alkupvm": D(2023, 1, 1)}]})
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": code, "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": code, "palvelutehtava": "5", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "asiakkuusjaksot")
     assert sorted(zip(got["palvelutehtava"], got["source"], strict=True)) == [
-        ("1", "kanta"), ("5", "separate")
+        ("1", "kanta"),
+        ("5", "separate"),
     ]
 
 
 def test_provenance_of_single_source_records(settings, load, hetu):
     separate_load, kanta_load = load
-    kanta_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(3), "palvelutehtava": "1",
-                                     "alkupvm": D(2023, 2, 1)}]})
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(4), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 2, 1)}]})
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(3), "palvelutehtava": "1", "alkupvm": D(2023, 2, 1)}
+            ]
+        }
+    )
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(4), "palvelutehtava": "1", "alkupvm": D(2023, 2, 1)}
+            ]
+        }
+    )
     summary = _build(settings)
     got = _register(settings, "asiakkuusjaksot")
     by_person = dict(zip(got["pseudonym"], got["source"], strict=True))
@@ -136,11 +198,21 @@ def test_provenance_of_single_source_records(settings, load, hetu):
 def test_child_welfare_relationships_merge(settings, load, hetu):
     separate_load, kanta_load = load
     child = hetu(5, D(2015, 3, 3))
-    kanta_load({"lastensuojelu": [{"henkilotunnus": child, "alkupvm": D(2022, 6, 1),
-                                   "loppupvm": D(2023, 1, 31)}]})
-    separate_load({"lastensuojelu": [{"henkilotunnus": child, "alkupvm": D(2023, 1, 20)},
-                                     {"henkilotunnus": child, "alkupvm": D(2021, 1, 1),
-                                      "loppupvm": D(2021, 12, 31)}]})
+    kanta_load(
+        {
+            "lastensuojelu": [
+                {"henkilotunnus": child, "alkupvm": D(2022, 6, 1), "loppupvm": D(2023, 1, 31)}
+            ]
+        }
+    )
+    separate_load(
+        {
+            "lastensuojelu": [
+                {"henkilotunnus": child, "alkupvm": D(2023, 1, 20)},
+                {"henkilotunnus": child, "alkupvm": D(2021, 1, 1), "loppupvm": D(2021, 12, 31)},
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "lastensuojelu")
     # the 2021 relationship ended before the quarter: not in the quarter's register
@@ -150,15 +222,21 @@ def test_child_welfare_relationships_merge(settings, load, hetu):
 
 def test_identical_decisions_become_one_and_different_stay_apart(settings, load, hetu):
     separate_load, kanta_load = load
-    decision = {"henkilotunnus": hetu(6), "sosiaalipalvelu": "7", "palvelutehtava": "1",
-                "paatospvm": D(2022, 11, 1), "voimassa_alkaen": D(2022, 11, 1),
-                "paatoksen_tyyppi": "1"}
+    decision = {
+        "henkilotunnus": hetu(6),
+        "sosiaalipalvelu": "7",
+        "palvelutehtava": "1",
+        "paatospvm": D(2022, 11, 1),
+        "voimassa_alkaen": D(2022, 11, 1),
+        "paatoksen_tyyppi": "1",
+    }
     kanta_load({"palvelupaatokset": [decision]})
     separate_load({"palvelupaatokset": [decision, decision | {"sosiaalipalvelu": "8"}]})
     _build(settings)
     got = _register(settings, "palvelupaatokset")
     assert sorted(zip(got["sosiaalipalvelu"], got["source"], strict=True)) == [
-        ("7", "both"), ("8", "separate")
+        ("7", "both"),
+        ("8", "separate"),
     ]
 
 
@@ -166,11 +244,22 @@ def test_services_merge_ranges_and_undated_identical_ones(settings, load, hetu):
     separate_load, kanta_load = load
     code = hetu(7)
     service = {"henkilotunnus": code, "sosiaalipalvelu": "21", "palvelutehtava": "3"}
-    kanta_load({"palvelutiedot": [service | {"alkupvm": D(2023, 1, 5), "loppupvm": D(2023, 1, 5)},
-                                  service | {"sosiaalipalvelu": "29"}]})
-    separate_load({"palvelutiedot": [service | {"alkupvm": D(2023, 1, 1),
-                                                "loppupvm": D(2023, 2, 1)},
-                                     service | {"sosiaalipalvelu": "29"}]})
+    kanta_load(
+        {
+            "palvelutiedot": [
+                service | {"alkupvm": D(2023, 1, 5), "loppupvm": D(2023, 1, 5)},
+                service | {"sosiaalipalvelu": "29"},
+            ]
+        }
+    )
+    separate_load(
+        {
+            "palvelutiedot": [
+                service | {"alkupvm": D(2023, 1, 1), "loppupvm": D(2023, 2, 1)},
+                service | {"sosiaalipalvelu": "29"},
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "palvelutiedot")
     assert sorted(
@@ -187,12 +276,24 @@ def test_register_rows_carry_birth_date_county_and_no_identity_code(
 ):
     separate_load, _ = load
     own = organiser.municipalities[0]
-    separate_load({"asiakkuusjaksot": [
-        {"henkilotunnus": hetu(8, D(1940, 1, 2)), "palvelutehtava": "1",
-         "alkupvm": D(2023, 1, 1), "kotikunta": own},
-        {"henkilotunnus": hetu(9, D(1941, 1, 2)), "palvelutehtava": "1",
-         "alkupvm": D(2023, 1, 1), "kotikunta": "199"},
-    ]})
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {
+                    "henkilotunnus": hetu(8, D(1940, 1, 2)),
+                    "palvelutehtava": "1",
+                    "alkupvm": D(2023, 1, 1),
+                    "kotikunta": own,
+                },
+                {
+                    "henkilotunnus": hetu(9, D(1941, 1, 2)),
+                    "palvelutehtava": "1",
+                    "alkupvm": D(2023, 1, 1),
+                    "kotikunta": "199",
+                },
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "asiakkuusjaksot").sort("syntymapaiva")
     assert got["syntymapaiva"].to_list() == [D(1940, 1, 2), D(1941, 1, 2)]
@@ -204,8 +305,13 @@ def test_register_rows_carry_birth_date_county_and_no_identity_code(
 
 def test_kanta_rows_without_notification_form_the_county_group(settings, load, hetu):
     _, kanta_load = load
-    kanta_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(10), "palvelutehtava": "1",
-                                     "alkupvm": D(2023, 1, 1)}]})
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(10), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
     summary = _build(settings)
     got = _register(settings, "asiakkuusjaksot")
     assert got["kuntaryhma"].to_list() == ["Itä-Uudenmaan hyvinvointialue"]
@@ -235,15 +341,22 @@ def _cell_frame(c_name: str, sources: list[str]) -> pl.DataFrame:
             "source": sources,
         },
         schema_overrides={"loppupvm": pl.Date},
-    ).select(*[n for n in c.column_names if n != "henkilotunnus"], "pseudonym", "kuntaryhma",
-             "source")
+    ).select(
+        *[n for n in c.column_names if n != "henkilotunnus"], "pseudonym", "kuntaryhma", "source"
+    )
 
 
 def _expected(task: str | None, source: str, component="asiakkuusjaksot") -> pl.DataFrame:
     return pl.DataFrame(
-        {"organiser": ["O"], "county": ["01"], "municipality_group": ["G"],
-         "municipality": ["091"], "service_task": [task], "component": [component],
-         "source": [source]},
+        {
+            "organiser": ["O"],
+            "county": ["01"],
+            "municipality_group": ["G"],
+            "municipality": ["091"],
+            "service_task": [task],
+            "component": [component],
+            "source": [source],
+        },
         schema_overrides={"service_task": pl.String},
     )
 
@@ -270,8 +383,14 @@ def test_cell_of_another_task_without_notification_is_a_union():
     c = components.get("asiakkuusjaksot")
     got, union, _ = build._select_sources(rows, c, _expected("2", "kanta"))
     assert sorted(got["source"].to_list()) == ["kanta", "separate"]
-    assert union.to_dicts() == [{"organiser": "O", "municipality_group": "G",
-                                 "service_task": "1", "component": "asiakkuusjaksot"}]
+    assert union.to_dicts() == [
+        {
+            "organiser": "O",
+            "municipality_group": "G",
+            "service_task": "1",
+            "component": "asiakkuusjaksot",
+        }
+    ]
 
 
 def test_component_level_notification_applies_to_every_task():
@@ -286,10 +405,26 @@ def test_component_level_notification_applies_to_every_task():
 
 def test_building_twice_gives_identical_rows(settings, load, hetu):
     separate_load, kanta_load = load
-    kanta_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(i), "palvelutehtava": str(1 + i % 6),
-                                     "alkupvm": D(2022, 1 + i % 12, 1)} for i in range(30)]})
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(i), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 1, 1 + i % 28)} for i in range(20)]})
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {
+                    "henkilotunnus": hetu(i),
+                    "palvelutehtava": str(1 + i % 6),
+                    "alkupvm": D(2022, 1 + i % 12, 1),
+                }
+                for i in range(30)
+            ]
+        }
+    )
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(i), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1 + i % 28)}
+                for i in range(20)
+            ]
+        }
+    )
     first = _build(settings)
     rows_first = {c: _register(settings, c) for c in components.COMPONENTS}
     second = _build(settings)
@@ -309,10 +444,20 @@ def test_building_twice_gives_identical_rows(settings, load, hetu):
 
 def test_replaced_delivery_is_not_in_the_build(settings, load, hetu):
     separate_load, _ = load
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(11), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 1, 1)}]})
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(12), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 1, 1)}]})
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(11), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(12), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
     _build(settings)
     got = _register(settings, "asiakkuusjaksot")
     assert got["pseudonym"].to_list() == [_pseudonym(settings, hetu(12))]
@@ -320,14 +465,25 @@ def test_replaced_delivery_is_not_in_the_build(settings, load, hetu):
 
 def test_previous_build_stays_visible_until_the_new_one_commits(settings, load, hetu):
     separate_load, _ = load
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(13), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 1, 1)}]})
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(13), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
     _build(settings)
     reader = store.connect(settings)
     reader.execute("BEGIN TRANSACTION")
     seen_before = reader.execute("SELECT pseudonym FROM register_asiakkuusjaksot").fetchall()
-    separate_load({"asiakkuusjaksot": [{"henkilotunnus": hetu(14), "palvelutehtava": "1",
-                                        "alkupvm": D(2023, 1, 1)}]}, group="Toinen")
+    separate_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(14), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        },
+        group="Toinen",
+    )
     _build(settings)
     # the reader's snapshot still shows the previous build, whole
     assert reader.execute("SELECT pseudonym FROM register_asiakkuusjaksot").fetchall() == (

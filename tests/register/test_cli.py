@@ -12,9 +12,14 @@ from sosdata.register import users
 def _rows(organiser, hetu):
     return {
         "asiakkuusjaksot": [
-            {"jarjestaja": organiser.oid, "henkilotunnus": hetu(i),
-             "kotikunta": organiser.municipalities[0], "sukupuoli": "2" if i % 2 == 0 else "1",
-             "palvelutehtava": "1", "alkupvm": "2022-05-01"}
+            {
+                "jarjestaja": organiser.oid,
+                "henkilotunnus": hetu(i),
+                "kotikunta": organiser.municipalities[0],
+                "sukupuoli": "2" if i % 2 == 0 else "1",
+                "palvelutehtava": "1",
+                "alkupvm": "2022-05-01",
+            }
             for i in range(3)
         ]
     }

@@ -20,14 +20,19 @@ def built(db, settings, make_delivery, hetu, organiser):
     own = organiser.municipalities[0]
     rows = {
         "asiakkuusjaksot": [
-            {"henkilotunnus": hetu(i), "palvelutehtava": "1", "alkupvm": dt.date(2022, 5, 1),
-             "kotikunta": own if i < 7 else "200"}
+            {
+                "henkilotunnus": hetu(i),
+                "palvelutehtava": "1",
+                "alkupvm": dt.date(2022, 5, 1),
+                "kotikunta": own if i < 7 else "200",
+            }
             for i in range(10)
         ],
         "lastensuojelu": [{"henkilotunnus": hetu(20), "alkupvm": dt.date(2023, 2, 1)}],
     }
-    submit.record(db, settings, make_delivery(rows), sha256="x", file_name="x.zip",
-                  submitted_by="keeper")
+    submit.record(
+        db, settings, make_delivery(rows), sha256="x", file_name="x.zip", submitted_by="keeper"
+    )
     db.close()
     return build.build(settings, Q1, "keeper")
 
@@ -38,7 +43,8 @@ def test_export_is_partitioned_by_quarter_and_county(settings, built, tmp_path, 
     assert result.rows["asiakkuusjaksot"] == 10 and result.rows["palvelutiedot"] == 0
     periods = out / "asiakkuusjaksot" / "quarter=2023Q1"
     assert sorted(p.name for p in periods.iterdir()) == [
-        f"hyvinvointialue={organiser.county}", "hyvinvointialue=__HIVE_DEFAULT_PARTITION__"
+        f"hyvinvointialue={organiser.county}",
+        "hyvinvointialue=__HIVE_DEFAULT_PARTITION__",
     ]
     # DuckDB reads it as is; the county stays text ("01", not 1)
     conn = duckdb.connect()
@@ -47,9 +53,13 @@ def test_export_is_partitioned_by_quarter_and_county(settings, built, tmp_path, 
         "hive_partitioning = true) GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     assert got == [(organiser.county, 7), (None, 3)]
-    columns = [r[0] for r in conn.execute(
-        f"DESCRIBE SELECT * FROM read_parquet('{out}/asiakkuusjaksot/**/*.parquet', "
-        "hive_partitioning = true)").fetchall()]
+    columns = [
+        r[0]
+        for r in conn.execute(
+            f"DESCRIBE SELECT * FROM read_parquet('{out}/asiakkuusjaksot/**/*.parquet', "
+            "hive_partitioning = true)"
+        ).fetchall()
+    ]
     assert "henkilotunnus" not in columns and {"pseudonym", "source", "quarter"} <= set(columns)
     # Arrow's (and so Spark's and Trino's) Hive layout reader sees the same partitions
     table = ds.dataset(out / "lastensuojelu", format="parquet", partitioning="hive").to_table()

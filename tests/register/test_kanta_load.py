@@ -20,25 +20,55 @@ def extract(tmp_path, organiser, hetu):
     """Case documents of three persons; the second person's case has two versions."""
     when = dt.datetime(2023, 2, 1, 10, tzinfo=dt.UTC)
     records = [
-        {"document_id": "d1", "set_id": "s1", "version": 1, "case_id": "c1",
-         "identity_code": hetu(1), "case_opened": dt.date(2022, 10, 1), "case_closed": None},
-        {"document_id": "d2", "set_id": "s2", "version": 1, "case_id": "c2",
-         "identity_code": hetu(2), "case_opened": dt.date(2023, 1, 2),
-         "case_closed": dt.date(2023, 1, 9)},
-        {"document_id": "d3", "set_id": "s2", "version": 2, "case_id": "c2",
-         "identity_code": hetu(2), "case_opened": dt.date(2023, 1, 2),
-         "case_closed": dt.date(2023, 3, 9)},
-        {"document_id": "d4", "set_id": "s4", "version": 1, "case_id": "c4",
-         "identity_code": hetu(4), "case_opened": dt.date(2021, 1, 1),
-         "case_closed": dt.date(2021, 6, 1)},  # ended before the quarter
+        {
+            "document_id": "d1",
+            "set_id": "s1",
+            "version": 1,
+            "case_id": "c1",
+            "identity_code": hetu(1),
+            "case_opened": dt.date(2022, 10, 1),
+            "case_closed": None,
+        },
+        {
+            "document_id": "d2",
+            "set_id": "s2",
+            "version": 1,
+            "case_id": "c2",
+            "identity_code": hetu(2),
+            "case_opened": dt.date(2023, 1, 2),
+            "case_closed": dt.date(2023, 1, 9),
+        },
+        {
+            "document_id": "d3",
+            "set_id": "s2",
+            "version": 2,
+            "case_id": "c2",
+            "identity_code": hetu(2),
+            "case_opened": dt.date(2023, 1, 2),
+            "case_closed": dt.date(2023, 3, 9),
+        },
+        {
+            "document_id": "d4",
+            "set_id": "s4",
+            "version": 1,
+            "case_id": "c4",
+            "identity_code": hetu(4),
+            "case_opened": dt.date(2021, 1, 1),
+            "case_closed": dt.date(2021, 6, 1),
+        },  # ended before the quarter
     ]
     frame = pl.DataFrame(
         [
-            r | {"version_time": when + dt.timedelta(hours=r["version"]), "status": "active",
-                 "document_type": "case", "organiser": organiser.oid,
-                 "home_municipality": organiser.municipalities[0],
-                 "sex": "1" if int(r["identity_code"][7:10]) % 2 else "2",
-                 "service_tasks": ["2"]}
+            r
+            | {
+                "version_time": when + dt.timedelta(hours=r["version"]),
+                "status": "active",
+                "document_type": "case",
+                "organiser": organiser.oid,
+                "home_municipality": organiser.municipalities[0],
+                "sex": "1" if int(r["identity_code"][7:10]) % 2 else "2",
+                "service_tasks": ["2"],
+            }
             for r in records
         ]
     )
@@ -56,8 +86,10 @@ def test_extract_is_derived_checked_stored_and_built(settings, db, extract, hetu
     build.build(settings, Q1, "keeper")
     with store.opened(settings) as conn:
         got = store.frame(
-            conn, "SELECT pseudonym, alkupvm, loppupvm, source FROM register_asiakkuusjaksot "
-                  "ORDER BY alkupvm")
+            conn,
+            "SELECT pseudonym, alkupvm, loppupvm, source FROM register_asiakkuusjaksot "
+            "ORDER BY alkupvm",
+        )
     pseudonym = keys.pseudonymizer(settings)
     assert got.rows() == [
         (pseudonym(hetu(1)), dt.date(2022, 10, 1), None, "kanta"),

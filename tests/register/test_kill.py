@@ -27,9 +27,14 @@ def _big_rows(organiser) -> dict[str, list[dict[str, str]]]:
     municipality = organiser.municipalities[0]
     return {
         "asiakkuusjaksot": [
-            {"jarjestaja": organiser.oid, "henkilotunnus": c, "kotikunta": municipality,
-             "sukupuoli": "1" if int(c[7:10]) % 2 else "2", "palvelutehtava": "1",
-             "alkupvm": "2022-05-01"}
+            {
+                "jarjestaja": organiser.oid,
+                "henkilotunnus": c,
+                "kotikunta": municipality,
+                "sukupuoli": "1" if int(c[7:10]) % 2 else "2",
+                "palvelutehtava": "1",
+                "alkupvm": "2022-05-01",
+            }
             for c in codes
         ]
     }
@@ -38,10 +43,20 @@ def _big_rows(organiser) -> dict[str, list[dict[str, str]]]:
 def test_killed_submit_leaves_the_database_as_before(
     settings, db, package, organiser, hetu, snapshot
 ):
-    small = package({"asiakkuusjaksot": [
-        {"jarjestaja": organiser.oid, "henkilotunnus": hetu(1),
-         "kotikunta": organiser.municipalities[0], "sukupuoli": "1", "palvelutehtava": "1",
-         "alkupvm": "2022-05-01"}]})
+    small = package(
+        {
+            "asiakkuusjaksot": [
+                {
+                    "jarjestaja": organiser.oid,
+                    "henkilotunnus": hetu(1),
+                    "kotikunta": organiser.municipalities[0],
+                    "sukupuoli": "1",
+                    "palvelutehtava": "1",
+                    "alkupvm": "2022-05-01",
+                }
+            ]
+        }
+    )
     big = package(_big_rows(organiser))
     db.close()
     submit.submit(settings, small, "keeper")
@@ -51,7 +66,10 @@ def test_killed_submit_leaves_the_database_as_before(
     env = {**os.environ, "SOSDATA_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"}
     process = subprocess.Popen(
         [sys.executable, "-m", "sosdata", "submit", str(big), "--as", "keeper"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     seen = []
     assert process.stderr is not None

@@ -48,12 +48,22 @@ def _reference(parts) -> set[tuple]:
 def _frame(parts) -> pl.DataFrame:
     return pl.DataFrame(
         [
-            (who, FIRST + dt.timedelta(s), None if n is None else FIRST + dt.timedelta(s + n),
-             src, home)
+            (
+                who,
+                FIRST + dt.timedelta(s),
+                None if n is None else FIRST + dt.timedelta(s + n),
+                src,
+                home,
+            )
             for who, s, n, src, home in parts
         ],
-        schema={"person": pl.String, "start": pl.Date, "end": pl.Date, "source": pl.String,
-                "home": pl.String},
+        schema={
+            "person": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "source": pl.String,
+            "home": pl.String,
+        },
         orient="row",
     )
 
@@ -62,8 +72,9 @@ def _frame(parts) -> pl.DataFrame:
 @given(st.lists(part, min_size=1, max_size=12))
 def test_merge_matches_the_reference(parts):
     got = merge.merge_ranges(_frame(parts), ["person"], "start", "end", ["home"])
-    assert {(r["person"], r["start"], r["end"], r["source"]) for r in got.iter_rows(named=True)} \
-        == _reference(parts)
+    assert {
+        (r["person"], r["start"], r["end"], r["source"]) for r in got.iter_rows(named=True)
+    } == _reference(parts)
     assert got.height == len(_reference(parts))
 
 
@@ -80,9 +91,13 @@ def test_row_order_does_not_matter(parts, random):
 def test_details_come_from_the_latest_part_and_separate_wins_a_tie():
     d = dt.date
     frame = pl.DataFrame(
-        {"person": ["a", "a", "a"], "start": [d(2023, 1, 1), d(2023, 1, 5), d(2023, 1, 5)],
-         "end": [d(2023, 1, 31), d(2023, 1, 6), d(2023, 1, 6)],
-         "source": ["separate", "kanta", "separate"], "home": ["091", "092", "093"]}
+        {
+            "person": ["a", "a", "a"],
+            "start": [d(2023, 1, 1), d(2023, 1, 5), d(2023, 1, 5)],
+            "end": [d(2023, 1, 31), d(2023, 1, 6), d(2023, 1, 6)],
+            "source": ["separate", "kanta", "separate"],
+            "home": ["091", "092", "093"],
+        }
     )
     got = merge.merge_ranges(frame, ["person"], "start", "end", ["home"])
     assert got.rows() == [("a", "093", d(2023, 1, 1), d(2023, 1, 31), "both")]

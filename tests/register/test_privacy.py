@@ -22,16 +22,26 @@ def loaded(db, settings, make_delivery, hetu):
     """A delivery of 40 persons in all four components, built; returns their codes."""
     codes = [hetu(i, dt.date(1930 + i, 1 + i % 12, 1 + i % 28)) for i in range(40)]
     rows = {
-        "asiakkuusjaksot": [{"henkilotunnus": c, "palvelutehtava": "1",
-                             "alkupvm": dt.date(2022, 1, 1)} for c in codes],
+        "asiakkuusjaksot": [
+            {"henkilotunnus": c, "palvelutehtava": "1", "alkupvm": dt.date(2022, 1, 1)}
+            for c in codes
+        ],
         "lastensuojelu": [{"henkilotunnus": c, "alkupvm": dt.date(2022, 1, 1)} for c in codes],
-        "palvelupaatokset": [{"henkilotunnus": c, "sosiaalipalvelu": "7", "palvelutehtava": "1",
-                              "voimassa_alkaen": dt.date(2022, 1, 1), "paatoksen_tyyppi": "1"}
-                             for c in codes],
+        "palvelupaatokset": [
+            {
+                "henkilotunnus": c,
+                "sosiaalipalvelu": "7",
+                "palvelutehtava": "1",
+                "voimassa_alkaen": dt.date(2022, 1, 1),
+                "paatoksen_tyyppi": "1",
+            }
+            for c in codes
+        ],
         "palvelutiedot": [{"henkilotunnus": c, "sosiaalipalvelu": "7"} for c in codes],
     }
-    submit.record(db, settings, make_delivery(rows), sha256="x", file_name="x.zip",
-                  submitted_by="keeper")
+    submit.record(
+        db, settings, make_delivery(rows), sha256="x", file_name="x.zip", submitted_by="keeper"
+    )
     db.close()
     build.build(settings, Q1, "keeper")
     return codes
@@ -70,8 +80,9 @@ def test_the_scan_finds_a_code_in_clear(loaded):
 def test_no_table_holds_an_identity_code_without_the_key(settings, loaded):
     """Open the file as anyone could (no key) and read every column of every table."""
     conn = duckdb.connect(str(settings.database_path), read_only=True)
-    tables = [r[0] for r in conn.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()]
+    tables = [
+        r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
     assert "persons" in tables and "accepted_asiakkuusjaksot" in tables
     text = []
     for table in tables:
@@ -93,7 +104,9 @@ def test_keeper_reidentifies_with_reason_and_is_audited(settings, loaded):
         entries = audit.entries(conn, "keeper")
     last = entries.row(-1, named=True)
     assert (last["action"], last["reason"], last["rows"]) == (
-        "reidentify", "data subject request 17", 3
+        "reidentify",
+        "data subject request 17",
+        3,
     )
 
 

@@ -19,7 +19,12 @@ ON_TIME = dt.datetime(2023, 4, 20, 12, 0)
 
 def _record(db, settings, delivery, sha="a", at=ON_TIME):
     return submit.record(
-        db, settings, delivery, sha256=sha, file_name=f"{sha}.zip", submitted_by="keeper",
+        db,
+        settings,
+        delivery,
+        sha256=sha,
+        file_name=f"{sha}.zip",
+        submitted_by="keeper",
         received_at=at,
     )
 
@@ -94,7 +99,10 @@ def test_newer_delivery_replaces_older_per_group_and_component(db, settings, mak
 def test_other_quarter_does_not_replace(db, settings, make_delivery, hetu):
     _record(db, settings, make_delivery(_periods(hetu)), sha="a")
     q2 = _record(
-        db, settings, make_delivery(_periods(hetu), quarter=Q1.next()), sha="b",
+        db,
+        settings,
+        make_delivery(_periods(hetu), quarter=Q1.next()),
+        sha="b",
         at=dt.datetime(2023, 7, 2),
     )
     assert q2.replaced == {}

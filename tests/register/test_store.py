@@ -76,7 +76,15 @@ def test_tables_follow_the_component_definitions(settings: Settings, component):
     assert accepted == ["delivery_id", "batch_id", "line", *rows.stored_columns(component)]
     own = component.column_names[component.column_names.index("sukupuoli") + 1 :]
     assert register == [
-        "quarter", "jarjestaja", "kuntaryhma", "pseudonym", "syntymapaiva", "sukupuoli",
-        "kotikunta", "hyvinvointialue", *own, "source",
+        "quarter",
+        "jarjestaja",
+        "kuntaryhma",
+        "pseudonym",
+        "syntymapaiva",
+        "sukupuoli",
+        "kotikunta",
+        "hyvinvointialue",
+        *own,
+        "source",
     ]
     assert "henkilotunnus" not in accepted + register

@@ -10,9 +10,14 @@ from sosdata.register import deliveries, submit, users
 def _rows(organiser, hetu, n=4, task="1"):
     return {
         "asiakkuusjaksot": [
-            {"jarjestaja": organiser.oid, "henkilotunnus": hetu(i),
-             "kotikunta": organiser.municipalities[0], "sukupuoli": "2" if i % 2 == 0 else "1",
-             "palvelutehtava": task, "alkupvm": "2022-05-01"}
+            {
+                "jarjestaja": organiser.oid,
+                "henkilotunnus": hetu(i),
+                "kotikunta": organiser.municipalities[0],
+                "sukupuoli": "2" if i % 2 == 0 else "1",
+                "palvelutehtava": task,
+                "alkupvm": "2022-05-01",
+            }
             for i in range(n)
         ]
     }

@@ -32,7 +32,8 @@ def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
     own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
     return frame.select(
         "jarjestaja",
-        pl.col("henkilotunnus").map_batches(pseudonym.series, return_dtype=pl.String)
+        pl.col("henkilotunnus")
+        .map_batches(pseudonym.series, return_dtype=pl.String)
         .alias("pseudonym"),
         *own,
         "source",
@@ -43,8 +44,7 @@ def test_register_equals_the_truth(settings, db, synthetic):
     from sosdata.notification import exchange
 
     for path in sorted((synthetic / "notifications").glob("*.json")):
-        exchange.import_file(db, path, settings, by="keeper",
-                             submitted_at=dt.datetime(2022, 3, 1))
+        exchange.import_file(db, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1))
     db.close()
     for path in sorted((synthetic / "deliveries" / str(Q1)).glob("*.zip")):
         assert submit.submit(settings, path, "keeper").status == "accepted", path.name
@@ -57,8 +57,7 @@ def test_register_equals_the_truth(settings, db, synthetic):
             own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
             got = store.frame(
                 conn,
-                f"SELECT jarjestaja, pseudonym, {', '.join(own)}, source "
-                f"FROM register_{name}",
+                f"SELECT jarjestaja, pseudonym, {', '.join(own)}, source FROM register_{name}",
             ).sort(pl.all())
             expected = _truth(synthetic, name, settings)
             assert got.height > 0, name

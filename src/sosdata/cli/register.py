@@ -116,7 +116,9 @@ def deliveries_list(
 ) -> None:
     """Every delivery you may see, replaced ones included; in_force = components in force."""
     frame = deliveries.listing(
-        settings(ctx), _user(as_user), period=quarter(period) if period else None,
+        settings(ctx),
+        _user(as_user),
+        period=quarter(period) if period else None,
         organiser=organiser,
     )
     if as_json:
@@ -188,11 +190,15 @@ def deliveries_report(
             console.print(f"  {rule}: {n}", highlight=False)
         for issue in issues.head(200).iter_rows(named=True):
             where = ", ".join(
-                str(x) for x in (issue["file"], issue["line"] and f"line {issue['line']}",
-                                 issue["column"]) if x
+                str(x)
+                for x in (issue["file"], issue["line"] and f"line {issue['line']}", issue["column"])
+                if x
             )
-            console.print(f"{issue['severity']} {issue['rule']} {where}: {issue['message']}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"{issue['severity']} {issue['rule']} {where}: {issue['message']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         if issues.height > 200:
             console.print(f"… {issues.height - 200} more (use --format csv for all)")
     else:

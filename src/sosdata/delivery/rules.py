@@ -221,11 +221,7 @@ def _end(component: Component) -> list[str]:
 
 def _born_targets(component: Component) -> list[str]:
     # the dates on which the client must already have been alive
-    return [
-        c.name
-        for c in component.columns
-        if c.kind is Kind.DATE and c.name != component.end
-    ]
+    return [c.name for c in component.columns if c.kind is Kind.DATE and c.name != component.end]
 
 
 def _row(components: tuple[str, ...] | None = None) -> Targets:
@@ -303,7 +299,9 @@ _CODE_COMPONENTS_IV_V = ("palvelupaatokset", "palvelutiedot")
 CATALOGUE: tuple[Rule, ...] = (
     # file level
     Rule(
-        FILE_NOT_UTF8, E, FILE,
+        FILE_NOT_UTF8,
+        E,
+        FILE,
         _t(
             "Tiedoston merkistö ei ole UTF-8. Tallenna tiedosto UTF-8-muodossa (BOM sallitaan).",
             "Filens teckenkodning är inte UTF-8. Spara filen som UTF-8 (BOM tillåts).",
@@ -320,7 +318,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every file",
     ),
     Rule(
-        FILE_DELIMITER, E, FILE,
+        FILE_DELIMITER,
+        E,
+        FILE,
         _t(
             "Sarakkeet on erotettava puolipisteellä (;).",
             "Kolumnerna ska skiljas åt med semikolon (;).",
@@ -337,7 +337,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_EMPTY, E, FILE,
+        FILE_EMPTY,
+        E,
+        FILE,
         _t(
             "Tiedosto on tyhjä tai siinä on vain otsikkorivi. Jätä osa pois paketista ja "
             "luettelosta, jos sitä ei toimiteta.",
@@ -354,7 +356,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_HEADER_MISSING, E, FILE,
+        FILE_HEADER_MISSING,
+        E,
+        FILE,
         _t(
             "Otsikkorivistä puuttuu osan sarakkeita. Jokainen sarake on oltava otsikossa, vaikka "
             "sen arvot olisivat tyhjiä.",
@@ -371,7 +375,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_HEADER_DUPLICATE, E, FILE,
+        FILE_HEADER_DUPLICATE,
+        E,
+        FILE,
         _t(
             "Sama sarake on otsikossa useammin kuin kerran.",
             "Samma kolumn finns flera gånger i rubriken.",
@@ -388,14 +394,15 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_HEADER_UNKNOWN, E, FILE,
+        FILE_HEADER_UNKNOWN,
+        E,
+        FILE,
         _t(
             "Otsikossa on sarake, jota osaan ei kuulu. Tarkista nimen kirjoitusasu tai poista "
             "sarake.",
             "Rubriken har en kolumn som inte hör till delen. Kontrollera stavningen eller ta "
             "bort kolumnen.",
-            "The header has a column the component does not have. Check its spelling or remove "
-            "it.",
+            "The header has a column the component does not have. Check its spelling or remove it.",
         ),
         _t(
             "{file}, rivi 1: tuntemattomat sarakkeet {columns} (sarakkeet {positions}). "
@@ -408,7 +415,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_RAGGED_ROW, E, FILE,
+        FILE_RAGGED_ROW,
+        E,
+        FILE,
         _t(
             "Rivillä on eri määrä kenttiä kuin otsikossa. Tyhjäkin arvo tarvitsee oman "
             "kenttänsä; arvoissa ei saa olla puolipisteitä eikä rivinvaihtoja.",
@@ -428,7 +437,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every CSV file",
     ),
     Rule(
-        FILE_UNREADABLE, E, FILE,
+        FILE_UNREADABLE,
+        E,
+        FILE,
         _t(
             "Pakettia tai tiedostoa ei voi lukea (esimerkiksi rikkinäinen ZIP-tiedosto).",
             "Paketet eller filen kan inte läsas (till exempel en skadad ZIP-fil).",
@@ -442,7 +453,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the package, every file",
     ),
     Rule(
-        FILE_UNKNOWN, E, FILE,
+        FILE_UNKNOWN,
+        E,
+        FILE,
         _t(
             "Paketissa on tiedosto, joka ei kuulu toimitukseen. Sallitut: manifest.json ja "
             "asiakkuusjaksot.csv, lastensuojelu.csv, palvelupaatokset.csv, palvelutiedot.csv.",
@@ -459,7 +472,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the package",
     ),
     Rule(
-        COMPONENT_NOT_DECLARED, E, FILE,
+        COMPONENT_NOT_DECLARED,
+        E,
+        FILE,
         _t(
             "Paketissa on osan tiedosto, jota manifestin osat-luettelo ei mainitse.",
             "Paketet har en fil för en del som manifestets lista osat inte nämner.",
@@ -476,7 +491,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the package",
     ),
     Rule(
-        COMPONENT_DECLARED_MISSING, E, FILE,
+        COMPONENT_DECLARED_MISSING,
+        E,
+        FILE,
         _t(
             "Manifestin osat-luettelo mainitsee osan, jonka tiedostoa paketissa ei ole.",
             "Manifestets lista osat nämner en del vars fil saknas i paketet.",
@@ -493,7 +510,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the package",
     ),
     Rule(
-        MANIFEST_MISSING, E, FILE,
+        MANIFEST_MISSING,
+        E,
+        FILE,
         _t(
             "Paketista (ZIP tai kansio) puuttuu manifest.json.",
             "Paketet (ZIP eller mapp) saknar manifest.json.",
@@ -508,7 +527,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the package",
     ),
     Rule(
-        MANIFEST_INVALID, E, FILE,
+        MANIFEST_INVALID,
+        E,
+        FILE,
         _t(
             "manifest.json ei ole kelvollinen: JSON-virhe, puuttuva tai väärän muotoinen kenttä.",
             "manifest.json är inte giltig: JSON-fel, ett fält saknas eller har fel form.",
@@ -523,7 +544,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="manifest.json",
     ),
     Rule(
-        MANIFEST_PERIOD_MISMATCH, E, FILE,
+        MANIFEST_PERIOD_MISMATCH,
+        E,
+        FILE,
         _t(
             "Manifestin seurantajakso ei ole se jakso, jolle toimitus tarkistetaan tai lähetetään.",
             "Manifestets uppföljningsperiod är inte den period leveransen kontrolleras eller "
@@ -538,7 +561,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="manifest.json",
     ),
     Rule(
-        MANIFEST_ORGANISER_MISMATCH, E, FILE,
+        MANIFEST_ORGANISER_MISMATCH,
+        E,
+        FILE,
         _t(
             "Manifestin järjestäjä ei ole annettu järjestäjä (tai lähettäjän organisaatio).",
             "Manifestets anordnare är inte den angivna anordnaren (eller avsändarens "
@@ -553,7 +578,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="manifest.json",
     ),
     Rule(
-        MANIFEST_GROUP_MISMATCH, E, FILE,
+        MANIFEST_GROUP_MISMATCH,
+        E,
+        FILE,
         _t(
             "Manifestin kuntaryhmä ei ole annettu kuntaryhmä.",
             "Manifestets kommungrupp är inte den angivna kommungruppen.",
@@ -567,7 +594,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="manifest.json",
     ),
     Rule(
-        TOO_MANY_ERRORS, E, FILE,
+        TOO_MANY_ERRORS,
+        E,
+        FILE,
         _t(
             "Liian suuressa osassa osan riveistä on virheitä (raja asetuksessa error_threshold, "
             "oletus 5 %). Koko toimitus hylätään; korjaa virheet ja toimita uudelleen.",
@@ -585,7 +614,9 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     # row errors
     Rule(
-        REQUIRED_MISSING, E, ROW,
+        REQUIRED_MISSING,
+        E,
+        ROW,
         _t(
             "Pakollinen tieto puuttuu.",
             "En obligatorisk uppgift saknas.",
@@ -601,7 +632,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every required column",
     ),
     Rule(
-        HETU_FORMAT, E, ROW,
+        HETU_FORMAT,
+        E,
+        ROW,
         _t(
             "Henkilötunnus ei ole muotoa PPKKVVCNNNT (11 merkkiä, isot kirjaimet, ei "
             "välilyöntejä).",
@@ -612,7 +645,8 @@ CATALOGUE: tuple[Rule, ...] = (
         ),
         _t(
             "Henkilötunnus {value}: " + identity.REASON_TEXT[identity.Invalid.FORMAT]["fi"] + ".",
-            "Personbeteckning {value}: " + identity.REASON_TEXT[identity.Invalid.FORMAT]["sv"]
+            "Personbeteckning {value}: "
+            + identity.REASON_TEXT[identity.Invalid.FORMAT]["sv"]
             + ".",
             "Identity code {value}: " + identity.REASON_TEXT[identity.Invalid.FORMAT]["en"] + ".",
         ),
@@ -621,7 +655,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="henkilotunnus",
     ),
     Rule(
-        HETU_DATE, E, ROW,
+        HETU_DATE,
+        E,
+        ROW,
         _t(
             "Henkilötunnuksen syntymäaika ei ole olemassa oleva päivä.",
             "Personbeteckningens födelsedatum är inte ett existerande datum.",
@@ -637,7 +673,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="henkilotunnus",
     ),
     Rule(
-        HETU_INDIVIDUAL_NUMBER, E, ROW,
+        HETU_INDIVIDUAL_NUMBER,
+        E,
+        ROW,
         _t(
             "Henkilötunnuksen yksilönumero 000 tai 001 ei ole käytössä.",
             "Individnumret 000 eller 001 används inte.",
@@ -645,18 +683,23 @@ CATALOGUE: tuple[Rule, ...] = (
         ),
         _t(
             "Henkilötunnus {value}: "
-            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["fi"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["fi"]
+            + ".",
             "Personbeteckning {value}: "
-            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["sv"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["sv"]
+            + ".",
             "Identity code {value}: "
-            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["en"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.INDIVIDUAL_NUMBER]["en"]
+            + ".",
         ),
         targets=_column("henkilotunnus"),
         check=_hetu_reason(identity.Invalid.INDIVIDUAL_NUMBER),
         scope="henkilotunnus",
     ),
     Rule(
-        HETU_CHECKSUM, E, ROW,
+        HETU_CHECKSUM,
+        E,
+        ROW,
         _t(
             "Henkilötunnuksen tarkistusmerkki ei täsmää: tunnus on kirjoitettu väärin.",
             "Personbeteckningens kontrolltecken stämmer inte: beteckningen är felskriven.",
@@ -664,18 +707,23 @@ CATALOGUE: tuple[Rule, ...] = (
         ),
         _t(
             "Henkilötunnus {value}: "
-            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["fi"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["fi"]
+            + ".",
             "Personbeteckning {value}: "
-            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["sv"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["sv"]
+            + ".",
             "Identity code {value}: "
-            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["en"] + ".",
+            + identity.REASON_TEXT[identity.Invalid.CHECK_CHARACTER]["en"]
+            + ".",
         ),
         targets=_column("henkilotunnus"),
         check=_hetu_reason(identity.Invalid.CHECK_CHARACTER),
         scope="henkilotunnus",
     ),
     Rule(
-        ORGANISER_UNKNOWN, E, ROW,
+        ORGANISER_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Järjestäjän OID-tunnusta ei ole järjestäjärekisterissä.",
             "Anordnarens OID finns inte i anordnarregistret.",
@@ -687,12 +735,15 @@ CATALOGUE: tuple[Rule, ...] = (
             "Organiser {value} is unknown.",
         ),
         targets=_column("jarjestaja"),
-        check=lambda ctx, column: pl.col(column).is_not_null()
-        & ~pl.col(column).is_in(ctx.organisers),
+        check=lambda ctx, column: (
+            pl.col(column).is_not_null() & ~pl.col(column).is_in(ctx.organisers)
+        ),
         scope="jarjestaja",
     ),
     Rule(
-        ORGANISER_NOT_MANIFEST, E, ROW,
+        ORGANISER_NOT_MANIFEST,
+        E,
+        ROW,
         _t(
             "Rivin järjestäjä ei ole manifestin järjestäjä: toimitus koskee yhtä järjestäjää.",
             "Radens anordnare är inte manifestets: en leverans gäller en anordnare.",
@@ -709,7 +760,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="jarjestaja",
     ),
     Rule(
-        MUNICIPALITY_UNKNOWN, E, ROW,
+        MUNICIPALITY_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Kotikunta ei ole kuntakoodi, joka on voimassa seurantajaksolla (3 numeroa, esim. "
             "091; erikoiskoodit 198, 199, 200).",
@@ -728,7 +781,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="kotikunta",
     ),
     Rule(
-        SEX_UNKNOWN, E, ROW,
+        SEX_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Sukupuoli ei ole koodiston AR/YDIN – Sukupuoli koodi (0, 1, 2, 9).",
             "Könet är inte en kod i kodverket AR/YDIN – Kön (0, 1, 2, 9).",
@@ -744,14 +799,15 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="sukupuoli",
     ),
     Rule(
-        SERVICE_TASK_UNKNOWN, E, ROW,
+        SERVICE_TASK_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Palvelutehtävä ei ole koodiston Sosiaalihuolto – Palvelutehtävä koodi, joka on "
             "voimassa seurantajaksolla.",
             "Serviceuppgiften är inte en kod i kodverket Socialvård – Serviceuppgift som gäller "
             "under perioden.",
-            "The service task is not a code of Social welfare – Service task valid in the "
-            "period.",
+            "The service task is not a code of Social welfare – Service task valid in the period.",
         ),
         _t(
             "Palvelutehtävä {value} ei ole koodistossa jaksolla {period}.",
@@ -763,7 +819,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="palvelutehtava",
     ),
     Rule(
-        SERVICE_TASK_FAMILY_LAW, E, ROW,
+        SERVICE_TASK_FAMILY_LAW,
+        E,
+        ROW,
         _t(
             "Perheoikeudellisten palvelujen tietoja ei toimiteta rekisteriin.",
             "Uppgifter om familjerättslig service levereras inte till registret.",
@@ -779,7 +837,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="palvelutehtava",
     ),
     Rule(
-        SOCIAL_SERVICE_UNKNOWN, E, ROW,
+        SOCIAL_SERVICE_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Sosiaalipalvelu ei ole koodiston Sosiaalihuolto – Sosiaalipalvelu koodi, joka on "
             "voimassa seurantajaksolla.",
@@ -798,7 +858,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="sosiaalipalvelu",
     ),
     Rule(
-        DECISION_TYPE_UNKNOWN, E, ROW,
+        DECISION_TYPE_UNKNOWN,
+        E,
+        ROW,
         _t(
             "Päätöksen tyyppi ei ole 1 (myönteinen), 2 (kielteinen) tai 3 (osittain myönteinen).",
             "Beslutstypen är inte 1 (positivt), 2 (negativt) eller 3 (delvis positivt).",
@@ -814,7 +876,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="paatoksen_tyyppi",
     ),
     Rule(
-        DATE_INVALID, E, ROW,
+        DATE_INVALID,
+        E,
+        ROW,
         _t(
             "Päivämäärä ei ole olemassa oleva päivä muodossa VVVV-KK-PP.",
             "Datumet är inte ett existerande datum i formen ÅÅÅÅ-MM-DD.",
@@ -830,7 +894,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every date column",
     ),
     Rule(
-        START_AFTER_END, E, ROW,
+        START_AFTER_END,
+        E,
+        ROW,
         _t(
             "Alkupäivä on loppupäivän jälkeen.",
             "Startdatumet är efter slutdatumet.",
@@ -847,7 +913,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="alkupvm/loppupvm; IV: voimassa_alkaen (or paatospvm)/voimassa_asti",
     ),
     Rule(
-        RANGE_NOT_IN_PERIOD, E, ROW,
+        RANGE_NOT_IN_PERIOD,
+        E,
+        ROW,
         _t(
             "Jakso on päättynyt ennen seurantajakson alkua, joten se ei kuulu jaksolle.",
             "Perioden slutade före uppföljningsperiodens början och hör inte till den.",
@@ -863,7 +931,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="loppupvm; IV: voimassa_asti",
     ),
     Rule(
-        START_AFTER_PERIOD, E, ROW,
+        START_AFTER_PERIOD,
+        E,
+        ROW,
         _t(
             "Jakso alkaa vasta seurantajakson jälkeen, joten se ei kuulu jaksolle.",
             "Perioden börjar först efter uppföljningsperioden och hör inte till den.",
@@ -879,7 +949,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="alkupvm; IV: voimassa_alkaen",
     ),
     Rule(
-        DECISION_DATE_AFTER_PERIOD, E, ROW,
+        DECISION_DATE_AFTER_PERIOD,
+        E,
+        ROW,
         _t(
             "Päätös on tehty vasta seurantajakson jälkeen.",
             "Beslutet fattades först efter uppföljningsperioden.",
@@ -895,7 +967,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="IV: paatospvm",
     ),
     Rule(
-        BORN_AFTER_START, E, ROW,
+        BORN_AFTER_START,
+        E,
+        ROW,
         _t(
             "Päivämäärä on ennen henkilötunnuksen syntymäaikaa.",
             "Datumet är före födelsedatumet i personbeteckningen.",
@@ -912,7 +986,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="every start and decision date",
     ),
     Rule(
-        SERVICE_TASK_AMBIGUOUS, E, ROW,
+        SERVICE_TASK_AMBIGUOUS,
+        E,
+        ROW,
         _t(
             "Palvelutehtävä puuttuu, eikä sitä voi päätellä: asiakkaalla ei ole tämän toimituksen "
             "asiakkuusjaksoissa (osa II) tasan yhtä palvelutehtävää.",
@@ -924,18 +1000,20 @@ CATALOGUE: tuple[Rule, ...] = (
         _t(
             "Palvelutehtävä puuttuu, ja asiakkaalla on osassa II {other} palvelutehtävää.",
             "Serviceuppgiften saknas och klienten har {other} serviceuppgifter i del II.",
-            "The service task is missing and the client has {other} service tasks in component "
-            "II.",
+            "The service task is missing and the client has {other} service tasks in component II.",
         ),
         targets=_column("palvelutehtava", _CODE_COMPONENTS_IV_V),
-        check=lambda ctx, column: pl.col(column).is_null()
-        & (pl.col(TASKS_IN_II).fill_null(0) != 1),
+        check=lambda ctx, column: (
+            pl.col(column).is_null() & (pl.col(TASKS_IN_II).fill_null(0) != 1)
+        ),
         other=lambda ctx, column: pl.col(TASKS_IN_II).fill_null(0),
         scope="IV, V: palvelutehtava",
     ),
     # warnings
     Rule(
-        HETU_TEMPORARY, W, ROW,
+        HETU_TEMPORARY,
+        W,
+        ROW,
         _t(
             "Henkilötunnus on tilapäinen (yksilönumero 900–999). Rivi hyväksytään, mutta "
             "henkilöä ei voi yhdistää väestötietoihin.",
@@ -954,7 +1032,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="henkilotunnus",
     ),
     Rule(
-        SEX_CONTRADICTS_HETU, W, ROW,
+        SEX_CONTRADICTS_HETU,
+        W,
+        ROW,
         _t(
             "Sukupuoli on ristiriidassa henkilötunnuksen kanssa (pariton yksilönumero = mies, "
             "parillinen = nainen).",
@@ -967,14 +1047,16 @@ CATALOGUE: tuple[Rule, ...] = (
             "Sex {value}, the identity code says {other}.",
         ),
         targets=_column("sukupuoli"),
-        check=lambda ctx, column: _valid_hetu()
-        & pl.col(column).is_in(["1", "2"])
-        & (pl.col(column) != pl.col(HETU_SEX)),
+        check=lambda ctx, column: (
+            _valid_hetu() & pl.col(column).is_in(["1", "2"]) & (pl.col(column) != pl.col(HETU_SEX))
+        ),
         other=lambda ctx, column: pl.col(HETU_SEX),
         scope="sukupuoli",
     ),
     Rule(
-        START_BEFORE_2020, W, ROW,
+        START_BEFORE_2020,
+        W,
+        ROW,
         _t(
             "Alkupäivä on ennen 1.1.2020. Ennen sitä alkaneen asiakkuuden alkupäiväksi voi "
             "antaa 2020-01-01, jos tarkkaa päivää on vaikea selvittää.",
@@ -988,14 +1070,16 @@ CATALOGUE: tuple[Rule, ...] = (
             "{column} {value} är före 2020-01-01.",
             "{column} {value} is before 2020-01-01.",
         ),
-        targets=lambda component: _start(component)
-        if component.name in ("asiakkuusjaksot", "lastensuojelu")
-        else [],
+        targets=lambda component: (
+            _start(component) if component.name in ("asiakkuusjaksot", "lastensuojelu") else []
+        ),
         check=lambda ctx, column: pl.col(date_column(column)) < EARLIEST_START,
         scope="II, III: alkupvm",
     ),
     Rule(
-        DUPLICATE_ROW, W, ROW,
+        DUPLICATE_ROW,
+        W,
+        ROW,
         _t(
             "Rivi on täsmälleen sama kuin jokin aiempi rivi; rekisteri käsittelee ne yhtenä.",
             "Raden är exakt likadan som en tidigare rad; registret behandlar dem som en.",
@@ -1011,7 +1095,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="the whole row",
     ),
     Rule(
-        OVERLAPPING_PERIODS, W, ROW,
+        OVERLAPPING_PERIODS,
+        W,
+        ROW,
         _t(
             "Saman henkilön (ja palvelutehtävän) jaksot ovat päällekkäin; rekisteri yhdistää ne.",
             "Samma persons (och serviceuppgifts) perioder överlappar; registret slår ihop dem.",
@@ -1022,15 +1108,17 @@ CATALOGUE: tuple[Rule, ...] = (
             "Perioden {value}–{other} överlappar en annan period för samma person.",
             "The period {value}–{other} overlaps another period of the same person.",
         ),
-        targets=lambda component: _start(component)
-        if component.name in ("asiakkuusjaksot", "lastensuojelu")
-        else [],
+        targets=lambda component: (
+            _start(component) if component.name in ("asiakkuusjaksot", "lastensuojelu") else []
+        ),
         check=lambda ctx, column: pl.col(OVERLAPS),
         other=lambda ctx, column: pl.col(RANGE_END).cast(pl.String),
         scope="II (person and service task), III (person): alkupvm/loppupvm",
     ),
     Rule(
-        MUNICIPALITY_OUTSIDE_AREA, W, ROW,
+        MUNICIPALITY_OUTSIDE_AREA,
+        W,
+        ROW,
         _t(
             "Kotikunta ei kuulu järjestäjän alueeseen. Tämä voi olla oikein (esim. muuttanut "
             "asiakas), mutta tarkista.",
@@ -1049,7 +1137,9 @@ CATALOGUE: tuple[Rule, ...] = (
         scope="kotikunta",
     ),
     Rule(
-        CW_CLIENT_OVER_25, W, ROW,
+        CW_CLIENT_OVER_25,
+        W,
+        ROW,
         _t(
             "Lastensuojelun (LsL 27 §) asiakas on alkupäivänä yli 25-vuotias.",
             "Barnskyddsklienten (BSL 27 §) är över 25 år på startdagen.",

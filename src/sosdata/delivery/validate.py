@@ -163,8 +163,9 @@ def _overlaps(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
                 "_k": hashes.gather(index),
                 "_s": rows.get_column(rules.RANGE_START).cast(days),
                 "_e": rows.get_column(rules.RANGE_END).fill_null(_FAR_FUTURE).cast(days),
-                "_ok": rows.select(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-                .to_series(),
+                "_ok": rows.select(
+                    pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+                ).to_series(),
             }
         )
         .filter(pl.col("_ok") & pl.col("_s").is_not_null())

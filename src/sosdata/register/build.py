@@ -108,9 +108,7 @@ def expected_sources(conn: duckdb.DuckDBPyConnection, period: Quarter) -> pl.Dat
     return frame if frame.height else None
 
 
-def _municipality_groups(
-    settings: Settings, expected: pl.DataFrame | None
-) -> pl.DataFrame:
+def _municipality_groups(settings: Settings, expected: pl.DataFrame | None) -> pl.DataFrame:
     """Organiser, municipality → group: notified groups first, then the county as one group."""
     counties = codes.load("hyvinvointialue", settings.codes_dir)
     known = organisers.load(settings.data_dir)
@@ -158,8 +156,14 @@ def _organiser_rows(settings: Settings) -> pl.DataFrame:
             (o.oid, o.county, o.name("fi"), o.name("sv"), o.name("en"), o.fictitious)
             for o in organisers.load(settings.data_dir)
         ],
-        schema={"oid": pl.String, "county": pl.String, "name_fi": pl.String,
-                "name_sv": pl.String, "name_en": pl.String, "fictitious": pl.Boolean},
+        schema={
+            "oid": pl.String,
+            "county": pl.String,
+            "name_fi": pl.String,
+            "name_sv": pl.String,
+            "name_en": pl.String,
+            "fictitious": pl.Boolean,
+        },
         orient="row",
     )
 
@@ -199,9 +203,7 @@ def _kanta_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> 
     )
 
 
-def _assign_groups(
-    kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame
-) -> pl.DataFrame:
+def _assign_groups(kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """The municipality group of each Kanta row, by its home municipality."""
     lookup = groups.select(
         pl.col("organiser").alias("jarjestaja"),
@@ -250,8 +252,13 @@ def _select_sources(
         pl.col("source").alias("_whole"),
     )
     ruled = (
-        frame.join(by_task, on=["jarjestaja", "kuntaryhma", "_task"], how="left",
-                   maintain_order="left", nulls_equal=False)
+        frame.join(
+            by_task,
+            on=["jarjestaja", "kuntaryhma", "_task"],
+            how="left",
+            maintain_order="left",
+            nulls_equal=False,
+        )
         .join(whole, on=["jarjestaja", "kuntaryhma"], how="left", maintain_order="left")
         .with_columns(_rule=pl.coalesce("_by_task", "_whole"))
     )
@@ -353,12 +360,20 @@ def build(
             build_id=0,
             built_by=user.user_id,
             notifications=expected is not None,
-            deliveries=_ids(conn, "SELECT DISTINCT dc.delivery_id FROM delivery_components dc "
-                            "JOIN deliveries d USING (delivery_id) WHERE dc.current "
-                            "AND d.quarter = ? ORDER BY 1", quarter),
-            kanta_batches=_ids(conn, "SELECT DISTINCT kc.batch_id FROM kanta_components kc "
-                               "JOIN kanta_batches b USING (batch_id) WHERE kc.current "
-                               "AND b.quarter = ? ORDER BY 1", quarter),
+            deliveries=_ids(
+                conn,
+                "SELECT DISTINCT dc.delivery_id FROM delivery_components dc "
+                "JOIN deliveries d USING (delivery_id) WHERE dc.current "
+                "AND d.quarter = ? ORDER BY 1",
+                quarter,
+            ),
+            kanta_batches=_ids(
+                conn,
+                "SELECT DISTINCT kc.batch_id FROM kanta_components kc "
+                "JOIN kanta_batches b USING (batch_id) WHERE kc.current "
+                "AND b.quarter = ? ORDER BY 1",
+                quarter,
+            ),
         )
         if expected is None:
             summary.notes.append(
@@ -371,9 +386,7 @@ def build(
             separate = _separate_rows(conn, c, quarter)
             kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
             inputs[c.name] = (separate, kanta)
-        persons = _persons_of(
-            conn, [f for pair in inputs.values() for f in pair]
-        )
+        persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
         for c in components.COMPONENTS.values():
             separate, kanta = inputs[c.name]
             both = pl.concat([separate, kanta.select(separate.columns)])
@@ -383,13 +396,15 @@ def build(
             summary.union_cells += union_cells.to_dicts()
             summary.components[c.name] = {
                 "rows": records.height,
-                "by_source": dict(
-                    sorted(records.group_by(SOURCE).len().iter_rows())
-                ),
+                "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
                 "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
                 "left_out_by_notification": left_out.rename(
-                    {"jarjestaja": "organiser", "kuntaryhma": "municipality_group",
-                     "_rule": "notified_source", "len": "rows"}
+                    {
+                        "jarjestaja": "organiser",
+                        "kuntaryhma": "municipality_group",
+                        "_rule": "notified_source",
+                        "len": "rows",
+                    }
                 ).to_dicts(),
             }
         if summary.union_cells and expected is not None:
@@ -433,8 +448,13 @@ def _commit(
         conn.execute(
             "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
             "VALUES (?, ?, ?, ?, true, ?)",
-            [build_id, quarter, dt.datetime.now(), built_by,
-             json.dumps(summary.to_dict(), ensure_ascii=False)],
+            [
+                build_id,
+                quarter,
+                dt.datetime.now(),
+                built_by,
+                json.dumps(summary.to_dict(), ensure_ascii=False),
+            ],
         )
         conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
         store.run(
@@ -457,5 +477,9 @@ def current_build(conn: duckdb.DuckDBPyConnection, period: Quarter) -> dict[str,
     ).fetchone()
     if row is None:
         return None
-    return {"build_id": row[0], "built_at": row[1], "built_by": row[2],
-            "summary": json.loads(row[3])}
+    return {
+        "build_id": row[0],
+        "built_at": row[1],
+        "built_by": row[2],
+        "summary": json.loads(row[3]),
+    }

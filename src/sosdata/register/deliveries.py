@@ -111,8 +111,18 @@ def show(settings: Settings, user_id: str, delivery_id: int) -> dict[str, Any]:
                 [delivery_id],
             ).fetchall()
         )
-    keys = ("delivery_id", "organiser", "municipality_group", "quarter", "received_at", "late",
-            "status", "file_sha256", "file_name", "submitted_by")
+    keys = (
+        "delivery_id",
+        "organiser",
+        "municipality_group",
+        "quarter",
+        "received_at",
+        "late",
+        "status",
+        "file_sha256",
+        "file_name",
+        "submitted_by",
+    )
     facts = dict(zip(keys, row[:10], strict=True))
     facts["received_at"] = facts["received_at"].isoformat(sep=" ", timespec="seconds")
     components = parts.to_dicts()

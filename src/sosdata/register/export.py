@@ -67,9 +67,7 @@ def export(
         user.require_keeper(f"export the register of {quarter}")
         current = build.current_build(conn, period)
         if current is None:
-            raise ExportError(
-                f"{quarter} has no build yet: run 'sosdata build --period {quarter}'"
-            )
+            raise ExportError(f"{quarter} has no build yet: run 'sosdata build --period {quarter}'")
         counts = {
             c.name: conn.execute(
                 f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
@@ -77,7 +75,11 @@ def export(
             for c in components.COMPONENTS.values()
         }
         audit.record(
-            conn, user.user_id, "export", f"register {quarter} to {out}", reason,
+            conn,
+            user.user_id,
+            "export",
+            f"register {quarter} to {out}",
+            reason,
             rows=sum(counts.values()),
         )
         result = ExportResult(quarter, int(current["build_id"]), out, counts)

@@ -92,8 +92,15 @@ def record_batch(
         conn.execute(
             "INSERT INTO kanta_batches (batch_id, quarter, loaded_at, loaded_by, source_file, "
             "file_sha256, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, quarter, loaded_at, loaded_by, source_file, sha256,
-             json.dumps(batch.summary, default=str, ensure_ascii=False)],
+            [
+                batch_id,
+                quarter,
+                loaded_at,
+                loaded_by,
+                source_file,
+                sha256,
+                json.dumps(batch.summary, default=str, ensure_ascii=False),
+            ],
         )
         counts = _row_counts(frames, outcome.organisers)
         covered = pl.DataFrame({"organiser": outcome.organisers}, schema={"organiser": pl.String})
@@ -219,6 +226,11 @@ def load_kanta(
         say(f"deriving {period} from {extract_path.name}")
         batch = derive_batch(settings, extract_path, period, progress)
         return record_batch(
-            conn, settings, batch, sha256=sha256, source_file=extract_path.name,
-            loaded_by=user, progress=progress,
+            conn,
+            settings,
+            batch,
+            sha256=sha256,
+            source_file=extract_path.name,
+            loaded_by=user,
+            progress=progress,
         )

@@ -43,9 +43,7 @@ def _days(column: pl.Expr) -> pl.Expr:
 
 def _provenance(source: pl.Expr) -> pl.Expr:
     """One source when every merged part came from it, else ``both``."""
-    return (
-        pl.when(source.n_unique() > 1).then(pl.lit(BOTH)).otherwise(source.first()).alias(SOURCE)
-    )
+    return pl.when(source.n_unique() > 1).then(pl.lit(BOTH)).otherwise(source.first()).alias(SOURCE)
 
 
 def _preference() -> pl.Expr:
@@ -74,9 +72,7 @@ def merge_ranges(
     ).with_columns(_key=pl.struct(key).rle_id().cast(pl.Int64) * _KEY_SPAN)
     reach = (pl.col("_key") + _days(pl.col(end).fill_null(_OPEN))).cum_max().shift(1)
     islands = ordered.with_columns(
-        _island=(
-            (pl.col("_key") + _days(pl.col(start))) > reach.fill_null(-1)
-        ).cum_sum()
+        _island=((pl.col("_key") + _days(pl.col(start))) > reach.fill_null(-1)).cum_sum()
     )
     merged = (
         islands.group_by("_island")
@@ -91,15 +87,12 @@ def merge_ranges(
         .select(*columns, SOURCE)
     )
     exact = dedupe(undated, [*key, start, end], attributes).select(*columns, SOURCE)
-    return (
-        pl.concat([merged, exact.cast(merged.schema)], how="vertical")
-        .sort([*key, start, end, *attributes], nulls_last=True)
+    return pl.concat([merged, exact.cast(merged.schema)], how="vertical").sort(
+        [*key, start, end, *attributes], nulls_last=True
     )
 
 
-def dedupe(
-    frame: pl.DataFrame, key: Sequence[str], attributes: Sequence[str] = ()
-) -> pl.DataFrame:
+def dedupe(frame: pl.DataFrame, key: Sequence[str], attributes: Sequence[str] = ()) -> pl.DataFrame:
     """Records equal on ``key`` from both sources become one record with source ``both``;
     ``attributes`` come from the separate delivery when both sources state them."""
     key, attributes = list(key), list(attributes)

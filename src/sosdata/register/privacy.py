@@ -24,7 +24,11 @@ def reidentify(
         user = users.get(conn, user_id)
         user.require_keeper("re-identify persons")
         audit.record(
-            conn, user.user_id, "reidentify", f"{len(pseudonyms)} pseudonyms", reason,
+            conn,
+            user.user_id,
+            "reidentify",
+            f"{len(pseudonyms)} pseudonyms",
+            reason,
             rows=len(pseudonyms),
         )
         found = store.frame(

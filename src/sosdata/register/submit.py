@@ -242,8 +242,13 @@ def _retire_older(
         "  WHERE organiser IS NOT DISTINCT FROM ? AND municipality_group IS NOT DISTINCT FROM ?"
         "    AND quarter = ? AND status = 'accepted') "
         "RETURNING delivery_id",
-        [component, delivery_id, delivery.organiser, delivery.municipality_group,
-         str(delivery.quarter)],
+        [
+            component,
+            delivery_id,
+            delivery.organiser,
+            delivery.municipality_group,
+            str(delivery.quarter),
+        ],
     ).fetchall()
     return max(r[0] for r in found) if found else None
 

@@ -46,9 +46,7 @@ def os_user() -> str:
     return getpass.getuser()
 
 
-def add(
-    conn: duckdb.DuckDBPyConnection, user_id: str, *, organiser: str | None = None
-) -> User:
+def add(conn: duckdb.DuckDBPyConnection, user_id: str, *, organiser: str | None = None) -> User:
     """Add or update a user: with ``organiser`` an organiser's user, without it a keeper."""
     user_id = user_id.strip()
     if not user_id:
@@ -63,9 +61,7 @@ def add(
     return User(user_id, role, organiser)
 
 
-def add_as(
-    settings: Settings, acting: str, user_id: str, *, organiser: str | None = None
-) -> User:
+def add_as(settings: Settings, acting: str, user_id: str, *, organiser: str | None = None) -> User:
     """``acting`` (a keeper) adds or changes a user."""
     from sosdata.register import store
 
