@@ -168,13 +168,10 @@ class Pseudonymizer:
         return mac.hexdigest()
 
     def series(self, codes: pl.Series) -> pl.Series:
-        """Pseudonyms of a column; each distinct code is hashed once."""
-        unique = codes.unique().drop_nulls()
-        mapping = dict(zip(unique.to_list(), map(self, unique.to_list()), strict=True))
-        return codes.replace_strict(mapping, default=None, return_dtype=pl.String)
-
-    def expr(self, column: pl.Expr) -> pl.Expr:
-        return column.map_batches(self.series, return_dtype=pl.String)
+        """Pseudonyms of a column, null for null; pass distinct codes, each is hashed once."""
+        return pl.Series(
+            codes.name, [None if c is None else self(c) for c in codes.to_list()], pl.String
+        )
 
 
 # --- the same checks over whole columns ----------------------------------------------------

@@ -43,9 +43,7 @@ def with_pseudonyms(
     parts = [frame.select(IDENTITY) for frame in frames.values()]
     codes = pl.concat(parts) if parts else pl.DataFrame(schema={IDENTITY: pl.String})
     persons = codes.unique().drop_nulls()
-    # one keyed hash per distinct person (the codes are already distinct: no lookup needed)
-    pseudonyms = list(map(pseudonymizer, persons[IDENTITY].to_list()))
-    persons = persons.with_columns(pseudonym=pl.Series(pseudonyms, dtype=pl.String))
+    persons = persons.with_columns(pseudonym=pseudonymizer.series(persons[IDENTITY]))
     out = {
         name: frame.join(persons, on=IDENTITY, how="left", maintain_order="left")
         for name, frame in frames.items()
