@@ -11,16 +11,18 @@ code written in lower case or with spaces is a format error, not something to re
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import polars as pl
 from stdnum.exceptions import ValidationError
 from stdnum.fi import hetu as stdnum_hetu
+
+from sosdata import fixedwidth
 
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURIES: dict[str, int] = (
@@ -175,93 +177,95 @@ class Pseudonymizer:
 
 
 # --- the same checks over whole columns ----------------------------------------------------
-# No per-row date strings or date parsing: the date part is looked up in a table of every real
-# one, the check character is integer arithmetic. A code of the right form has only ASCII
-# digits where the groups are cast, so the casts cannot fail there; elsewhere they give null
-# and the format check decides.
+# A code is 11 ASCII bytes: read as bytes (see ``fixedwidth``), every fact is integer
+# arithmetic over a few byte columns, with no per-row strings and no date parsing.
 
-_REMAINDER_OF_CHECK = {c: i for i, c in enumerate(CHECK_CHARACTERS)}
+#: the Polars type of an invalid reason: the values of :class:`Invalid`
+REASON_DTYPE = pl.Enum([r.value for r in Invalid])
+_CODE_LENGTH = 11
+_CENTURY = np.full(256, -1, np.int32)
+_CENTURY[[ord(s) for s in CENTURIES]] = list(CENTURIES.values())
+_CHECK_VALUE = np.full(256, -1, np.int32)
+_CHECK_VALUE[[ord(c) for c in CHECK_CHARACTERS]] = np.arange(len(CHECK_CHARACTERS))
+_MONTHS = fixedwidth.MonthTable(min(CENTURIES.values()), max(CENTURIES.values()) + 99)
+_REASON_CODE = {r: i for i, r in enumerate(Invalid, start=1)}  # 0 = valid
 
 
-@functools.cache
-def _birth_dates() -> tuple[pl.Series, pl.Series]:
-    """Every real ``DDMMYYC`` prefix (date and century sign) and the date it stands for.
-
-    About half a million entries: one hash lookup per code then decides the date's validity
-    and gives the date, which is cheaper than calendar arithmetic on every row.
-    """
-    signs = {c: "".join(s for s, sc in CENTURIES.items() if sc == c) for c in {1800, 1900, 2000}}
-    first, last = dt.date(min(signs), 1, 1), dt.date(max(signs) + 99, 12, 31)
-    table = (
-        pl.DataFrame({"date": pl.date_range(first, last, eager=True)})
-        .with_columns(
-            pl.col("date")
-            .dt.year()
-            .floordiv(100)
-            .mul(100)
-            .replace_strict({c: list(s) for c, s in signs.items()}, return_dtype=pl.List(pl.String))
-            .alias("sign")
-        )
-        .explode("sign")
-        .select(pl.concat_str(pl.col("date").dt.strftime("%d%m%y"), "sign").alias("prefix"), "date")
+def facts(codes: pl.Series) -> pl.DataFrame:
+    """Per code, what the scalar functions tell one at a time: ``reason`` (the
+    :class:`Invalid` value, null when valid or null), ``birth_date`` and ``sex`` (null unless
+    the form and date are valid) and ``temporary``."""
+    lengths, text = fixedwidth.inline_bytes(codes)
+    day, day_digits = fixedwidth.digits_value(text, (0, 1))
+    month, month_digits = fixedwidth.digits_value(text, (2, 3))
+    two_digit_year, year_digits = fixedwidth.digits_value(text, (4, 5))
+    number, number_digits = fixedwidth.digits_value(text, (7, 8, 9))
+    century = _CENTURY[text[6]]
+    check_value = _CHECK_VALUE[text[10]]
+    well_formed = (
+        (lengths == _CODE_LENGTH)
+        & day_digits
+        & month_digits
+        & year_digits
+        & number_digits
+        & (century >= 0)
+        & (check_value >= 0)
     )
-    return table.get_column("prefix"), table.get_column("date")
+    days, real_date = _MONTHS.days(century + two_digit_year, month, day, well_formed)
+    # the check character encodes int("DDMMYYNNN") % 31
+    remainder = ((day * 10_000 + month * 100 + two_digit_year) * 1000 + number) % 31
+    reason = np.zeros(len(lengths), np.uint8)  # later assignments take precedence
+    reason[remainder != check_value] = _REASON_CODE[Invalid.CHECK_CHARACTER]
+    reason[number < 2] = _REASON_CODE[Invalid.INDIVIDUAL_NUMBER]
+    reason[~real_date] = _REASON_CODE[Invalid.DATE]
+    reason[~well_formed] = _REASON_CODE[Invalid.FORMAT]
+    reason[codes.is_null().to_numpy()] = 0  # a missing code is another rule's business
+    dated = well_formed & real_date
+    return pl.DataFrame(
+        {
+            "reason": reason,
+            "days": days,
+            "dated": dated,
+            "odd": number % 2 == 1,
+            "temporary": well_formed & (number >= TEMPORARY_RANGE.start),
+        }
+    ).select(
+        pl.col("reason").replace_strict(
+            {code: r.value for r, code in _REASON_CODE.items()},
+            default=None,
+            return_dtype=REASON_DTYPE,
+        ),
+        pl.when(pl.col("dated")).then(pl.col("days")).cast(pl.Date).alias("birth_date"),
+        pl.when(pl.col("dated"))
+        .then(pl.when(pl.col("odd")).then(pl.lit("1")).otherwise(pl.lit("2")))
+        .alias("sex"),
+        pl.col("temporary"),
+    )
 
 
-def _well_formed(code: pl.Expr) -> pl.Expr:
-    return code.str.contains(FORMAT_PATTERN)
+def _fact(code: pl.Expr, name: str, dtype: pl.DataType) -> pl.Expr:
+    return code.map_batches(
+        lambda codes: facts(codes).get_column(name), return_dtype=dtype, is_elementwise=True
+    )
 
 
-def _number(code: pl.Expr) -> pl.Expr:
-    return code.str.slice(7, 3).cast(pl.Int32, strict=False)
-
-
-def _date_of_prefix(code: pl.Expr) -> pl.Expr:
-    """The date of the first seven characters; null unless they are a real date and sign."""
-    prefixes, dates = _birth_dates()
-    return code.str.slice(0, 7).replace_strict(prefixes, dates, default=None, return_dtype=pl.Date)
+def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
+    """Per row, the :class:`Invalid` value, or null when valid (or null input)."""
+    return _fact(code, "reason", REASON_DTYPE)
 
 
 def birth_date_expr(code: pl.Expr) -> pl.Expr:
     """Birth date of each code; null where the code's form or date is invalid."""
-    return pl.when(_well_formed(code)).then(_date_of_prefix(code)).otherwise(None)
-
-
-def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
-    """Per row, the :class:`Invalid` value as a string, or null when valid (or null input)."""
-    number = _number(code)
-    ddmmyy = code.str.slice(0, 6).cast(pl.Int64, strict=False)
-    check = code.str.slice(10, 1).replace_strict(
-        _REMAINDER_OF_CHECK, default=None, return_dtype=pl.Int64
-    )
-    # the check character encodes int("DDMMYYNNN") % 31
-    check_ok = (ddmmyy * 1000 + number) % 31 == check
-    return (
-        pl.when(code.is_null())
-        .then(None)
-        .when(~_well_formed(code))
-        .then(pl.lit(Invalid.FORMAT.value))
-        .when(_date_of_prefix(code).is_null())
-        .then(pl.lit(Invalid.DATE.value))
-        .when(number < 2)
-        .then(pl.lit(Invalid.INDIVIDUAL_NUMBER.value))
-        .when(~check_ok)
-        .then(pl.lit(Invalid.CHECK_CHARACTER.value))
-        .otherwise(None)
-    )
+    return _fact(code, "birth_date", pl.Date)
 
 
 def sex_expr(code: pl.Expr) -> pl.Expr:
-    """ "1" (odd individual number) or "2" (even); null where the form is invalid."""
-    return (
-        pl.when(_well_formed(code))
-        .then(pl.when(_number(code) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2")))
-        .otherwise(None)
-    )
+    """ "1" (odd individual number) or "2" (even); null where the form or date is invalid."""
+    return _fact(code, "sex", pl.String)
 
 
 def temporary_expr(code: pl.Expr) -> pl.Expr:
-    return _well_formed(code) & (_number(code) >= TEMPORARY_RANGE.start)
+    return _fact(code, "temporary", pl.Boolean)
 
 
 def mask_expr(code: pl.Expr) -> pl.Expr:

@@ -205,3 +205,15 @@ def test_listed_issues_are_bounded_like_the_json(deliveries):
     temporary = pl.col("rule") == rules.HETU_TEMPORARY
     assert listed.filter(temporary).height == EXAMPLES
     assert report.issues.filter(temporary).height == EXAMPLES + 5
+
+
+def test_a_long_json_listing_is_compact_and_complete(deliveries, monkeypatch):
+    from sosdata.delivery import report as report_module
+
+    monkeypatch.setattr(report_module, "JSON_INDENT_LIMIT", 5)
+    report = deliveries.validate(_mixed(deliveries)).report
+    text = report.render("json", "sv")
+    assert "\n" not in text  # compact
+    data = json.loads(text)
+    assert data == report.to_dict("sv")
+    assert len(data["issues"]) > 5 and list(data)[-2:] == ["issues", "omitted"]

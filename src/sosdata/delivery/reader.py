@@ -322,63 +322,29 @@ def read_csv(data: bytes, display: str, component: Component) -> pl.DataFrame:
     _check_header(header, display, component)
     _check_utf8(data, display, header)
     data = _strip_trailing_blank_lines(data)
-    quoted = b'"' in data
-    frame = _parse_quoted(data, len(header)) if quoted else None
-    if frame is None:
-        frame = _parse_plain(data, display, header, component)
-        if quoted:
-            frame = frame.select(_unquote(pl.col(c)) for c in frame.columns)
+    frame = _parse(data, display, header, component)
+    if b'"' in data:
+        frame = _unquote(frame)
     frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
     columns = [pl.col(c) for c in component.column_names]
     return frame.select(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE), *columns)
 
 
-def _polars_read(data: bytes, fields: int, quote_char: str | None) -> pl.DataFrame:
-    return pl.read_csv(
-        data,
-        has_header=False,
-        skip_lines=1,
-        separator=";",
-        quote_char=quote_char,
-        schema={f"f{i}": pl.String for i in range(fields)},
-        infer_schema=False,
-        empty_string_is_null=True,
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-    )
-
-
-def _parse_quoted(data: bytes, fields: int) -> pl.DataFrame | None:
-    """The fast path for a file with quoted values: Polars removes the quotes while parsing.
-
-    Trusted only when it agrees with format v1 read byte-simply: every line one row with all
-    its fields, and no value left holding a quote, a delimiter or a line break (which Polars
-    would have taken from inside quotes). Otherwise ``None``: the plain path then reads the
-    file and names the line at fault.
-    """
-    try:
-        frame = _polars_read(data, fields, '"')
-    except (pl.exceptions.PolarsError, OSError):
-        return None
-    if frame.height == 0 or data.count(DELIMITER) != (fields - 1) * (frame.height + 1):
-        return None
-    stray = frame.select(
-        pl.any_horizontal(pl.col(c).str.contains(r'[";\n]').any() for c in frame.columns)
-    ).item()
-    if stray:
-        return None
-    # a quoted empty value ("") is as empty as an unquoted one
-    return frame.select(
-        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).name.keep() for c in frame.columns
-    )
-
-
-def _parse_plain(
-    data: bytes, display: str, header: list[str], component: Component
-) -> pl.DataFrame:
+def _parse(data: bytes, display: str, header: list[str], component: Component) -> pl.DataFrame:
     """Every line one row, split at each delimiter; quotes are left in the values."""
     try:
-        frame = _polars_read(data, len(header), None)
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            skip_lines=1,
+            separator=";",
+            quote_char=None,
+            schema={f"f{i}": pl.String for i in range(len(header))},
+            infer_schema=False,
+            empty_string_is_null=True,
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
     except (pl.exceptions.PolarsError, OSError) as exc:
         # a row longer than the header (or a first row shorter); anything else is unreadable
         _raise_ragged(data, display, header, component)
@@ -390,7 +356,7 @@ def _parse_plain(
         raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
     # Without quoting, every line is one row (blank lines too), so each of the header and the
     # frame.height data lines holds len(header) - 1 delimiters: a short row shows in the total.
-    if data.count(DELIMITER) != (len(header) - 1) * (frame.height + 1):
+    if _count_byte(data, DELIMITER[0]) != (len(header) - 1) * (frame.height + 1):
         _raise_ragged(data, display, header, component)
         raise FileProblem(
             FileIssue(
@@ -402,11 +368,33 @@ def _parse_plain(
     return frame
 
 
-def _unquote(col: pl.Expr) -> pl.Expr:
-    quoted = col.str.starts_with('"') & col.str.ends_with('"') & (col.str.len_bytes() >= 2)
-    inner = col.str.slice(1, col.str.len_chars() - 2)
-    value = pl.when(quoted).then(inner).otherwise(col)
-    return pl.when(value == "").then(None).otherwise(value).name.keep()
+def _count_byte(data: bytes, byte: int, chunk: int = 1 << 22) -> int:
+    """How many times ``byte`` occurs, counted in cache-sized chunks (no file-sized temporary)."""
+    buffer = np.frombuffer(data, np.uint8)
+    return sum(
+        int(np.count_nonzero(buffer[i : i + chunk] == byte)) for i in range(0, len(buffer), chunk)
+    )
+
+
+def _unquote(frame: pl.DataFrame) -> pl.DataFrame:
+    """Remove the double quotes enclosing values; ``""`` is as empty as an empty field. A quote
+    elsewhere stays in the value (and fails its check)."""
+    # the common case, a quoted empty field, is a cheap comparison; only columns still holding
+    # a leading quote after it need slicing
+    frame = frame.with_columns(
+        pl.when(pl.col(c) != '""').then(pl.col(c)).name.keep() for c in frame.columns
+    )
+    quoted = frame.select(pl.col(c).str.starts_with('"').any() for c in frame.columns).row(0)
+    return frame.with_columns(
+        _unquoted(pl.col(c)) for c, has in zip(frame.columns, quoted, strict=True) if has
+    )
+
+
+def _unquoted(col: pl.Expr) -> pl.Expr:
+    enclosed = col.str.starts_with('"') & col.str.ends_with('"') & (col.str.len_bytes() >= 2)
+    return (
+        pl.when(enclosed).then(col.str.slice(1, col.str.len_chars() - 2)).otherwise(col)
+    ).name.keep()
 
 
 def component_of(name: str) -> Component | None:

@@ -274,24 +274,31 @@ class Report:
 
     # --- forms ------------------------------------------------------------------------------
 
-    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+    def to_dict(
+        self, lang: str | None = None, listed: pl.DataFrame | None = None
+    ) -> dict[str, Any]:
+        listed = self.listed(lang) if listed is None else listed
         return {
             "accepted": self.accepted,
             "period": self.period,
             "organiser": self.organiser,
             "components": {name: s.to_dict() for name, s in self.components.items()},
             "counts": dict(self.counts),
-            "issues": self.listed(lang).to_dicts(),
+            "issues": listed.to_dicts(),
             "omitted": self.omitted(_json_limit),
         }
 
     def render(self, fmt: str = "text", lang: str | None = None) -> str:
         lang = lang or self.lang
         if fmt == "json":
-            data = self.to_dict(lang)
-            # indented for reading when short; compact (C encoder) when long
-            indent = 1 if len(data["issues"]) <= JSON_INDENT_LIMIT else None
-            return json.dumps(data, ensure_ascii=False, indent=indent)
+            listed = self.listed(lang)
+            if listed.height <= JSON_INDENT_LIMIT:  # indented for reading when short
+                return json.dumps(self.to_dict(lang, listed), ensure_ascii=False, indent=1)
+            # a long listing is serialised by Polars and set in place of its placeholder
+            data = self.to_dict(lang, listed.clear())
+            text = json.dumps(data, ensure_ascii=False)
+            placeholder = '"issues": []'
+            return text.replace(placeholder, f'"issues": {listed.write_json()}', 1)
         if fmt == "csv":
             buffer = io.StringIO()
             self.issue_frame(lang).write_csv(buffer, separator=";")

@@ -91,6 +91,8 @@ RANGE_START = "_range_start"  # the row's effective start (IV: valid from, else 
 RANGE_END = "_range_end"
 TASKS_IN_II = "_tasks_in_ii"  # IV/V: number of distinct service tasks of the person in II
 OVERLAPS = "_overlaps"  # II/III: the row's range overlaps another of the same person (and task)
+ORGANISER_NUMBER = "_organiser_number"  # the row's organiser's place in the register, or null
+SERVED_BY = "_served_by"  # the place in the register of the organiser serving the municipality
 
 #: SPEC §3: a relationship started earlier may be given as this date
 EARLIEST_START = dt.date(2020, 1, 1)
@@ -123,10 +125,26 @@ class Context:
     codes: dict[str, list[str]]
     #: service tasks that are delivered (not family-law services)
     reported_tasks: list[str]
+    #: the organiser register's OIDs; a row's organiser is known by its place in this list
     organisers: list[str]
-    #: municipality code → the OID of the organiser serving it
-    municipality_organiser: dict[str, str]
+    #: municipality code → the place of the organiser serving it in ``organisers``
+    municipality_organiser: dict[str, int]
     manifest_organiser: str | None = None
+
+    def organiser_numbers(self) -> dict[str, int]:
+        return {oid: number for number, oid in enumerate(self.organisers)}
+
+    def derived_columns(self) -> list[pl.Expr]:
+        """The organiser lookups several rules share, computed once per row."""
+        number = pl.UInt16
+        return [
+            pl.col("jarjestaja")
+            .replace_strict(self.organiser_numbers(), default=None, return_dtype=number)
+            .alias(ORGANISER_NUMBER),
+            pl.col("kotikunta")
+            .replace_strict(self.municipality_organiser, default=None, return_dtype=number)
+            .alias(SERVED_BY),
+        ]
 
 
 Check = Callable[[Context, str], pl.Expr]
@@ -258,23 +276,27 @@ def _date_invalid(ctx: Context, column: str) -> pl.Expr:
     return pl.col(column).is_not_null() & pl.col(date_column(column)).is_null()
 
 
+def _organiser_unknown(ctx: Context, column: str) -> pl.Expr:
+    return pl.col(column).is_not_null() & pl.col(ORGANISER_NUMBER).is_null()
+
+
 def _organiser_not_manifest(ctx: Context, column: str) -> pl.Expr:
     if ctx.manifest_organiser is None:
         return pl.lit(False)
-    col = pl.col(column)
-    return col.is_in(ctx.organisers) & (col != ctx.manifest_organiser)
+    manifest = pl.lit(ctx.organiser_numbers().get(ctx.manifest_organiser), dtype=pl.UInt16)
+    return pl.col(ORGANISER_NUMBER).is_not_null() & pl.col(ORGANISER_NUMBER).ne_missing(manifest)
 
 
 def _family_law(ctx: Context, column: str) -> pl.Expr:
-    col = pl.col(column)
-    return col.is_in(ctx.codes["palvelutehtava"]) & ~col.is_in(ctx.reported_tasks)
+    # codes of the code set that are not delivered: one lookup in a short list
+    return pl.col(column).is_in(
+        [c for c in ctx.codes["palvelutehtava"] if c not in ctx.reported_tasks]
+    )
 
 
 def _outside_area(ctx: Context, column: str) -> pl.Expr:
-    served_by = pl.col("kotikunta").replace_strict(
-        ctx.municipality_organiser, default=None, return_dtype=pl.String
-    )
-    return pl.col("jarjestaja").is_in(ctx.organisers) & (served_by != pl.col("jarjestaja"))
+    # null (not flagged) where either the organiser or the municipality is unknown
+    return pl.col(SERVED_BY) != pl.col(ORGANISER_NUMBER)
 
 
 def _duplicate(ctx: Context, column: str) -> pl.Expr:
@@ -735,9 +757,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Organiser {value} is unknown.",
         ),
         targets=_column("jarjestaja"),
-        check=lambda ctx, column: (
-            pl.col(column).is_not_null() & ~pl.col(column).is_in(ctx.organisers)
-        ),
+        check=_organiser_unknown,
         scope="jarjestaja",
     ),
     Rule(

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sosdata import codes, identity
+from sosdata import codes, fixedwidth, identity
 from sosdata import organisers as organiser_register
 from sosdata.components import COMPONENTS, DEFAULT_DECISION_TYPE, Component, Kind, get
 from sosdata.config import Settings
@@ -42,7 +42,14 @@ from sosdata.periods import Quarter
 #: the order components are checked in: IV and V take service-task defaults from II
 ORDER = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
 _ONLY_TASK = "_only_task"
+_REJECTED = "_rejected"
+#: whose periods must not overlap: a person's in one service task (II), a person's (III)
+_OVERLAP_KEYS = {
+    "asiakkuusjaksot": ["henkilotunnus", "palvelutehtava"],
+    "lastensuojelu": ["henkilotunnus"],
+}
 _FAR_FUTURE = dt.date(9999, 12, 31)
+_EPOCH = dt.date(1970, 1, 1)
 
 
 class DeliveryUsageError(UserError):
@@ -78,7 +85,9 @@ def _context(
             t for t in codes.reported_service_tasks(codes_dir) if t in valid["palvelutehtava"]
         ],
         organisers=[o.oid for o in register],
-        municipality_organiser={m: o.oid for o in register for m in o.municipalities},
+        municipality_organiser={
+            m: number for number, o in enumerate(register) for m in o.municipalities
+        },
         manifest_organiser=organiser,
     )
 
@@ -86,47 +95,15 @@ def _context(
 # --- preparing a component's rows --------------------------------------------------------------
 
 
-def _parsed_date(column: str) -> pl.Expr:
-    col = pl.col(column)
-    # exactly YYYY-MM-DD: the length check rejects 2023-1-5 and trailing text
-    return (
-        pl.when(col.str.len_bytes() == 10)
-        .then(col.str.to_date("%Y-%m-%d", strict=False))
-        .otherwise(None)
-        .alias(rules.date_column(column))
+def _identity_facts(codes: pl.Series) -> pl.DataFrame:
+    return identity.facts(codes).rename(
+        {
+            "reason": rules.HETU_INVALID,
+            "birth_date": rules.BIRTH_DATE,
+            "sex": rules.HETU_SEX,
+            "temporary": rules.HETU_IS_TEMPORARY,
+        }
     )
-
-
-def _identity_exprs(code: pl.Expr) -> list[pl.Expr]:
-    return [
-        identity.invalid_reason_expr(code).alias(rules.HETU_INVALID),
-        identity.birth_date_expr(code).alias(rules.BIRTH_DATE),
-        identity.sex_expr(code).alias(rules.HETU_SEX),
-        identity.temporary_expr(code).alias(rules.HETU_IS_TEMPORARY),
-    ]
-
-
-def _sharing_hash(hashes: pl.Series) -> pl.Series:
-    """Indices of the rows whose hash occurs more than once (by sorting: cheaper than a hash
-    table on millions of rows)."""
-    order = hashes.arg_sort()
-    ordered = hashes.gather(order)
-    repeated = (ordered == ordered.shift(1)) | (ordered == ordered.shift(-1))
-    return order.filter(repeated.fill_null(False))
-
-
-def _duplicates(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
-    """True on rows that repeat an earlier row exactly.
-
-    Row hashes find the candidates cheaply; only rows whose hash repeats are compared exactly.
-    """
-    mask = np.zeros(frame.height, dtype=bool)
-    index = _sharing_hash(frame.select(columns).hash_rows()).sort()
-    if index.len():
-        repeats = frame.select(columns)[index].select(~pl.struct(columns).is_first_distinct())
-        repeats = repeats.to_series()
-        mask[index.filter(repeats).to_numpy()] = True
-    return pl.Series(rules.DUPLICATE, mask)
 
 
 def _range(component: Component) -> list[pl.Expr]:
@@ -140,45 +117,83 @@ def _range(component: Component) -> list[pl.Expr]:
     ]
 
 
-def _overlaps(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
+@dataclass(frozen=True)
+class _KeyGroups:
+    """The rows that share their keys with another row: their indices, grouped, and a dense
+    group number for each."""
+
+    rows: pl.Series
+    group: pl.Series
+
+
+def _key_groups(frame: pl.DataFrame, keys: list[str]) -> _KeyGroups:
+    """Groups are found by sorting a 64-bit hash of the keys (cheaper than a hash table on
+    millions of rows). Two keys sharing a hash could at worst raise a warning needlessly;
+    warnings never reject a row."""
+    hashes = frame.select(keys).hash_rows()
+    order = hashes.arg_sort()
+    ordered = hashes.gather(order)
+    first_of_group = (ordered != ordered.shift(1)).fill_null(True)
+    repeated = ~first_of_group | (ordered == ordered.shift(-1)).fill_null(False)
+    return _KeyGroups(
+        order.filter(repeated), first_of_group.cum_sum().filter(repeated).cast(pl.Int64)
+    )
+
+
+def _by_start(prepared: pl.DataFrame, groups: _KeyGroups) -> pl.DataFrame:
+    """The grouped rows ordered by group and range start. Columns: ``_i`` row index, ``_g``
+    group number, ``_s``/``_e`` range start and end in days (null end = open). One integer
+    sort: the rows of repeated groups, a minority, by group number × 2^bits + start."""
+    days = prepared.select(
+        pl.col(rules.RANGE_START).cast(pl.Int32).alias("_s"),
+        pl.col(rules.RANGE_END).cast(pl.Int32).alias("_e"),
+    )[groups.rows]
+    start = days.get_column("_s")
+    lowest, highest = start.min() or 0, start.max() or 0
+    bits = int(highest - lowest + 2).bit_length()  # one more value: a missing start sorts last
+    position = start.fill_null(highest + 1) - lowest
+    order = (groups.group * 2**bits + position.cast(pl.Int64)).arg_sort()
+    return pl.DataFrame({"_i": groups.rows, "_g": groups.group}).hstack(days)[order]
+
+
+def _duplicates(frame: pl.DataFrame, grouped: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """True on rows that repeat an earlier row exactly. Such rows share every key and start, so
+    only rows next to an equal (group, start) in ``grouped`` are compared in full."""
+    same_as = [
+        (pl.col("_g") == pl.col("_g").shift(n)) & pl.col("_s").eq_missing(pl.col("_s").shift(n))
+        for n in (1, -1)
+    ]
+    candidates = grouped.filter(pl.any_horizontal(same_as).fill_null(False)).get_column("_i")
+    mask = np.zeros(frame.height, dtype=bool)
+    if candidates.len():
+        candidates = candidates.sort()  # file order: the first of equal rows is no duplicate
+        repeats = frame.select(columns)[candidates].select(~pl.struct(columns).is_first_distinct())
+        mask[candidates.filter(repeats.to_series()).to_numpy()] = True
+    return pl.Series(rules.DUPLICATE, mask)
+
+
+def _overlaps(frame: pl.DataFrame, grouped: pl.DataFrame, keys: list[str]) -> pl.Series:
     """True on rows whose range overlaps another row's with the same keys (null end = open).
 
-    Column-wise: rows are sorted by a hash of the keys and the start; a row overlaps an earlier
-    one when it starts on or before the latest end so far in its group, and a later one when
-    the next row of its group starts on or before its end. The group-wise running maximum is a
-    global running maximum of ``group * 2**32 + end`` (groups ascend in sort order). Two keys
-    sharing a 64-bit hash could at worst raise this warning needlessly; it never rejects a row.
+    In ``grouped`` order, a row overlaps an earlier one when it starts on or before the latest
+    end so far in its group, and a later one when the next row of its group starts on or before
+    its end. The group-wise running maximum is a global running maximum of
+    ``group * 2**32 + end`` (groups ascend).
     """
-    days = pl.Int64
     mask = np.zeros(frame.height, dtype=bool)
-    hashes = frame.select(keys).hash_rows()
-    index = _sharing_hash(hashes)
-    if not index.len():
-        return pl.Series(rules.OVERLAPS, mask)
-    rows = frame.select(rules.RANGE_START, rules.RANGE_END, *keys)[index]
-    work = (
-        pl.DataFrame(
-            {
-                "_i": index,
-                "_k": hashes.gather(index),
-                "_s": rows.get_column(rules.RANGE_START).cast(days),
-                "_e": rows.get_column(rules.RANGE_END).fill_null(_FAR_FUTURE).cast(days),
-                "_ok": rows.select(
-                    pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
-                ).to_series(),
-            }
-        )
-        .filter(pl.col("_ok") & pl.col("_s").is_not_null())
-        .sort("_k", "_s")
+    complete = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+    usable = frame.select(complete).to_series().gather(grouped.get_column("_i"))
+    work = grouped.filter(usable & grouped.get_column("_s").is_not_null()).with_columns(
+        pl.col("_e").fill_null((_FAR_FUTURE - _EPOCH).days)
     )
     if work.height:
         offset = 2**31
-        new_group = pl.col("_k") != pl.col("_k").shift(1)
-        group = new_group.fill_null(True).cum_sum().cast(pl.Int64) * 2**32
+        new_group = (pl.col("_g") != pl.col("_g").shift(1)).fill_null(True)
+        group = pl.col("_g") * 2**32
         running_end = (group + pl.col("_e") + offset).cum_max().shift(1) - group - offset
-        same_as_next = (pl.col("_k") == pl.col("_k").shift(-1)).fill_null(False)
+        same_as_next = (pl.col("_g") == pl.col("_g").shift(-1)).fill_null(False)
         hits = work.filter(
-            (new_group.fill_null(True).not_() & (pl.col("_s") <= running_end))
+            (~new_group & (pl.col("_s") <= running_end))
             | (same_as_next & (pl.col("_s").shift(-1) <= pl.col("_e")))
         ).get_column("_i")
         mask[hits.to_numpy()] = True
@@ -186,18 +201,19 @@ def _overlaps(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
 
 
 def _prepare(
-    frame: pl.DataFrame, component: Component, tasks_in_ii: pl.DataFrame | None
+    frame: pl.DataFrame, component: Component, ctx: Context, tasks_in_ii: pl.DataFrame | None
 ) -> pl.DataFrame:
     dates = [c.name for c in component.columns if c.kind is Kind.DATE]
-    # one lazy pass: the identity facts share their subexpressions, and the code-table lookups
-    # are built once rather than per chunk of the read frame
-    prepared = (
-        frame.lazy()
-        .with_columns(*(_parsed_date(c) for c in dates), *_identity_exprs(pl.col("henkilotunnus")))
-        .with_columns(_range(component))
-        .collect()
-    )
-    prepared = prepared.with_columns(_duplicates(prepared, component.column_names))
+    overlap_keys = _OVERLAP_KEYS.get(component.name)
+    derived = [
+        *_identity_facts(frame.get_column("henkilotunnus")),
+        *(fixedwidth.iso_dates(frame.get_column(c)).alias(rules.date_column(c)) for c in dates),
+    ]
+    prepared = frame.hstack(derived).with_columns(*_range(component), *ctx.derived_columns())
+    grouped = _by_start(prepared, _key_groups(frame, overlap_keys or ["henkilotunnus"]))
+    prepared = prepared.with_columns(_duplicates(prepared, grouped, component.column_names))
+    if overlap_keys:
+        prepared = prepared.with_columns(_overlaps(prepared, grouped, overlap_keys))
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
             tasks_in_ii = pl.DataFrame(
@@ -208,10 +224,6 @@ def _prepare(
                 }
             )
         prepared = prepared.join(tasks_in_ii, on="henkilotunnus", how="left", maintain_order="left")
-    if component.name == "asiakkuusjaksot":
-        prepared = prepared.with_columns(_overlaps(prepared, ["henkilotunnus", "palvelutehtava"]))
-    elif component.name == "lastensuojelu":
-        prepared = prepared.with_columns(_overlaps(prepared, ["henkilotunnus"]))
     return prepared
 
 
@@ -267,7 +279,7 @@ def check_component(
     tasks_in_ii: pl.DataFrame | None = None,
 ) -> tuple[ComponentCheck, pl.DataFrame]:
     """Run every row rule on a component's rows; return the findings and the accepted rows."""
-    prepared = _prepare(frame, component, tasks_in_ii)
+    prepared = _prepare(frame, component, ctx, tasks_in_ii)
     targets = [(r, c) for r in rules.ROW_RULES for c in r.columns(component)]
     keys = [f"{r.id}\t{c}" for r, c in targets]
     flags = prepared.select(
@@ -278,10 +290,10 @@ def check_component(
     ]
     counts = dict(zip(keys, (int(n) for n in flags.sum().row(0)), strict=True))
     rejected = flags.select(pl.any_horizontal(error_keys)).to_series() if error_keys else None
-    typed = prepared.select(_typed(component))
-    # rows are taken by index, not filtered: Polars 2.1 trips over filters of columns with
-    # unequal chunking (the read columns and the gathered identity facts)
-    accepted = typed[(~rejected).arg_true()] if rejected is not None else typed
+    accepted = prepared.lazy()
+    if rejected is not None:
+        accepted = accepted.with_columns(rejected.alias(_REJECTED)).filter(~pl.col(_REJECTED))
+    accepted = accepted.select(_typed(component)).collect()
     defaults = _defaults_applied(prepared, component, rejected)
     n_rejected = prepared.height - accepted.height
     check = ComponentCheck(

@@ -68,11 +68,12 @@ def store_persons(
     new = persons.join(known, on="pseudonym", how="anti")
     if new.height == 0:
         return 0
+    facts = identity.facts(new[IDENTITY])
     new_persons = new.select(
         "pseudonym",
         identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
-        birth_date=identity.birth_date_expr(pl.col(IDENTITY)),
-        sex=identity.sex_expr(pl.col(IDENTITY)),
+        birth_date=facts["birth_date"],
+        sex=facts["sex"],
         first_seen=pl.lit(seen_at),
     )
     store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
