@@ -31,10 +31,12 @@ def inline_bytes(column: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     if buffer is None:  # no values at all
         return np.zeros(len(arrow), np.int32), np.zeros((INLINE_BYTES, len(arrow)), np.uint8)
     rows = slice(arrow.offset, arrow.offset + len(arrow))
-    lengths = np.frombuffer(buffer, "<i4").reshape(-1, VIEW_BYTES // 4)[rows, 0]
-    views = np.frombuffer(buffer, np.uint8).reshape(-1, VIEW_BYTES)[rows]
-    lengths = np.where(column.is_null().to_numpy(), 0, lengths)
-    return lengths, np.ascontiguousarray(views[:, VIEW_BYTES - INLINE_BYTES :].T)
+    words = np.frombuffer(buffer, "<u4").reshape(-1, VIEW_BYTES // 4)[rows]
+    lengths = np.where(column.is_null().to_numpy(), 0, words[:, 0].view("<i4"))
+    # transposed as 4-byte words first (cheap), then each word's bytes spread into rows
+    inline_words = np.ascontiguousarray(words[:, 1:].T)
+    by_word = inline_words.view(np.uint8).reshape(len(inline_words), -1, 4)
+    return lengths, np.ascontiguousarray(by_word.transpose(0, 2, 1)).reshape(INLINE_BYTES, -1)
 
 
 def digits_value(
