@@ -9,13 +9,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from sosdata.kanta.derive import derive
 from sosdata.kanta.extract import (
     EXTRACT_SCHEMA,
+    VERSION_FIELDS,
     ExtractError,
     read_extract,
     scan_extract,
     write_extract,
 )
+from sosdata.periods import Quarter
 
 
 @pytest.fixture
@@ -187,6 +190,26 @@ def test_malformed_parquet_records_are_reported_with_their_record_number(tmp_pat
         assert opened.malformed.select("line", "field").rows() == [(3, "status"), (5, "set_id")]
     assert read_extract(path).frame.height == sample.height - 2
     assert scan_extract(path).frame.collect().height == sample.height - 2
+
+
+def test_scan_keeps_the_version_fields_of_the_valid_records_for_derivation(tmp_path, sample):
+    broken = sample.with_columns(
+        status=pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("deleted")).otherwise("status")
+    )
+    path = tmp_path / "extract.parquet"
+    broken.write_parquet(path)
+    scanned = scan_extract(path)
+    valid = scanned.frame.collect()
+    assert_frame_equal(scanned.versions, valid.select("_line", *VERSION_FIELDS))
+    assert 3 not in scanned.versions["_line"].to_list()
+    quarter = Quarter.parse("2023Q1")
+    reused = derive(scanned.frame, quarter, versions=scanned.versions)
+    read_again = derive(scanned.frame, quarter)
+    assert reused.summary == read_again.summary
+    assert reused.summary["documents_read"] == sample.height - 1
+    assert any(rows.height for rows in read_again.rows.values())
+    for name, rows in read_again.rows.items():
+        assert_frame_equal(reused.rows[name], rows)
 
 
 def test_parquet_with_text_dates_is_typed_and_checked(tmp_path, sample):

@@ -21,12 +21,15 @@ the most recently opened case of the period). A document naming exactly one serv
 it to IV and V rows; otherwise the task is left empty for the validator's default.
 
 The extract is read a few columns at a time where it can be (a Parquet scan): versions are
-resolved on their own four columns, and each document type then gets only its own columns.
+resolved on their own four columns while the cases and then the other document types are read
+with only their own columns. III and V share one choice of the newest client-relationship
+documents, and II is derived beside III–V so that both cores stay busy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +43,12 @@ from sosdata.components import (
     SERVICES,
     Component,
 )
-from sosdata.kanta.extract import EXTRACT_SCHEMA, MALFORMED_SCHEMA, SECTION_27_MIN_VERSION
+from sosdata.kanta.extract import (
+    EXTRACT_SCHEMA,
+    MALFORMED_SCHEMA,
+    SECTION_27_MIN_VERSION,
+    VERSION_FIELDS,
+)
 from sosdata.periods import Quarter
 
 #: stands for "no closing date" while merging, so that a cumulative maximum keeps it open
@@ -117,12 +125,14 @@ def _runs(frame: pl.DataFrame, key: list[str], order: list[str]) -> tuple[np.nda
     if n >= 1 << _POSITION_BITS:
         repeated = np.ones(n, dtype=bool)
     else:
-        first = hashes["_h1"].to_numpy()
-        packed = np.sort((first & ~_POSITION_MASK) | np.arange(n, dtype=np.uint64))
-        prefix = packed & ~_POSITION_MASK
+        # in place: on millions of rows every temporary array is a pass over memory
+        packed = hashes["_h1"].to_numpy() & ~_POSITION_MASK
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
         in_run = np.zeros(n, dtype=bool)
         if n > 1:
-            same = prefix[1:] == prefix[:-1]
+            # neighbours share the hash prefix when they differ only in the position bits
+            same = (packed[1:] ^ packed[:-1]) <= _POSITION_MASK
             in_run[1:] |= same
             in_run[:-1] |= same
         repeated = np.zeros(n, dtype=bool)
@@ -132,7 +142,8 @@ def _runs(frame: pl.DataFrame, key: list[str], order: list[str]) -> tuple[np.nda
         .hstack(hashes)
         .with_row_index("_pos")
         .filter(pl.Series(repeated))
-        .sort("_h1", "_h2", *order, nulls_last=False, maintain_order=True)
+        # one thread: every caller runs beside other work (a read, or another component)
+        .sort("_h1", "_h2", *order, nulls_last=False, maintain_order=True, multithreaded=False)
     )
     same_key = (pl.col("_h1") == pl.col("_h1").shift(1)) & (pl.col("_h2") == pl.col("_h2").shift(1))
     shared = shared.with_columns(_first=~same_key.fill_null(False)).drop("_h1", "_h2")
@@ -208,38 +219,86 @@ def _finish(
 ) -> pl.DataFrame:
     """Rows overlapping the period, deduplicated, in the component's columns and order."""
     start, end = pl.col(component.start), pl.col(component.end)
+    columns = component.column_names
     rows = frame.filter(period.overlaps_expr(start, end)).select(
         pl.col(n).cast(t) for n, t in component.schema.items()
     )
+    # One thread per sort: the components are derived side by side (see derive), and a
+    # multi-column sort split over threads costs more CPU time than it saves here.
+    rows = rows.sort(columns, nulls_last=True, multithreaded=False)
     if unique:
-        rows = rows.unique()
-    return rows.sort(component.column_names, nulls_last=True)
+        # sorted over every column, equal rows are neighbours: cheaper than hashing whole rows
+        repeat = pl.all_horizontal(
+            pl.int_range(pl.len()) > 0, *(pl.col(n).eq_missing(pl.col(n).shift(1)) for n in columns)
+        )
+        rows = rows.filter(~repeat)
+    return rows
 
 
-def _newest_per_person(documents: pl.DataFrame) -> pl.DataFrame:
-    """The newest document (by version time, then record order) per organiser and person."""
-    repeated, shared = _runs(documents, ["organiser", "identity_code"], ["version_time"])
+@dataclass(frozen=True)
+class NewestRelationships:
+    """The newest client-relationship document (by version time, then record order) of each
+    organiser and person: of all of them (for V) and of those whose structure version can
+    carry section-27 data (for III)."""
+
+    any: pl.DataFrame
+    section_27: pl.DataFrame
+
+
+def newest_relationships(relationships: pl.DataFrame) -> NewestRelationships:
+    """Both choices of :class:`NewestRelationships` from one sort of the documents."""
+    repeated, shared = _runs(relationships, ["organiser", "identity_code"], ["version_time"])
+    # the structure version has a handful of distinct values: parse those, not every row
+    structures = relationships.select(pl.col("structure_version").unique())
+    capable_versions = structures.filter(structure_at_least(SECTION_27_MIN_VERSION))
+    capable = (
+        relationships["structure_version"]
+        .is_in(capable_versions["structure_version"].implode())
+        .fill_null(False)
+        .to_numpy()
+    )
     newest = ~repeated
     newest[shared.filter(_last_of_run(pl.col("_first")))["_pos"].to_numpy()] = True
-    return documents.filter(pl.Series(newest))
+    # The capable rows of a run keep their sorted order, so the last of them is the newest
+    # capable document: the same as sorting the capable documents on their own.
+    newest_capable = ~repeated & capable
+    capable_shared = shared.with_columns(run=pl.col("_first").cum_sum()).filter(
+        pl.Series(capable[shared["_pos"].to_numpy()])
+    )
+    last_capable = capable_shared.filter(pl.col("run") != pl.col("run").shift(-1).fill_null(-1))
+    newest_capable[last_capable["_pos"].to_numpy()] = True
+    return NewestRelationships(
+        any=relationships.filter(pl.Series(newest)),
+        section_27=relationships.filter(pl.Series(newest_capable)),
+    )
 
 
 # ----------------------------------------------------------------------------- II
 
 
-def client_periods(cases: pl.DataFrame, period: Quarter) -> pl.DataFrame:
-    """II: merged case ranges per organiser, person and service task."""
+def client_periods(
+    cases: pl.DataFrame, period: Quarter, *, current: pl.Series | None = None
+) -> pl.DataFrame:
+    """II: merged case ranges per organiser, person and service task.
+
+    ``current``: a mask over ``cases`` of the documents to use (the current versions), all of
+    them without it. Given as a mask, it joins the filter of valid cases below instead of
+    costing a filter of its own.
+    """
     key = ["organiser", "identity_code", "palvelutehtava"]
     tasks = pl.col("service_tasks")
     one_task_each = cases.select((tasks.list.len() == 1).all()).item()
-    ranges = cases.filter(
-        pl.col("case_opened").is_not_null()
-        & ~(pl.col("case_closed") < pl.col("case_opened")).fill_null(False)
-    ).select(
+    valid = pl.col("case_opened").is_not_null() & ~(
+        pl.col("case_closed") < pl.col("case_opened")
+    ).fill_null(False)
+    if current is not None:
+        valid = valid & pl.lit(current)
+    ranges = cases.select(
         *_IDENTIFYING.values(),
         (tasks.list.first() if one_task_each else tasks).alias("palvelutehtava"),
         (pl.col("case_opened").cast(pl.Int64) + _DAY_OFFSET).alias("opened"),
         (pl.col("case_closed").fill_null(_OPEN).cast(pl.Int64) + _DAY_OFFSET).alias("closed"),
+        valid.alias("_valid"),
     )
     if not one_task_each:
         # a case archived under several service tasks counts in each of them
@@ -251,10 +310,13 @@ def client_periods(cases: pl.DataFrame, period: Quarter) -> pl.DataFrame:
     # The cases of a period cover every day from its start to its end (each opens no later
     # than the period has reached), so a period overlaps the quarter only if one of its cases
     # does: keys without such a case are skipped. A shared 64-bit hash merely keeps a key.
+    # Filtering a frame copies every column, so the invalid cases go in the same filter.
     in_quarter = (pl.col("opened") <= last_day) & (pl.col("closed") >= first_day)
     hashed = ranges.with_columns(_k=_key_hash(key, _SEEDS[0]))
-    wanted = hashed.filter(in_quarter)["_k"]
-    ranges = hashed.filter(pl.col("_k").is_in(wanted.implode())).drop("_k")
+    wanted = hashed.select(pl.col("_k").filter(pl.col("_valid") & in_quarter)).to_series()
+    ranges = hashed.filter(pl.col("_valid") & pl.col("_k").is_in(wanted.implode())).drop(
+        "_k", "_valid"
+    )
 
     repeated, shared = _runs(ranges, key, ["opened", "closed"])
     group = pl.col("_first").cast(pl.Int64).cum_sum() * _GROUP
@@ -278,10 +340,8 @@ def client_periods(cases: pl.DataFrame, period: Quarter) -> pl.DataFrame:
     )
     merged_rows = _rows_at(ranges, merged["_pos"].to_numpy()).hstack(merged.drop("_pos"))
     # a case alone in its organiser, person and task is a period of its own
-    alone = (
-        ranges.filter(pl.Series(~repeated))
-        .rename({"opened": "start", "closed": "end"})
-        .filter(overlaps)
+    alone = ranges.rename({"opened": "start", "closed": "end"}).filter(
+        pl.lit(pl.Series(~repeated)) & overlaps
     )
     periods = pl.concat([alone, merged_rows.drop("opened", "closed")], how="vertical")
     rows = periods.select(
@@ -312,11 +372,9 @@ def structure_at_least(minimum: tuple[int, ...]) -> pl.Expr:
     return (text.str.contains(r"^\d+(\.\d+)*$") & newer_or_equal).fill_null(False)
 
 
-def child_welfare(relationships: pl.DataFrame, period: Quarter) -> pl.DataFrame:
+def child_welfare(newest: NewestRelationships, period: Quarter) -> pl.DataFrame:
     """III: section-27 data of the newest client-relationship document that can carry it."""
-    capable = relationships.filter(structure_at_least(SECTION_27_MIN_VERSION))
-    newest = _newest_per_person(capable).filter(pl.col("cw27_start").is_not_null())
-    rows = newest.select(
+    rows = newest.section_27.filter(pl.col("cw27_start").is_not_null()).select(
         *_identifying(), pl.col("cw27_start").alias("alkupvm"), pl.col("cw27_end").alias("loppupvm")
     )
     return _finish(rows, CHILD_WELFARE, period, unique=False)
@@ -354,7 +412,7 @@ def decisions(documents: pl.DataFrame, period: Quarter) -> pl.DataFrame:
 
 
 def services(
-    implementations: pl.DataFrame, relationships: pl.DataFrame, period: Quarter
+    implementations: pl.DataFrame, newest: NewestRelationships, period: Quarter
 ) -> pl.DataFrame:
     """V: services named by implementation-phase documents and by service-unit relationships."""
     events = (
@@ -369,8 +427,7 @@ def services(
         .explode("sosiaalipalvelu")
     )
     units = (
-        _newest_per_person(relationships)
-        .select(*_identifying(), _single_task(), "service_unit_relationships")
+        newest.any.select(*_identifying(), _single_task(), "service_unit_relationships")
         .explode("service_unit_relationships")
         .unnest("service_unit_relationships")
         .select(
@@ -452,45 +509,94 @@ def _relevant(kind: str, period: Quarter) -> pl.Expr:
     return of_kind
 
 
-def derive(extract: pl.DataFrame | pl.LazyFrame, period: Quarter) -> Derivation:
+#: Document types other than cases. A read decodes its columns for every record of the file,
+#: whatever its filter keeps, so these types, with few records each, share one read (and
+#: decode the common columns once); cases, nearly half of all records, are read on their own.
+_OTHER_KINDS = ("client_relationship", "decision", "implementation")
+
+
+def _read_plan(lazy: pl.LazyFrame, kinds: tuple[str, ...], period: Quarter) -> pl.LazyFrame:
+    """``_record`` and the columns of ``kinds`` of the records of those types that can matter."""
+    columns = dict.fromkeys([*_COMMON, *(c for kind in kinds for c in _OWN[kind])])
+    relevant = pl.any_horizontal(*(_relevant(kind, period) for kind in kinds))
+    return lazy.filter(relevant).select("_record", *columns)
+
+
+def _current_records(resolved: pl.DataFrame) -> tuple[Versions, np.ndarray]:
+    """The versions of ``resolved`` (``_record`` and the version columns) and, indexed by record
+    number, whether the record is a current version (record numbers are small and unique)."""
+    versions = resolve_versions(resolved)
+    records = resolved["_record"].to_numpy()
+    current = np.zeros(int(records.max()) + 1 if records.size else 0, dtype=bool)
+    current[records] = versions.current.to_numpy()
+    return versions, current
+
+
+def derive(
+    extract: pl.DataFrame | pl.LazyFrame,
+    period: Quarter,
+    *,
+    versions: pl.DataFrame | None = None,
+) -> Derivation:
     """Derive components II–V for ``period`` from extract records (:data:`EXTRACT_SCHEMA`).
 
-    ``extract`` may be a lazy Parquet scan: it is then read a few columns at a time, and each
-    document type's columns only for the records of that type that can matter for the period
-    (the filter reaches the Parquet reader), so the whole extract is never in memory at once.
+    ``extract`` may be a lazy Parquet scan: it is then read a few columns at a time — the
+    version columns of every record, then the cases' columns and the other types' columns of
+    the records that can matter for the period (the filter reaches the Parquet reader) — so
+    the whole extract is never in memory at once.
     ``summary`` counts documents read, versions superseded, cancelled sets and rows per
     component; ``malformed`` is 0 here because records are checked when a file is read
     (:func:`sosdata.kanta.pipeline.derive_path`).
+
+    ``versions``: ``_line`` and :data:`~sosdata.kanta.extract.VERSION_FIELDS` of the same
+    records when they have been read already (:attr:`~sosdata.kanta.extract.ExtractScan.versions`
+    of the scan passed as ``extract``), so that they are not read a second time.
     """
     lazy = _prepare(extract)
-    resolved = lazy.select("_record", "set_id", "version", "version_time", "status").collect()
-    versions = resolve_versions(resolved)
-    records = resolved["_record"].to_numpy()
-    del resolved
-    # whether each record number is a current version (record numbers are small and unique)
-    current = np.zeros(int(records.max()) + 1 if records.size else 0, dtype=bool)
-    current[records] = versions.current.to_numpy()
-    del records
-    of_type = {}
-    for kind, own in _OWN.items():
-        candidates = lazy.filter(_relevant(kind, period)).select("_record", *_COMMON, *own)
-        found = candidates.collect()
-        of_type[kind] = found.filter(pl.Series(current[found["_record"].to_numpy()])).drop(
-            "_record"
+    if versions is None:
+        resolved = lazy.select("_record", *VERSION_FIELDS).collect()
+    else:
+        resolved = versions.select(pl.col("_line").alias("_record"), *VERSION_FIELDS)
+    # Versions are resolved (mostly single-threaded NumPy work) while the document types are
+    # read (Parquet decoding on every core); the read needs no versions, only its result does.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        resolving = pool.submit(_current_records, resolved)
+        case_frame, other_frame = pl.collect_all(
+            [_read_plan(lazy, ("case",), period), _read_plan(lazy, _OTHER_KINDS, period)]
         )
+        outcome, current = resolving.result()
+    del resolved
+    # Only the current versions count. A filter copies every column, lists included, so the
+    # mask joins the one filter each frame gets anyway: II's filter of valid cases, and the
+    # split of the other read by document type.
+    case_current = pl.Series(current[case_frame["_record"].to_numpy()])
+    other_current = pl.Series(current[other_frame["_record"].to_numpy()])
     del current
-    rows = {
-        CLIENT_PERIODS.name: client_periods(of_type["case"], period),
-        CHILD_WELFARE.name: child_welfare(of_type["client_relationship"], period),
-        DECISIONS.name: decisions(of_type["decision"], period),
-        SERVICES.name: services(of_type["implementation"], of_type["client_relationship"], period),
-    }
+    # II is the longest step and spends part of its time in single-threaded sorts, so it runs
+    # beside the others: Polars and NumPy release the interpreter lock while they work.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        periods = pool.submit(
+            client_periods, case_frame.drop("_record"), period, current=case_current
+        )
+        of_type = {
+            kind: other_frame.select(*_COMMON, *_OWN[kind]).filter(
+                other_current & (other_frame["document_type"] == kind)
+            )
+            for kind in _OTHER_KINDS
+        }
+        newest = newest_relationships(of_type["client_relationship"])
+        others = {
+            CHILD_WELFARE.name: child_welfare(newest, period),
+            DECISIONS.name: decisions(of_type["decision"], period),
+            SERVICES.name: services(of_type["implementation"], newest, period),
+        }
+        rows = {CLIENT_PERIODS.name: periods.result(), **others}
     summary = {
         "period": str(period),
-        "documents_read": versions.documents,
-        "document_sets": versions.document_sets,
-        "versions_superseded": versions.superseded,
-        "cancelled_sets": versions.cancelled_sets,
+        "documents_read": outcome.documents,
+        "document_sets": outcome.document_sets,
+        "versions_superseded": outcome.superseded,
+        "cancelled_sets": outcome.cancelled_sets,
         "malformed": 0,
         "rows": {name: frame.height for name, frame in rows.items()},
     }

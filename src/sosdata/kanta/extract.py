@@ -68,6 +68,9 @@ EXTRACT_SCHEMA = pl.Schema(
 #: fields every record must have
 REQUIRED_FIELDS = ("document_id", "set_id", "version", "status", "document_type")
 
+#: the fields that decide which version of a document set is current
+VERSION_FIELDS = ("set_id", "version", "version_time", "status")
+
 #: the columns of :attr:`Extract.malformed`
 MALFORMED_SCHEMA = pl.Schema({"line": pl.Int64(), "field": pl.String(), "reason": pl.String()})
 
@@ -192,45 +195,56 @@ def _typed(name: str, dtype: pl.DataType, raw: pl.DataType) -> tuple[pl.Expr, pl
     return typed.cast(dtype).alias(name), bad.fill_null(False).alias(name)
 
 
-def _value_reasons(never_null: frozenset[str] = frozenset()) -> dict[str, list[pl.Expr]]:
+#: per field, the reasons a record is malformed: (condition over the record, message)
+Reasons = dict[str, list[tuple[pl.Expr, str]]]
+
+
+def _value_reasons(never_null: frozenset[str] = frozenset()) -> Reasons:
     """Per field, the reasons a typed record is malformed (null where it is not).
 
     ``never_null``: required fields known to have no nulls (from Parquet statistics), which
     then need not be read to check them.
     """
-    reasons: dict[str, list[pl.Expr]] = {n: [] for n in EXTRACT_SCHEMA}
+    reasons: Reasons = {n: [] for n in EXTRACT_SCHEMA}
     for name in REQUIRED_FIELDS:
         if name in never_null:
             continue
-        reasons[name].append(pl.when(pl.col(name).is_null()).then(pl.lit("missing")))
+        reasons[name].append((pl.col(name).is_null(), "missing"))
     for name, allowed in (("status", STATUSES), ("document_type", DOCUMENT_TYPES)):
-        reasons[name].append(
-            pl.when(~pl.col(name).is_in(allowed)).then(
-                pl.lit(f"must be one of {', '.join(allowed)}")
-            )
-        )
+        # a few equality tests cost less than a hash-set lookup on millions of records
+        known = pl.any_horizontal(pl.col(name) == value for value in allowed)
+        reasons[name].append((~known, f"must be one of {', '.join(allowed)}"))
     # an active case must have its dates in order: periods are derived from them
     active_case = (pl.col("status") == "active") & (pl.col("document_type") == "case")
     reasons["case_opened"].append(
-        pl.when(active_case & pl.col("case_opened").is_null()).then(
-            pl.lit("missing (an active case document needs its opening date)")
+        (
+            active_case & pl.col("case_opened").is_null(),
+            "missing (an active case document needs its opening date)",
         )
     )
     reasons["case_closed"].append(
-        pl.when(active_case & (pl.col("case_closed") < pl.col("case_opened"))).then(
-            pl.lit("before case_opened")
-        )
+        (active_case & (pl.col("case_closed") < pl.col("case_opened")), "before case_opened")
     )
     return reasons
 
 
-def _problems(checked: pl.DataFrame | pl.LazyFrame, reasons: dict[str, list[pl.Expr]]):
+def _problems(checked: pl.DataFrame, reasons: Reasons) -> pl.DataFrame:
     """One row per (line, field, reason) found by ``reasons`` over ``checked``."""
-    return (
-        checked.select(
-            "_line", *(pl.coalesce(exprs).alias(n) for n, exprs in reasons.items() if exprs)
+    # Malformed records are rare: the conditions alone (booleans) pick them out, and only
+    # those few rows get their messages (texts for every record would cost far more).
+    conditions = [
+        condition.fill_null(False) for pairs in reasons.values() for condition, _ in pairs
+    ]
+    flagged = checked.filter(pl.any_horizontal(conditions)) if conditions else checked.clear()
+    messages = {
+        name: pl.coalesce(
+            [pl.when(condition).then(pl.lit(message)) for condition, message in pairs]
         )
-        .filter(pl.any_horizontal(pl.exclude("_line").is_not_null()))
+        for name, pairs in reasons.items()
+        if pairs
+    }
+    return (
+        flagged.select("_line", *(expr.alias(name) for name, expr in messages.items()))
         .unpivot(index="_line", variable_name="field", value_name="reason")
         .drop_nulls("reason")
         .rename({"_line": "line"})
@@ -256,9 +270,7 @@ def _conform(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     reasons = _value_reasons()
     for name, dtype in EXTRACT_SCHEMA.items():
         # a value of the wrong type is the first thing to say about its field
-        reasons[name].insert(
-            0, pl.when(pl.col(f"{name}:bad")).then(pl.lit(f"not a valid {_type_name(dtype)}"))
-        )
+        reasons[name].insert(0, (pl.col(f"{name}:bad"), f"not a valid {_type_name(dtype)}"))
     malformed = _problems(both, reasons)
     valid = both.select("_line", *EXTRACT_SCHEMA).filter(
         ~pl.col("_line").is_in(malformed["line"].implode())
@@ -510,6 +522,9 @@ class ExtractScan:
     malformed: pl.DataFrame
     #: records in the file, malformed ones included
     records: int
+    #: ``_line`` and :data:`VERSION_FIELDS` of the valid records when they were read with the
+    #: check (a lazily scanned file), so that derivation need not read them again
+    versions: pl.DataFrame | None = None
 
     @property
     def malformed_records(self) -> int:
@@ -522,27 +537,32 @@ def scan_extract(
     """Open an extract for derivation without loading every column at once.
 
     A Parquet file whose columns already have their schema types is scanned lazily: only the
-    few columns checked for malformed records are read here, and derivation reads the rest
-    per document type. Anything else is read with :func:`read_extract`.
+    few columns checked for malformed records and the version fields are read here (in one
+    pass, kept in :attr:`ExtractScan.versions`), and derivation reads the rest per document
+    type. Anything else is read with :func:`read_extract`.
     """
     path = _checked_path(path)
     if path.suffix.lower() == ".parquet" and _typed_parquet(path):
         scan = _scan_parquet(path)
         reasons = _value_reasons(_never_null(path))
-        needed = sorted({"_line", *(n for n, e in reasons.items() if e)})
+        needed = sorted({"_line", *VERSION_FIELDS, *(n for n, e in reasons.items() if e)})
         try:
-            malformed, counted = pl.collect_all(
-                [_problems(scan.select(needed), reasons), scan.select(pl.len())]
-            )
+            checked = scan.select(needed).collect()
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise ExtractError(
                 f"{path}: not a readable Parquet file ({exc}); check the file"
             ) from None
+        malformed = _problems(checked, reasons)
+        versions = checked.select("_line", *VERSION_FIELDS)
+        records = checked.height
+        del checked
         if progress is not None:
             progress(1, 1)
         if malformed.height:
-            scan = scan.filter(~pl.col("_line").is_in(malformed["line"].unique().implode()))
-        return ExtractScan(path, scan, malformed, counted.item())
+            valid = ~pl.col("_line").is_in(malformed["line"].unique().implode())
+            scan = scan.filter(valid)
+            versions = versions.filter(valid)
+        return ExtractScan(path, scan, malformed, records, versions)
     reader = _read_parquet if path.suffix.lower() == ".parquet" else _read_jsonl
     valid, malformed = reader(path, progress)
     return ExtractScan(path, valid.lazy(), malformed, valid.height + malformed["line"].n_unique())

@@ -93,7 +93,7 @@ def derive_path(
     path = Path(path)
     scan = scan_extract(path, progress=lambda done, total: step("read", done, total))
     step("derive", 0, 1)
-    derivation = derive(scan.frame, period)
+    derivation = derive(scan.frame, period, versions=scan.versions)
     step("derive", 1, 1)
     derivation.summary["documents_read"] += scan.malformed_records
     derivation.summary["malformed"] = scan.malformed_records
