@@ -43,12 +43,14 @@ def digits_value(
     text: np.ndarray, positions: range | tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The decimal number written at ``positions`` of each row, and whether all were digits."""
+    # in place: on millions of rows every temporary array costs a pass over fresh memory
     value = np.zeros(text.shape[1], np.int32)
     all_digits = np.ones(text.shape[1], bool)
     for position in positions:
         digit = text[position] - _ZERO  # a non-digit wraps around to more than 9
         all_digits &= digit <= 9
-        value = value * 10 + digit
+        value *= 10
+        value += digit
     return value, all_digits
 
 
@@ -73,11 +75,16 @@ class MonthTable:
         self, year: np.ndarray, month: np.ndarray, day: np.ndarray, well_formed: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Days since 1970-01-01 of each date, and whether it is a real date."""
-        in_range = well_formed & (month <= _MONTHS_PER_YEAR) & (year >= self.first_year)
-        in_range &= year < self.first_year + self.years
-        index = np.where(in_range, (year - self.first_year) * (_MONTHS_PER_YEAR + 1) + month, 0)
+        index = year - self.first_year
+        out_of_range = ~well_formed | (month > _MONTHS_PER_YEAR) | (index < 0)
+        out_of_range |= index >= self.years
+        index *= _MONTHS_PER_YEAR + 1
+        index += month
+        index[out_of_range] = 0
         real = (day >= 1) & (day <= self.length[index])
-        return self.start[index] + day - 1, real
+        days = self.start[index]
+        days += day - 1
+        return days, real
 
 
 _ISO_MONTHS = MonthTable(1, 9999)
