@@ -76,8 +76,8 @@ def feasible_ranges(
     truth = np.array([values[c] for c in unknown], dtype=float)
     low, high = truth.copy(), truth.copy()
 
-    def solve(c: np.ndarray):
-        result = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    def solve(c: np.ndarray, bounds=(0, None)):
+        result = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
         if result.status == 0:
             assert a is None or np.allclose(a @ result.x, b, atol=1e-6)
             np.minimum(low, result.x, out=low)
@@ -85,10 +85,18 @@ def feasible_ranges(
         return result
 
     rng = np.random.default_rng(0)
-    for k in range(6):
-        c = np.ones(n) if k == 0 else rng.choice([-1.0, 1.0], n)
-        solve(c)
-        solve(-c)
+    # witnesses within a box (bounded even when everything is hidden); each is feasible
+    box = (0, max(values.values(), default=0) * 2 + threshold)
+    for k in range(12):
+        # all cells first, then the cells not yet spread by the threshold
+        target = np.ones(n, dtype=bool) if k < 6 else high - low < threshold
+        if not target.any():
+            break
+        c = np.where(target, 1.0 if k in (0, 6) else rng.choice([-1.0, 1.0], n), 0.0)
+        solve(c, box)
+        solve(-c, box)
+    for _ in range(2):
+        _raise_open_cells(a, b, low, high, threshold)
     for i in range(n):
         if high[i] - low[i] >= threshold:
             continue
@@ -98,6 +106,31 @@ def feasible_ranges(
         if solve(-c).status == 3:
             high[i] = float("inf")
     return {cell: (low[i], high[i]) for cell, i in index.items()}
+
+
+def _raise_open_cells(a, b, low, high, threshold: int) -> None:
+    """One LP that lifts as many open cells as it can to ``low + threshold``: maximise Σ y
+    with ``y_j ≤ x_j − low_j`` and ``0 ≤ y_j ≤ threshold``. Its ``x`` is a feasible point (checked)
+    that widens every cell it lifts, where vertices of plain objectives lift only a few."""
+    from scipy.sparse import csr_matrix, hstack, identity
+
+    open_ = np.flatnonzero(high - low < threshold)
+    if a is None or len(open_) == 0:
+        return
+    n, m = a.shape[1], len(open_)
+    pick = csr_matrix((np.ones(m), (np.arange(m), open_)), shape=(m, n))
+    a_eq = hstack([a, csr_matrix((a.shape[0], m))]).tocsr()
+    a_ub = hstack([-pick, identity(m)]).tocsr()  # y − x ≤ −low
+    bounds = [(0, None)] * n + [(0, threshold)] * m  # bounded: Σ y ≤ m · threshold
+    c = np.concatenate([np.zeros(n), -np.ones(m)])
+    result = linprog(
+        c, A_ub=a_ub, b_ub=-low[open_], A_eq=a_eq, b_eq=b, bounds=bounds, method="highs"
+    )
+    if result.status == 0:
+        x = result.x[:n]
+        assert np.allclose(a @ x, b, atol=1e-6) and (x >= -1e-9).all()
+        np.minimum(low, x, out=low)
+        np.maximum(high, x, out=high)
 
 
 def lines_with_one_suppressed(

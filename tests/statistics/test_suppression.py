@@ -8,11 +8,14 @@ import numpy as np
 import polars as pl
 import pytest
 
+from sosdata.statistics.hypercube import Cube, protect
 from sosdata.statistics.suppression import (
     PRIMARY,
     SECONDARY,
     TOTAL,
     Hierarchy,
+    UnprotectedError,
+    _check,
     audit_table,
     exposed_lines,
     suppress,
@@ -171,3 +174,65 @@ def test_linked_tables_hide_shared_cells_alike() -> None:
     for code in (TOTAL, "A", "B"):
         assert c[code] == m[code], code
     assert c["A"] and c["B"]  # A's complement in the county table is B, so B hides in both
+
+
+def _two_way(values: list[list[int]]) -> tuple[pl.DataFrame, list[Hierarchy]]:
+    rows, cols = [f"r{i}" for i in range(len(values))], [f"c{j}" for j in range(len(values[0]))]
+    codes = {"r": [TOTAL, *rows], "c": [TOTAL, *cols]}
+    parents = {"r": flat(rows), "c": flat(cols)}
+    frame, _ = cube(np.array(values), codes, parents)
+    return frame, [Hierarchy(d, p) for d, p in parents.items()]
+
+
+def test_hypercube_of_hidden_cells_is_a_certificate() -> None:
+    """Four hidden inner cells of a 2×2 block form a cycle: each moves by ±min of the others."""
+    frame, h = _two_way([[2, 9, 30], [8, 7, 30], [30, 30, 30]])
+    data = Cube(frame, ["r", "c"], h)
+    corner = {(r, c): i for i, (r, c) in enumerate(zip(frame["r"], frame["c"], strict=True))}
+    block = [corner[("r0", "c0")], corner[("r0", "c1")], corner[("r1", "c0")], corner[("r1", "c1")]]
+    status = np.zeros(frame.height, dtype=np.int8)
+    status[block] = 1
+    proven = protect(data, status.copy(), np.array(block), 5, build=False)
+    # min(+) + min(−) = min(2, 7) + min(9, 8) = 10 ≥ 5: every corner proven, nothing added
+    assert proven[block].all()
+    three = status.copy()
+    three[block[3]] = 0
+    assert not protect(data, three, np.array(block[:3]), 5, build=False)[block[:3]].any()
+
+
+def test_a_narrow_hypercube_is_not_a_certificate() -> None:
+    """1, 1 against 1, 1: the cycle moves each cell by at most 1 either way (width 2 < 5)."""
+    frame, h = _two_way([[1, 1, 30], [1, 1, 30], [30, 30, 30]])
+    data = Cube(frame, ["r", "c"], h)
+    status = (frame["value"] == 1).to_numpy().astype(np.int8)
+    small = np.flatnonzero(status)
+    assert not protect(data, status.copy(), small, 5, build=False)[small].any()
+    out = suppress(frame, ["r", "c"], h, 5)
+    assert out.filter(pl.col("value") == 30)["status"].is_not_null().any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_lp_audit_agrees_with_the_certificates(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    frame, h = _two_way(rng.poisson(3, (6, 5)).tolist())
+    out = suppress(frame, ["r", "c"], h, 5, audit=True)  # raises UnprotectedError if not
+    assert audit_table(out, ["r", "c"], h, 5).ok
+
+
+def test_the_audit_rejects_an_exposed_pattern() -> None:
+    frame, h = _two_way([[2, 10], [10, 10]])
+    naive = np.zeros(frame.height, dtype=np.int8)
+    naive[np.flatnonzero((frame["value"] == 2).to_numpy())] = 1
+    with pytest.raises(UnprotectedError):
+        _check(frame, ["r", "c"], h, naive, 5)
+
+
+def test_the_independent_check_catches_a_narrow_pattern() -> None:
+    """lp_check itself can fail: a 2×2 cycle of 1s under published totals spans only 0…2."""
+    codes = {"r": [TOTAL, "x", "y", "z"], "c": [TOTAL, "u", "v", "w"]}
+    parents = {"r": flat(["x", "y", "z"]), "c": flat(["u", "v", "w"])}
+    _, full = cube(np.array([[1, 1, 20], [1, 1, 20], [20, 20, 20]]), codes, parents)
+    hidden = {("x", "u"), ("x", "v"), ("y", "u"), ("y", "v")}
+    assert not lines_with_one_suppressed(hidden, codes, parents, full)
+    ranges = feasible_ranges(full, hidden, codes, parents, 5)
+    assert all(high - low == pytest.approx(2) for low, high in ranges.values())

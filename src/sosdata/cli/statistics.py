@@ -18,6 +18,11 @@ def stats(
     fmt: str = typer.Option("csv", "--format", "-f", help="csv, xlsx, json or px."),
     lang: str = LANG_OPTION,
     out: Path = typer.Option(..., "--out", "-o", file_okay=False, help="Output folder."),
+    audit: bool = typer.Option(
+        False,
+        "--audit",
+        help="Also check every suppressed cell by linear programming (slow; stops if exposed).",
+    ),
 ) -> None:
     """Publish a quarter's statistics: suppressed tables in FORMAT and SVG charts in OUT."""
     lang = check_lang(lang)
@@ -25,7 +30,7 @@ def stats(
         raise typer.BadParameter(
             f"{fmt!r}: choose {', '.join(publish.FORMATS)}", param_hint="--format"
         )
-    result = publish.publish(settings(ctx), quarter(period), out, fmt=fmt, lang=lang)
+    result = publish.publish(settings(ctx), quarter(period), out, fmt=fmt, lang=lang, audit=audit)
     console.print(
         f"{len(result.tables)} tables ({result.suppressed} cells suppressed, threshold "
         f"{result.threshold}) and {len(result.charts)} charts written to {out}"

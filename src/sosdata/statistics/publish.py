@@ -29,8 +29,11 @@ class Published:
         return sum(int(t.cells["status"].is_not_null().sum()) for t in self.tables)
 
 
-def compute(settings: Settings, quarter: Quarter, conn=None) -> list[tables.Table]:
-    """The quarter's suppressed tables, read from the register database."""
+def compute(
+    settings: Settings, quarter: Quarter, conn=None, *, audit: bool = False
+) -> list[tables.Table]:
+    """The quarter's suppressed tables, read from the register database. ``audit``: check
+    every table's protection again by linear programming (slow; fails if a cell is exposed)."""
     own = conn is None
     if conn is None:
         from sosdata.register import store
@@ -52,7 +55,7 @@ def compute(settings: Settings, quarter: Quarter, conn=None) -> list[tables.Tabl
                 f"{settings.database_path}: quarter {quarter} has not been built; run the "
                 f"register build for {quarter} first"
             )
-        return tables.compute(conn, quarter, settings)
+        return tables.compute(conn, quarter, settings, audit=audit)
     finally:
         if own:
             conn.close()
@@ -66,9 +69,10 @@ def publish(
     fmt: str = "csv",
     lang: str = "fi",
     conn=None,
+    audit: bool = False,
 ) -> Published:
     """Tables in ``fmt`` and the SVG charts, side by side in ``out_dir``."""
-    published = compute(settings, quarter, conn)
+    published = compute(settings, quarter, conn, audit=audit)
     files = export.export(published, out_dir, fmt, lang)
     drawn = charts.write_charts(published, out_dir, lang)
     return Published(published, files, drawn, settings.suppression_threshold)

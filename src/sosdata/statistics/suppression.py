@@ -7,17 +7,19 @@ country), and each parent cell equals the sum of its children with all other cod
 a set of cells is a *line*, the published margins an attacker can use.
 
 1. **Primary**: a cell with 1 ≤ contributors < threshold is suppressed.
-2. **Secondary**: while some line has exactly one suppressed cell (which its published cells
-   would reveal), the line's smallest non-zero published cell is suppressed too, preferring
-   cells that close several such lines at once.
-3. **Audit**: the suppressed cells are grouped into connected components (cells sharing a
-   line); for each component a linear programme (``scipy.optimize.linprog``, HiGHS) finds the
-   smallest and largest value each suppressed cell can take given every published cell, the
-   line equations and non-negativity. A cell is protected when ``upper − lower ≥ threshold``.
-   An unprotected cell gets a further complement in each of its lines and steps 2–3 repeat.
+2. **Secondary, with a proof**: every suppressed cell gets a *protective hypercube* of
+   suppressed cells (:mod:`sosdata.statistics.hypercube`): a pattern that can move by at least
+   ``threshold`` without changing any published cell or line total. Missing corners are
+   suppressed, the cheapest hypercubes chosen first. The hypercube is the certificate: every
+   suppressed cell's feasible range is at least ``threshold`` wide.
+3. **Audit** (opt-in, and the independent check of the tests): the suppressed cells are grouped
+   into connected components (cells sharing a line); linear programmes
+   (``scipy.optimize.linprog``, HiGHS) bound each suppressed cell given every published cell,
+   the line equations and non-negativity. A cell is protected when
+   ``upper − lower ≥ threshold``; an unprotected one fails the run (:class:`UnprotectedError`).
 
-Everything that grows with the table is a Polars expression over whole columns; Python loops
-run over iterations and components only.
+Everything that grows with the table is vectorised (Polars, NumPy); Python loops run over
+rounds, components and the codes of a dimension only.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from sosdata.statistics.hypercube import Cube, protect
+
 #: code of a total in every dimension (as in Statistics Finland's tables)
 TOTAL = "SSS"
 PRIMARY = "primary"
 SECONDARY = "secondary"
-#: safety net: a table that has not converged after this many rounds is suppressed whole
+#: safety net: linked tables whose patterns still disagree after this many rounds fail loudly
 MAX_ROUNDS = 200
 
 
@@ -109,49 +113,6 @@ def lines(
     )
 
 
-class _LinePlan:
-    """Line membership as arrays sorted by line, then value (smallest complement first)."""
-
-    def __init__(self, member: pl.DataFrame, values: np.ndarray):
-        cell = member["cell"].to_numpy().astype(np.int64)
-        line = member["line"].to_numpy().astype(np.int64)
-        is_total = member["is_total"].to_numpy()
-        order = np.lexsort((cell, is_total, values[cell], line))
-        self.cell, self.line, self.is_total = cell[order], line[order], is_total[order]
-        self.value = values[self.cell]
-        self.lines = int(line.max()) + 1 if len(line) else 0
-
-
-def _secondary_round(
-    status: np.ndarray, plan: _LinePlan, threshold: int, forced: np.ndarray | None = None
-) -> int:
-    """Suppress one complement in every exposed line; return how many cells were added.
-
-    A line is exposed when it has exactly one suppressed cell, or when its total is published
-    and its suppressed members add up to less than ``threshold`` (each of them then lies in a
-    range narrower than the threshold). ``forced`` lines get a complement whatever their state.
-    The complement is the line's smallest non-zero published cell, a member before the total.
-    """
-    if plan.lines == 0:
-        return 0
-    hidden = status[plan.cell] != 0
-    n = np.bincount(plan.line, weights=hidden, minlength=plan.lines)
-    total_hidden = np.bincount(plan.line, weights=hidden & plan.is_total, minlength=plan.lines)
-    members_hidden = np.bincount(
-        plan.line, weights=plan.value * (hidden & ~plan.is_total), minlength=plan.lines
-    )
-    exposed = (n == 1) | ((n > 0) & (total_hidden == 0) & (members_hidden < threshold))
-    if forced is not None and len(forced):
-        exposed[np.asarray(forced, dtype=np.int64)] = True
-    rows = np.flatnonzero(exposed[plan.line] & ~hidden & (plan.value > 0))
-    if len(rows) == 0:
-        return 0
-    _, first = np.unique(plan.line[rows], return_index=True)
-    chosen = np.unique(plan.cell[rows[first]])
-    status[chosen] = 2
-    return len(chosen)
-
-
 def _components(suppressed: np.ndarray, member: pl.DataFrame) -> list[np.ndarray]:
     """Connected components of suppressed cells (sorted), linked when they share a line."""
     from scipy.sparse import coo_matrix
@@ -173,8 +134,6 @@ def _components(suppressed: np.ndarray, member: pl.DataFrame) -> list[np.ndarray
     return [np.sort(suppressed[group]) for group in np.split(order, splits)]
 
 
-#: audit rounds that seek witnesses only before exact LPs decide (see :func:`audit`)
-CHEAP_ROUNDS = 4
 #: components of at most this many cells always get exact bounds (their LPs are quick)
 SMALL_COMPONENT = 40
 #: at most this many pairs of random objectives per component before exact bounds
@@ -283,6 +242,7 @@ def _witness_all(
     member: pl.DataFrame,
     threshold: int,
     seen: Witnesses,
+    rounds: int = WITNESS_ROUNDS,
 ) -> None:
     """Witnesses for every component at once: one LP over the whole table proves cells in all
     components together (far fewer solver calls than one per component)."""
@@ -303,7 +263,7 @@ def _witness_all(
     # a box keeps every LP bounded; a point inside it is feasible for the real system too
     box = (0, float(values.max()) * 2 + threshold)
     rng = np.random.default_rng(len(suppressed))
-    for round_ in range(WITNESS_ROUNDS):
+    for round_ in range(rounds):
         open_cells = np.flatnonzero(~seen.proven(suppressed, threshold))
         if len(open_cells) == 0:
             return
@@ -367,78 +327,6 @@ def audit(
     return AuditResult(ranges, threshold)
 
 
-def suppress(
-    cells: pl.DataFrame,
-    dims: Sequence[str],
-    hierarchies: Sequence[Hierarchy],
-    threshold: int,
-    *,
-    preset: np.ndarray | None = None,
-    verify: bool = True,
-    seen: Witnesses | None = None,
-    member: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """``cells`` with a ``status`` column: null (published), ``primary`` or ``secondary``.
-
-    ``cells`` needs the ``dims`` columns, ``value`` and optionally ``contributors`` (defaults to
-    ``value``). ``preset`` marks cells that must be suppressed whatever their count (cells
-    suppressed in a linked table). With ``verify`` the LP audit runs and adds complements until
-    every suppressed cell's feasible range is at least ``threshold`` wide. ``member``: the
-    table's :func:`lines`, when already known.
-    """
-    values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy().copy()
-    people = cells["contributors"] if "contributors" in cells.columns else cells["value"]
-    people = people.fill_null(0).to_numpy()
-    status = np.zeros(len(cells), dtype=np.int8)
-    status[(people >= 1) & (people < threshold)] = 1
-    if preset is not None:
-        status[preset & (status == 0)] = 2
-    if member is None:
-        member = lines(cells, dims, hierarchies)
-    plan = _LinePlan(member, values)
-    seen = seen or Witnesses(values)
-    cheap_rounds = CHEAP_ROUNDS
-    for _ in range(MAX_ROUNDS):
-        while _secondary_round(status, plan, threshold):
-            pass
-        if not verify:
-            break
-        # cheap rounds first (hide more where witnesses cannot prove protection), exact after
-        cheap = cheap_rounds > 0
-        result = audit(values, np.flatnonzero(status), member, threshold, seen, exact=not cheap)
-        if result.ok:
-            break
-        weak = pl.Series([r.cell for r in result.unprotected], dtype=pl.UInt32)
-        forced = _lines_of(member, weak)
-        if cheap:
-            cheap_rounds -= 1
-            if not _secondary_round(status, plan, threshold, forced.to_numpy()):
-                cheap_rounds = 0  # nothing near to add: let exact bounds decide
-            continue
-        # widen the search until some line of the weak cells' neighbourhood gets a complement
-        while not _secondary_round(status, plan, threshold, forced.to_numpy()):
-            wider = _lines_of(member, member.filter(pl.col("line").is_in(forced.implode()))["cell"])
-            if wider.len() == forced.len():
-                status[(values > 0) & (status == 0)] = 2
-                break
-            forced = wider
-    else:
-        status[(values > 0) & (status == 0)] = 2
-    code = pl.Series("status", status, dtype=pl.Int8)
-    return cells.with_columns(
-        pl.when(code == 1)
-        .then(pl.lit(PRIMARY))
-        .when(code == 2)
-        .then(pl.lit(SECONDARY))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias("status")
-    )
-
-
-def _lines_of(member: pl.DataFrame, cells: pl.Series) -> pl.Series:
-    return member.filter(pl.col("cell").is_in(cells.implode()))["line"].unique()
-
-
 def exposed_lines(
     cells: pl.DataFrame, dims: Sequence[str], hierarchies: Sequence[Hierarchy]
 ) -> int:
@@ -477,57 +365,113 @@ def _shared_cells(
     return left.select("a", *common).join(right.select("b", *common), on=common).select("a", "b")
 
 
+def _status_column(cells: pl.DataFrame, status: np.ndarray) -> pl.DataFrame:
+    code = pl.Series("status", status, dtype=pl.Int8)
+    return cells.with_columns(
+        pl.when(code == 1)
+        .then(pl.lit(PRIMARY))
+        .when(code == 2)
+        .then(pl.lit(SECONDARY))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("status")
+    )
+
+
+def _primary(cells: pl.DataFrame, threshold: int) -> np.ndarray:
+    """Status codes: 1 where 1 ≤ contributors < threshold (contributors default to the value)."""
+    people = cells["contributors"] if "contributors" in cells.columns else cells["value"]
+    people = people.fill_null(0).to_numpy()
+    status = np.zeros(len(cells), dtype=np.int8)
+    status[(people >= 1) & (people < threshold)] = 1
+    return status
+
+
+class UnprotectedError(RuntimeError):
+    """The LP audit found a suppressed cell whose feasible range is narrower than the
+    threshold: the tables must not be published."""
+
+
+def _check(
+    cells: pl.DataFrame,
+    dims: Sequence[str],
+    hierarchies: Sequence[Hierarchy],
+    status: np.ndarray,
+    threshold: int,
+) -> None:
+    member = lines(cells, dims, hierarchies)
+    values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy()
+    result = audit(values, np.flatnonzero(status), member, threshold)
+    if not result.ok:
+        weak = result.unprotected[0]
+        raise UnprotectedError(
+            f"{len(result.unprotected)} suppressed cells are not protected, e.g. row "
+            f"{weak.cell} in [{weak.lower}, {weak.upper}] (threshold {threshold})"
+        )
+
+
+def suppress(
+    cells: pl.DataFrame,
+    dims: Sequence[str],
+    hierarchies: Sequence[Hierarchy],
+    threshold: int,
+    *,
+    preset: np.ndarray | None = None,
+    audit: bool = False,
+) -> pl.DataFrame:
+    """``cells`` with a ``status`` column: null (published), ``primary`` or ``secondary``.
+
+    ``cells`` needs the ``dims`` columns, ``value`` and optionally ``contributors`` (defaults to
+    ``value``). ``preset`` marks cells that must be suppressed whatever their count. Every
+    suppressed cell is a corner of a protective hypercube (:mod:`.hypercube`); with ``audit``
+    the LP audit checks that independently and raises :class:`UnprotectedError` if not.
+    """
+    [out] = suppress_linked([(cells, dims, hierarchies)], threshold, audit=audit, presets=[preset])
+    return out
+
+
 def suppress_linked(
     tables: Sequence[tuple[pl.DataFrame, Sequence[str], Sequence[Hierarchy]]],
     threshold: int,
     *,
-    verify: bool = True,
+    audit: bool = False,
+    presets: Sequence[np.ndarray | None] | None = None,
 ) -> list[pl.DataFrame]:
     """Suppress tables that publish some of the same cells (e.g. one count by county and by
-    municipality): a cell hidden in one table is hidden in every table that shows it, and each
-    table is then protected again, until the patterns agree."""
-    presets = [np.zeros(len(cells), dtype=bool) for cells, _, _ in tables]
+    municipality): a cell hidden in one table is hidden in every table that shows it, and gets
+    a protective hypercube in each, until the patterns agree. Hidden cells only ever grow, so
+    a cell protected in an earlier round stays protected."""
     pairs = {
         (i, j): _shared_cells(tables[i][0], tables[i][1], tables[j][0], tables[j][1])
         for i in range(len(tables))
         for j in range(i + 1, len(tables))
     }
-    # the lines of a table do not change between rounds: build them once
-    members = [lines(cells, dims, hierarchies) for cells, dims, hierarchies in tables]
-    seen = [
-        Witnesses(cells["value"].fill_null(0).cast(pl.Float64).to_numpy()) for cells, _, _ in tables
-    ]
-    results: list[pl.DataFrame | None] = [None] * len(tables)
+    cubes = [Cube(cells, dims, hierarchies) for cells, dims, hierarchies in tables]
+    statuses = [_primary(cells, threshold) for cells, _, _ in tables]
+    for status, preset in zip(statuses, presets or [None] * len(tables), strict=True):
+        if preset is not None:
+            status[preset & (status == 0)] = 2
+    proven = [np.zeros(len(status), dtype=bool) for status in statuses]
     stale = set(range(len(tables)))
     for _ in range(MAX_ROUNDS):
         for k in sorted(stale):
-            cells, dims, hierarchies = tables[k]
-            results[k] = suppress(
-                cells,
-                dims,
-                hierarchies,
-                threshold,
-                preset=presets[k],
-                verify=verify,
-                seen=seen[k],
-                member=members[k],
-            )
-        hidden = [r["status"].is_not_null().to_numpy() for r in results]  # type: ignore[index]
+            open_cells = np.flatnonzero((statuses[k] != 0) & ~proven[k])
+            proven[k] |= protect(cubes[k], statuses[k], open_cells, threshold)
         stale = set()
         for (i, j), shared in pairs.items():
             rows_i, rows_j = shared["a"].to_numpy(), shared["b"].to_numpy()
-            hide_i = rows_i[hidden[j][rows_j] & ~hidden[i][rows_i]]
-            hide_j = rows_j[hidden[i][rows_i] & ~hidden[j][rows_j]]
-            if len(hide_i):
-                presets[i][hide_i] = True
-                stale.add(i)
-            if len(hide_j):
-                presets[j][hide_j] = True
-                stale.add(j)
+            hidden_i, hidden_j = statuses[i][rows_i] != 0, statuses[j][rows_j] != 0
+            for k, rows in ((i, rows_i[hidden_j & ~hidden_i]), (j, rows_j[hidden_i & ~hidden_j])):
+                if len(rows):
+                    statuses[k][rows] = 2
+                    stale.add(k)
         if not stale:
-            return results  # type: ignore[return-value]
-        for k in stale:
-            # a table is redone on top of its own pattern: hidden cells only ever grow, which
-            # keeps its witnesses (feasible points) valid
-            presets[k] |= hidden[k]
-    raise RuntimeError("linked suppression did not converge")
+            break
+    else:
+        raise RuntimeError("linked suppression did not converge")
+    if audit:
+        for (cells, dims, hierarchies), status in zip(tables, statuses, strict=True):
+            _check(cells, dims, hierarchies, status, threshold)
+    return [
+        _status_column(cells, status)
+        for (cells, _, _), status in zip(tables, statuses, strict=True)
+    ]

@@ -619,7 +619,7 @@ def compute_definition(
     settings: Settings,
     *,
     levels: Sequence[str] = LEVELS,
-    verify: bool = True,
+    audit: bool = False,
     prepared: bool = False,
 ) -> list[Table]:
     """The tables of one definition at the given levels, suppressed together."""
@@ -656,7 +656,7 @@ def compute_definition(
     statuses = suppress_linked(
         [(t.cells, t.dims, t.hierarchies) for t in tables],
         settings.suppression_threshold,
-        verify=verify,
+        audit=audit,
     )
     for table, suppressed in zip(tables, statuses, strict=True):
         table.cells = suppressed
@@ -678,7 +678,7 @@ def trend(
     quarter: Quarter,
     settings: Settings,
     *,
-    verify: bool = True,
+    audit: bool = False,
     current: Sequence[Table] = (),
 ) -> Table:
     """Clients per service task and in any task, by county, for every quarter present up to
@@ -692,10 +692,10 @@ def trend(
             _prepare(conn, Quarter.parse(q))
             tables = [
                 *compute_definition(
-                    conn, BY_ID["clients"], Quarter.parse(q), settings, verify=verify, prepared=True
+                    conn, BY_ID["clients"], Quarter.parse(q), settings, audit=audit, prepared=True
                 ),
                 *compute_definition(
-                    conn, BY_ID["persons"], Quarter.parse(q), settings, verify=verify, prepared=True
+                    conn, BY_ID["persons"], Quarter.parse(q), settings, audit=audit, prepared=True
                 ),
             ]
             tables = [t for t in tables if t.level == "county"]
@@ -776,7 +776,7 @@ def compute(
     quarter: Quarter,
     settings: Settings,
     *,
-    verify: bool = True,
+    audit: bool = False,
     with_trend: bool = True,
 ) -> list[Table]:
     """Every published table of ``quarter`` (suppressed), the time series last."""
@@ -784,8 +784,8 @@ def compute(
     tables: list[Table] = []
     for definition in DEFINITIONS:
         tables += compute_definition(
-            conn, definition, quarter, settings, verify=verify, prepared=True
+            conn, definition, quarter, settings, audit=audit, prepared=True
         )
     if with_trend:
-        tables.append(trend(conn, quarter, settings, verify=verify, current=tables))
+        tables.append(trend(conn, quarter, settings, audit=audit, current=tables))
     return tables
