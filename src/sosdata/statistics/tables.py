@@ -292,8 +292,8 @@ WITH rows AS (
     + """')}) AS latest
   FROM rows GROUP BY pseudonym
 )
-SELECT pseudonym, sukupuoli, latest.k AS kotikunta, latest.h AS hyvinvointialue,
-       CASE {age_cases} ELSE 'X' END AS ikaryhma
+SELECT pseudonym, hash(pseudonym) AS pid, sukupuoli, latest.k AS kotikunta,
+       latest.h AS hyvinvointialue, CASE {age_cases} ELSE 'X' END AS ikaryhma
 FROM (SELECT *, year($end) - year(syntymapaiva)
                - CASE WHEN strftime(syntymapaiva, '%m%d') > strftime($end, '%m%d')
                       THEN 1 ELSE 0 END AS age
@@ -501,18 +501,35 @@ def _cube_sql(definition: TableDef, dims: Sequence[Dimension], level: str) -> st
         for n in summed
     ]
     select += [f"coalesce({n}, 'X') AS {n}" for n in fixed]
-    contributors = ", count(*) AS contributors" if definition.person_units else ""
+    units = "sum(units)::BIGINT"
+    contributors = f", {units} AS contributors" if definition.person_units else ""
     return (
-        f"SELECT {', '.join(select)}, count(*) AS value{contributors} "
-        f"FROM stat_unit_{definition.id} GROUP BY {', '.join(group)}"
+        f"SELECT {', '.join(select)}, {units} AS value{contributors} "
+        f"FROM {_unit_counts_table(definition)} GROUP BY {', '.join(group)}"
     )
+
+
+def _unit_counts_table(definition: TableDef) -> str:
+    return f"stat_units_{definition.id}"
+
+
+def _unit_counts_sql(definition: TableDef) -> str:
+    """The units counted per combination of every code a cell is classified by, at every
+    level: each level's grouping sets then sum far fewer rows than there are units."""
+    return f"SELECT * EXCLUDE (pid), count(*) AS units FROM stat_unit_{definition.id} GROUP BY ALL"
 
 
 #: columns of a unit that are attributes of its person (one value per person and quarter)
 _PERSON_ATTRIBUTES = frozenset({"sukupuoli", "ikaryhma", "kotikunta", "hyvinvointialue"})
 
 
-def _contributors_sql(definition: TableDef, dims: Sequence[Dimension], level: str) -> str:
+def _reduced_table(definition: TableDef, kept: Sequence[str]) -> str:
+    return "_".join([f"stat_reduced_{definition.id}", *sorted(kept)])
+
+
+def _contributors_sql(
+    definition: TableDef, dims: Sequence[Dimension], level: str
+) -> tuple[str, dict[str, str]]:
     """Distinct persons behind every cell of the cube, without ``count(DISTINCT)``.
 
     The person's sex, age group and home area are one per person, so once the units are
@@ -520,7 +537,8 @@ def _contributors_sql(definition: TableDef, dims: Sequence[Dimension], level: st
     (``SELECT DISTINCT``), ``count(*)`` over any grouping of person attributes counts distinct
     persons. One such reduction per subset of the summed unit-level dimensions (the
     organiser is one at the organiser level) covers every cell; this is far cheaper than a
-    distinct count per grouping set.
+    distinct count per grouping set. The reductions carry every person attribute, so the
+    levels share them: returns the SQL and the reductions it reads (table name → SELECT).
     """
     area_sets, area_expr = _area_grouping(level)
     others = list(dims[1:])
@@ -531,13 +549,17 @@ def _contributors_sql(definition: TableDef, dims: Sequence[Dimension], level: st
     area_is_unit = level == "organiser"
     if area_is_unit:
         unit_summed.append("jarjestaja")
-        area_columns = []
-    else:
-        area_columns = ["hyvinvointialue"] + (["kotikunta"] if level == "municipality" else [])
-    parts = []
+    attributes = ["hyvinvointialue", "kotikunta", "sukupuoli", "ikaryhma"]
+    parts, reductions = [], {}
     for mask in range(2 ** len(unit_summed)):
         kept = [n for i, n in enumerate(unit_summed) if mask >> i & 1]
-        columns = ["pseudonym", *fixed, *kept, *area_columns, *person_summed]
+        reduced = _reduced_table(definition, kept)
+        columns = [*fixed, *kept, *attributes]
+        reductions[reduced] = (
+            f"SELECT {', '.join(columns)}, count(*) AS persons FROM "
+            f"(SELECT DISTINCT pid, {', '.join(columns)} FROM stat_unit_{definition.id}) "
+            "GROUP BY ALL"
+        )
         group = [*fixed, *[n for n in kept if n != "jarjestaja"]]
         if not area_is_unit:
             group.append(area_sets)
@@ -561,20 +583,34 @@ def _contributors_sql(definition: TableDef, dims: Sequence[Dimension], level: st
         if "jarjestaja" in kept:
             group.append("jarjestaja")
         parts.append(
-            f"SELECT {', '.join(select)}, count(*) AS contributors "
-            f"FROM (SELECT DISTINCT {', '.join(columns)} FROM stat_unit_{definition.id}) "
+            f"SELECT {', '.join(select)}, sum(persons)::BIGINT AS contributors FROM {reduced} "
             + (f"GROUP BY {', '.join(group)}" if group else "")
         )
-    return "\nUNION ALL\n".join(parts)
+    return "\nUNION ALL\n".join(parts), reductions
 
 
 def _cells(
-    conn: duckdb.DuckDBPyConnection, definition: TableDef, dims: Sequence[Dimension], level: str
+    conn: duckdb.DuckDBPyConnection,
+    definition: TableDef,
+    dims: Sequence[Dimension],
+    level: str,
+    made: set[str],
 ) -> pl.DataFrame:
+    """``made``: the temporary tables made so far for this definition, shared by its levels
+    (made here when missing)."""
     names = [d.name for d in dims]
-    cells = conn.sql(_cube_sql(definition, dims, level)).pl()
+    needed = {_unit_counts_table(definition): _unit_counts_sql(definition)}
+    sql = ""
     if not definition.person_units:
-        people = conn.sql(_contributors_sql(definition, dims, level)).pl()
+        sql, reductions = _contributors_sql(definition, dims, level)
+        needed |= reductions
+    for table, select in needed.items():
+        if table not in made:
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+            made.add(table)
+    cells = conn.sql(_cube_sql(definition, dims, level)).pl()
+    if sql:
+        people = conn.sql(sql).pl()
         cells = cells.join(people, on=names, how="left", nulls_equal=True)
     return cells.select(*names, "value", "contributors")
 
@@ -588,13 +624,26 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         PERSON_SQL.replace("{age_cases}", _age_cases()),
         {"end": quarter.end, "quarter": str(quarter)},
     )
+    # ``pid`` is the pseudonym's 64-bit hash, far cheaper to group by than the pseudonym; two
+    # persons sharing one (less than once in 10^7 national quarters) are numbered instead
+    if conn.sql("SELECT count(DISTINCT pid) < count(*) FROM stat_person").fetchall()[0][0]:
+        _number_persons(conn)
+
+
+def _number_persons(conn: duckdb.DuckDBPyConnection) -> None:
+    """Give every person of ``stat_person`` a distinct ``pid`` (slower than the hash)."""
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE stat_person AS "
+        "SELECT * REPLACE (row_number() OVER ()::UBIGINT AS pid) FROM stat_person"
+    )
 
 
 def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
     params = {k: v for k, v in _bind(quarter).items() if f"${k}" in definition.units}
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stat_unit_{definition.id} AS "
-        f"SELECT u.*, p.sukupuoli, p.ikaryhma, p.kotikunta, p.hyvinvointialue "
+        f"SELECT u.* EXCLUDE (pseudonym), p.pid, p.sukupuoli, p.ikaryhma, p.kotikunta, "
+        f"p.hyvinvointialue "
         f"FROM ({definition.units}) u JOIN stat_person p USING (pseudonym)",
         params,
     )
@@ -630,9 +679,10 @@ def compute_definition(
         f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM stat_unit_{definition.id}"
     ).pl()
     tables = []
+    made: set[str] = set()
     for level in levels:
         dims = _dimensions(definition, level, settings, present)
-        cells = _cells(conn, definition, dims, level)
+        cells = _cells(conn, definition, dims, level, made)
         # a stable row order makes the suppression pattern reproducible run after run
         cells = (
             cells.select(*[d.name for d in dims], "value", "contributors")
@@ -653,6 +703,8 @@ def compute_definition(
                 threshold=settings.suppression_threshold,
             )
         )
+    for table in made:
+        conn.execute(f"DROP TABLE {table}")
     statuses = suppress_linked(
         [(t.cells, t.dims, t.hierarchies) for t in tables],
         settings.suppression_threshold,

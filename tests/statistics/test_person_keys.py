@@ -1,0 +1,31 @@
+"""The tables do not depend on which distinct integer stands for each person."""
+
+from __future__ import annotations
+
+from sosdata.statistics import tables
+
+from .conftest import QUARTER
+
+
+def _cells(conn, settings) -> dict[str, object]:
+    out = {}
+    for definition in (tables.BY_ID["decisions"], tables.BY_ID["periods"]):
+        for t in tables.compute_definition(conn, definition, QUARTER, settings, prepared=True):
+            out[t.id] = t.cells
+    return out
+
+
+def test_numbered_persons_give_the_same_tables_as_hashed(register_db, stats_settings) -> None:
+    conn, _parts = register_db
+    tables._prepare(conn, QUARTER)
+    hashed = _cells(conn, stats_settings)
+    before = conn.sql("SELECT pseudonym, pid FROM stat_person ORDER BY pseudonym").pl()
+    tables._number_persons(conn)
+    after = conn.sql("SELECT pseudonym, pid FROM stat_person ORDER BY pseudonym").pl()
+    assert after["pid"].n_unique() == after.height == before.height
+    assert not after["pid"].equals(before["pid"])
+    numbered = _cells(conn, stats_settings)
+    assert hashed.keys() == numbered.keys()
+    for table_id, cells in hashed.items():
+        assert cells.equals(numbered[table_id]), table_id
+        assert cells["contributors"].sum() > 0
