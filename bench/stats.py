@@ -28,9 +28,10 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from sosdata import codes, organisers
+from sosdata import codes, components, organisers
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.register import build
 from sosdata.statistics import charts, export, tables
 
 #: the requirement: a national quarter's statistics within this many seconds on 2 cores
@@ -121,18 +122,7 @@ def generate(conn: duckdb.DuckDBPyConnection, quarters: list[Quarter], persons: 
                 if "loppupvm" in frame.columns and name != "palvelutiedot"
                 else frame
             )
-            ordered = frame.select(
-                "quarter",
-                "jarjestaja",
-                "kuntaryhma",
-                "pseudonym",
-                "syntymapaiva",
-                "sukupuoli",
-                "kotikunta",
-                "hyvinvointialue",
-                *[c for c in frame.columns if c not in base.columns and c != "quarter"],
-                "source",
-            )
+            ordered = frame.select(build.view_columns(components.get(name)))
             if q != quarters[0]:
                 conn.execute(f"INSERT INTO register_{name} SELECT * FROM ordered")
             else:

@@ -57,6 +57,11 @@ class Component:
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def own_columns(self) -> list[str]:
+        """The record's own columns, after the identifying ones every component starts with."""
+        return [c.name for c in self.columns[len(IDENTIFYING) :]]
+
+    @property
     def schema(self) -> pl.Schema:
         """Types of accepted rows: codes stay strings (leading zeros matter), dates are dates."""
         return pl.Schema({c.name: c.dtype for c in self.columns})

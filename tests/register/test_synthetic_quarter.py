@@ -29,13 +29,12 @@ def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
     frame = pl.read_parquet(path)
     pseudonym = keys.pseudonymizer(settings)
     c = components.get(name)
-    own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
     return frame.select(
         "jarjestaja",
         pl.col("henkilotunnus")
         .map_batches(pseudonym.series, return_dtype=pl.String)
         .alias("pseudonym"),
-        *own,
+        *c.own_columns,
         "source",
     ).sort(pl.all())
 
@@ -54,10 +53,10 @@ def test_register_equals_the_truth(settings, db, synthetic):
 
     with store.opened(settings) as conn:
         for name, c in components.COMPONENTS.items():
-            own = c.column_names[c.column_names.index("sukupuoli") + 1 :]
+            own = ", ".join(c.own_columns)
             got = store.frame(
                 conn,
-                f"SELECT jarjestaja, pseudonym, {', '.join(own)}, source FROM register_{name}",
+                f"SELECT jarjestaja, pseudonym, {own}, source FROM register_{name}",
             ).sort(pl.all())
             expected = _truth(synthetic, name, settings)
             assert got.height > 0, name

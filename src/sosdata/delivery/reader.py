@@ -15,6 +15,7 @@ checked by counting bytes; only when the count is off are the offending lines lo
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -251,7 +252,12 @@ def _check_header(header: list[str], display: str, component: Component) -> None
                 },
             )
         )
-    missing = [n for n in expected if n not in positions]
+    require_columns(positions, display, component)
+
+
+def require_columns(present: Collection[str], display: str, component: Component) -> None:
+    """Raise ``FILE_HEADER_MISSING`` naming the component's columns not in ``present``."""
+    missing = [n for n in component.column_names if n not in present]
     if missing:
         raise FileProblem(
             FileIssue(

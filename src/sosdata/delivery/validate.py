@@ -33,6 +33,7 @@ from sosdata.delivery.reader import (
     component_of,
     open_package,
     read_csv,
+    require_columns,
 )
 from sosdata.delivery.report import ComponentCheck, ComponentSummary, Report
 from sosdata.delivery.rules import Context, Level, Severity
@@ -334,18 +335,7 @@ def _too_many_errors(
 
 
 def _as_text_frame(frame: pl.DataFrame, component: Component, file: str) -> pl.DataFrame:
-    missing = [c for c in component.column_names if c not in frame.columns]
-    if missing:
-        raise FileProblem(
-            FileIssue(
-                rules.FILE_HEADER_MISSING,
-                file,
-                line=1,
-                column=", ".join(missing),
-                component=component.name,
-                params={"columns": ", ".join(missing)},
-            )
-        )
+    require_columns(frame.columns, file, component)
     line = (
         pl.col(rules.LINE).cast(pl.Int64)
         if rules.LINE in frame.columns

@@ -484,14 +484,20 @@ def _read_parquet(
 # ----------------------------------------------------------------------------- public API
 
 
-def _checked_path(path: str | Path) -> Path:
-    path = Path(path)
+def _format_of(path: Path) -> str:
+    """The extract format a file's suffix names, or an error saying which are known."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ExtractError(
             f"{path}: unknown extract format {suffix or '(no suffix)'!r}; "
             f"use one of {', '.join(SUFFIXES)}"
         )
+    return suffix
+
+
+def _checked_path(path: str | Path) -> Path:
+    path = Path(path)
+    _format_of(path)
     if not path.is_file():
         raise ExtractError(f"{path}: no such file; check the path")
     return path
@@ -588,12 +594,7 @@ def write_extract(frame: pl.DataFrame | pl.LazyFrame, path: str | Path) -> Path:
     written ``YYYY-MM-DD`` and timestamps ISO 8601 in UTC.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ExtractError(
-            f"{path}: unknown extract format {suffix or '(no suffix)'!r}; "
-            f"use one of {', '.join(SUFFIXES)}"
-        )
+    suffix = _format_of(path)
     typed = conform(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":

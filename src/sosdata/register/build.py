@@ -67,6 +67,24 @@ def view(component: Component) -> str:
     return f"register_{component.name}"
 
 
+#: the columns every ``register_<component>`` view starts with
+VIEW_PERSON_COLUMNS = (
+    "quarter",
+    "jarjestaja",
+    "kuntaryhma",
+    "pseudonym",
+    "syntymapaiva",
+    "sukupuoli",
+    "kotikunta",
+    "hyvinvointialue",
+)
+
+
+def view_columns(component: Component) -> list[str]:
+    """The columns of the ``register_<component>`` view, in order."""
+    return [*VIEW_PERSON_COLUMNS, *component.own_columns, SOURCE]
+
+
 @dataclass
 class BuildSummary:
     quarter: str
@@ -304,25 +322,14 @@ def register_rows(
     county: pl.DataFrame,
 ) -> pl.DataFrame:
     """Records of the quarter in the columns of the ``register_<component>`` view."""
-    own = [n for n in c.column_names[c.column_names.index("sukupuoli") + 1 :]]
     start, end = pl.col(c.start), pl.col(c.end)
     return (
         merged.filter(period.overlaps_expr(start, end))
         .join(persons, on="pseudonym", how="left", maintain_order="left")
         .join(county, on="kotikunta", how="left", maintain_order="left")
-        .select(
-            pl.lit(str(period)).alias("quarter"),
-            "jarjestaja",
-            "kuntaryhma",
-            "pseudonym",
-            "syntymapaiva",
-            "sukupuoli",
-            "kotikunta",
-            "hyvinvointialue",
-            *own,
-            SOURCE,
-        )
-        .sort("jarjestaja", "kuntaryhma", "pseudonym", *own, SOURCE, nulls_last=True)
+        .with_columns(pl.lit(str(period)).alias("quarter"))
+        .select(view_columns(c))
+        .sort("jarjestaja", "kuntaryhma", "pseudonym", *c.own_columns, SOURCE, nulls_last=True)
     )
 
 
