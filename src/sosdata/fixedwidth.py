@@ -1,109 +1,149 @@
 """Short fixed-width text columns (identity codes, ISO dates) read as bytes, at memory speed.
 
 Polars keeps a string of up to 12 bytes inline in its 16-byte string view (4 bytes length, then
-the bytes). Reading the views as bytes gives every value's characters without touching a
-string, and a field such as a date or an identity code becomes integer arithmetic over a few
-byte positions: no per-row strings, no parsing. The bytes are transposed once, to 12 rows of n,
-so that each position is one contiguous array. Values of another length (or out of line) leave
-other bytes there; callers mask those with the lengths.
+the bytes). Compiled loops (Numba) read those views directly: a date or an identity code becomes
+integer arithmetic over a few byte positions, in one pass per column, with no per-row strings
+and no parsing. A value longer than 12 bytes is never a date or an identity code; its view holds
+a pointer instead of bytes, and callers only look at its length.
+
+The loops run on one thread: Polars already uses the other core, and a single-threaded loop is
+safe to call from any thread (the web server's, the Kanta derivation's).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
+from numba import njit
 
 VIEW_BYTES = 16
 INLINE_BYTES = 12
-_ZERO = np.uint8(ord("0"))
+#: where a view's inline bytes start (after the 4-byte length)
+TEXT = 4
 ISO_DATE_LENGTH = len("YYYY-MM-DD")
-_MONTHS_PER_YEAR = 12
+#: what a day count holds where there is no real date
+NOT_A_DATE = -(2**31)
+_ZERO = ord("0")
+_DASH = ord("-")
 
 
-def inline_bytes(column: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Each value's byte length (0 for null) and a 12×n matrix: row ``i`` holds every value's
-    byte ``i``."""
-    arrow = column.cast(pl.String).rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
-    if arrow.type != pa.string_view():
-        arrow = arrow.cast(pa.string_view())
-    buffer = arrow.buffers()[1]
-    if buffer is None:  # no values at all
-        return np.zeros(len(arrow), np.int32), np.zeros((INLINE_BYTES, len(arrow)), np.uint8)
-    rows = slice(arrow.offset, arrow.offset + len(arrow))
-    words = np.frombuffer(buffer, "<u4").reshape(-1, VIEW_BYTES // 4)[rows]
-    lengths = np.where(column.is_null().to_numpy(), 0, words[:, 0].view("<i4"))
-    # transposed as 4-byte words first (cheap), then each word's bytes spread into rows
-    inline_words = np.ascontiguousarray(words[:, 1:].T)
-    by_word = inline_words.view(np.uint8).reshape(len(inline_words), -1, 4)
-    return lengths, np.ascontiguousarray(by_word.transpose(0, 2, 1)).reshape(INLINE_BYTES, -1)
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of a string column as Arrow lays it out: ``views`` (``rows × 16`` bytes, the
+    column's own memory, read-only) and the validity bitmap (empty when nothing is missing),
+    whose bits start at ``bit_offset``. Its rows are the column's from ``first_row`` on."""
+
+    first_row: int
+    views: np.ndarray
+    validity: np.ndarray
+    bit_offset: int
+
+    @property
+    def rows(self) -> slice:
+        return slice(self.first_row, self.first_row + len(self.views))
 
 
-def digits_value(
-    text: np.ndarray, positions: range | tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The decimal number written at ``positions`` of each row, and whether all were digits."""
-    # in place: on millions of rows every temporary array costs a pass over fresh memory
-    value = np.zeros(text.shape[1], np.int32)
-    all_digits = np.ones(text.shape[1], bool)
-    for position in positions:
-        digit = text[position] - _ZERO  # a non-digit wraps around to more than 9
-        all_digits &= digit <= 9
-        value *= 10
-        value += digit
-    return value, all_digits
+def chunks(column: pl.Series) -> list[Chunk]:
+    """The column's chunks, without copying (gathering them into one costs a pass over every
+    value's bytes)."""
+    table = column.cast(pl.String).to_frame().to_arrow(compat_level=pl.CompatLevel.newest())
+    found, first_row = [], 0
+    for array in table.column(0).chunks:
+        if array.type != pa.string_view():
+            array = array.cast(pa.string_view())
+        validity, buffer = array.buffers()[:2]
+        views = (
+            np.frombuffer(buffer, np.uint8).reshape(-1, VIEW_BYTES)[array.offset :][: len(array)]
+            if buffer is not None
+            else np.zeros((len(array), VIEW_BYTES), np.uint8)
+        )
+        bits = np.frombuffer(validity, np.uint8) if validity is not None else _NO_BITMAP
+        found.append(Chunk(first_row, views, bits, array.offset))
+        first_row += len(array)
+    return found
 
 
-class MonthTable:
-    """Every month of a range of years, indexed ``(year - first_year) * 13 + month`` (month 0
-    of each year is a dummy of length 0, where malformed values are sent)."""
-
-    def __init__(self, first_year: int, last_year: int):
-        self.first_year = first_year
-        self.years = years = last_year - first_year + 1
-        months = np.arange(years * _MONTHS_PER_YEAR) + (first_year - 1970) * _MONTHS_PER_YEAR
-        starts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        ends = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        shape = (years, _MONTHS_PER_YEAR + 1)
-        self.length = np.zeros(shape, np.int32)
-        self.start = np.zeros(shape, np.int32)
-        self.length[:, 1:] = (ends - starts).reshape(years, _MONTHS_PER_YEAR)
-        self.start[:, 1:] = starts.reshape(years, _MONTHS_PER_YEAR)
-        self.length, self.start = self.length.ravel(), self.start.ravel()
-
-    def days(
-        self, year: np.ndarray, month: np.ndarray, day: np.ndarray, well_formed: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Days since 1970-01-01 of each date, and whether it is a real date."""
-        index = year - self.first_year
-        out_of_range = ~well_formed | (month > _MONTHS_PER_YEAR) | (index < 0)
-        out_of_range |= index >= self.years
-        index *= _MONTHS_PER_YEAR + 1
-        index += month
-        index[out_of_range] = 0
-        real = (day >= 1) & (day <= self.length[index])
-        days = self.start[index]
-        days += day - 1
-        return days, real
+_NO_BITMAP = np.zeros(0, np.uint8)
 
 
-_ISO_MONTHS = MonthTable(1, 9999)
+@njit(inline="always", cache=True)
+def present(validity: np.ndarray, bit_offset: int, row: int) -> bool:
+    """Whether a chunk's value ``row`` is present (see :class:`Chunk`)."""
+    if validity.size == 0:
+        return True
+    bit = bit_offset + row
+    return (validity[bit >> 3] >> (bit & 7)) & 1 == 1
+
+
+@njit(inline="always", cache=True)
+def length(view: np.ndarray) -> int:
+    """The value's length in bytes (little-endian 32-bit)."""
+    return view[0] | (view[1] << 8) | (view[2] << 16) | (np.int64(view[3]) << 24)
+
+
+@njit(inline="always", cache=True)
+def digits(view: np.ndarray, first: int, count: int) -> int:
+    """The decimal number written at ``count`` text positions from ``first``; −1 when one is
+    not a digit."""
+    value = 0
+    for position in range(TEXT + first, TEXT + first + count):
+        digit = np.int64(view[position]) - _ZERO
+        if digit < 0 or digit > 9:
+            return -1
+        value = value * 10 + digit
+    return value
+
+
+@njit(inline="always", cache=True)
+def month_length(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    if month == 4 or month == 6 or month == 9 or month == 11:
+        return 30
+    return 31
+
+
+@njit(inline="always", cache=True)
+def civil_days(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's ``days_from_civil``),
+    or :data:`NOT_A_DATE` (month or day out of range, year 0)."""
+    if year < 1 or month < 1 or month > 12 or day < 1 or day > month_length(year, month):
+        return NOT_A_DATE
+    if month <= 2:
+        year -= 1
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + 9 if month <= 2 else month - 3) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+@njit(cache=True, nogil=True)
+def _iso_days(views: np.ndarray, validity: np.ndarray, bit_offset: int, days: np.ndarray) -> None:
+    for row in range(views.shape[0]):
+        days[row] = NOT_A_DATE
+        view = views[row]
+        if not present(validity, bit_offset, row) or length(view) != ISO_DATE_LENGTH:
+            continue
+        if view[TEXT + 4] != _DASH or view[TEXT + 7] != _DASH:
+            continue
+        year, month, day = digits(view, 0, 4), digits(view, 5, 2), digits(view, 8, 2)
+        if year >= 0 and month >= 0 and day >= 0:
+            days[row] = civil_days(year, month, day)
+
+
+def dates(days: np.ndarray, name: str) -> pl.Series:
+    """A date column from days since 1970-01-01, :data:`NOT_A_DATE` as null."""
+    return pl.Series(name, pa.array(days, mask=days == NOT_A_DATE).view(pa.date32()))
 
 
 def iso_dates(column: pl.Series) -> pl.Series:
     """``YYYY-MM-DD`` strings as dates; null for anything else (other forms, unreal dates)."""
-    lengths, text = inline_bytes(column)
-    year, year_digits = digits_value(text, range(0, 4))
-    month, month_digits = digits_value(text, (5, 6))
-    day, day_digits = digits_value(text, (8, 9))
-    well_formed = (
-        (lengths == ISO_DATE_LENGTH)
-        & year_digits
-        & month_digits
-        & day_digits
-        & (text[4] == ord("-"))
-        & (text[7] == ord("-"))
-    )
-    days, real = _ISO_MONTHS.days(year, month, day, well_formed)
-    dates = pa.array(days, mask=~(well_formed & real)).view(pa.date32())
-    return pl.Series(column.name, dates)
+    days = np.empty(len(column), np.int32)
+    for chunk in chunks(column):
+        _iso_days(chunk.views, chunk.validity, chunk.bit_offset, days[chunk.rows])
+    return dates(days, column.name)

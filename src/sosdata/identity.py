@@ -19,6 +19,7 @@ from enum import StrEnum
 
 import numpy as np
 import polars as pl
+from numba import njit
 from stdnum.exceptions import ValidationError
 from stdnum.fi import hetu as stdnum_hetu
 
@@ -178,68 +179,74 @@ class Pseudonymizer:
 
 # --- the same checks over whole columns ----------------------------------------------------
 # A code is 11 ASCII bytes: read as bytes (see ``fixedwidth``), every fact is integer
-# arithmetic over a few byte columns, with no per-row strings and no date parsing.
+# arithmetic over a few byte positions, in one compiled pass, with no per-row strings.
 
 #: the Polars type of an invalid reason: the values of :class:`Invalid`
 REASON_DTYPE = pl.Enum([r.value for r in Invalid])
 _CODE_LENGTH = 11
+_FIRST_TEMPORARY = TEMPORARY_RANGE.start
 _CENTURY = np.full(256, -1, np.int32)
 _CENTURY[[ord(s) for s in CENTURIES]] = list(CENTURIES.values())
 _CHECK_VALUE = np.full(256, -1, np.int32)
 _CHECK_VALUE[[ord(c) for c in CHECK_CHARACTERS]] = np.arange(len(CHECK_CHARACTERS))
-_MONTHS = fixedwidth.MonthTable(min(CENTURIES.values()), max(CENTURIES.values()) + 99)
-_REASON_CODE = {r: i for i, r in enumerate(Invalid, start=1)}  # 0 = valid
+#: reason numbers of the kernel, 0 = valid (or missing); a column's values by number
+_VALID, _FORMAT, _DATE, _NUMBER, _CHECK = range(5)
+_REASONS = pl.Series(
+    [None, Invalid.FORMAT, Invalid.DATE, Invalid.INDIVIDUAL_NUMBER, Invalid.CHECK_CHARACTER],
+    dtype=REASON_DTYPE,
+)
+#: sex numbers of the kernel, 0 = unknown; the column's values by number
+_SEXES = pl.Series([None, "1", "2"], dtype=pl.String)
+
+
+@njit(cache=True, nogil=True)
+def _facts(chunk_views, validity, bit_offset, century_of, check_value_of, outputs):
+    reason, days, sex, temporary = outputs
+    text = fixedwidth.TEXT
+    for row in range(chunk_views.shape[0]):
+        reason[row], days[row], sex[row], temporary[row] = _VALID, fixedwidth.NOT_A_DATE, 0, False
+        view = chunk_views[row]
+        if not fixedwidth.present(validity, bit_offset, row):
+            continue  # a missing code is another rule's business
+        day, month = fixedwidth.digits(view, 0, 2), fixedwidth.digits(view, 2, 2)
+        year, number = fixedwidth.digits(view, 4, 2), fixedwidth.digits(view, 7, 3)
+        century, check_value = century_of[view[text + 6]], check_value_of[view[text + 10]]
+        if (
+            fixedwidth.length(view) != _CODE_LENGTH
+            or min(day, month, year, number, century, check_value) < 0
+        ):
+            reason[row] = _FORMAT
+            continue
+        temporary[row] = number >= _FIRST_TEMPORARY
+        birth = fixedwidth.civil_days(century + year, month, day)
+        if birth == fixedwidth.NOT_A_DATE:
+            reason[row] = _DATE
+            continue
+        days[row], sex[row] = birth, 1 if number % 2 else 2
+        if number < 2:
+            reason[row] = _NUMBER
+        elif ((day * 10_000 + month * 100 + year) * 1000 + number) % 31 != check_value:
+            # the check character encodes int("DDMMYYNNN") % 31
+            reason[row] = _CHECK
 
 
 def facts(codes: pl.Series) -> pl.DataFrame:
     """Per code, what the scalar functions tell one at a time: ``reason`` (the
     :class:`Invalid` value, null when valid or null), ``birth_date`` and ``sex`` (null unless
     the form and date are valid) and ``temporary``."""
-    lengths, text = fixedwidth.inline_bytes(codes)
-    day, day_digits = fixedwidth.digits_value(text, (0, 1))
-    month, month_digits = fixedwidth.digits_value(text, (2, 3))
-    two_digit_year, year_digits = fixedwidth.digits_value(text, (4, 5))
-    number, number_digits = fixedwidth.digits_value(text, (7, 8, 9))
-    century = _CENTURY[text[6]]
-    check_value = _CHECK_VALUE[text[10]]
-    well_formed = (
-        (lengths == _CODE_LENGTH)
-        & day_digits
-        & month_digits
-        & year_digits
-        & number_digits
-        & (century >= 0)
-        & (check_value >= 0)
-    )
-    days, real_date = _MONTHS.days(century + two_digit_year, month, day, well_formed)
-    # the check character encodes int("DDMMYYNNN") % 31
-    remainder = ((day * 10_000 + month * 100 + two_digit_year) * 1000 + number) % 31
-    reason = np.zeros(len(lengths), np.uint8)  # later assignments take precedence
-    reason[remainder != check_value] = _REASON_CODE[Invalid.CHECK_CHARACTER]
-    reason[number < 2] = _REASON_CODE[Invalid.INDIVIDUAL_NUMBER]
-    reason[~real_date] = _REASON_CODE[Invalid.DATE]
-    reason[~well_formed] = _REASON_CODE[Invalid.FORMAT]
-    reason[codes.is_null().to_numpy()] = 0  # a missing code is another rule's business
-    dated = well_formed & real_date
+    n = len(codes)
+    reason, sex = np.empty(n, np.uint32), np.empty(n, np.uint32)
+    days, temporary = np.empty(n, np.int32), np.empty(n, np.bool_)
+    for chunk in fixedwidth.chunks(codes):
+        outputs = (reason[chunk.rows], days[chunk.rows], sex[chunk.rows], temporary[chunk.rows])
+        _facts(chunk.views, chunk.validity, chunk.bit_offset, _CENTURY, _CHECK_VALUE, outputs)
     return pl.DataFrame(
-        {
-            "reason": reason,
-            "days": days,
-            "dated": dated,
-            "odd": number % 2 == 1,
-            "temporary": well_formed & (number >= TEMPORARY_RANGE.start),
-        }
-    ).select(
-        pl.col("reason").replace_strict(
-            {code: r.value for r, code in _REASON_CODE.items()},
-            default=None,
-            return_dtype=REASON_DTYPE,
-        ),
-        pl.when(pl.col("dated")).then(pl.col("days")).cast(pl.Date).alias("birth_date"),
-        pl.when(pl.col("dated"))
-        .then(pl.when(pl.col("odd")).then(pl.lit("1")).otherwise(pl.lit("2")))
-        .alias("sex"),
-        pl.col("temporary"),
+        [
+            _REASONS.gather(reason).alias("reason"),
+            fixedwidth.dates(days, "birth_date"),
+            _SEXES.gather(sex).alias("sex"),
+            pl.Series("temporary", temporary),
+        ]
     )
 
 

@@ -21,7 +21,9 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import polars as pl
+from numba import njit
 
+from sosdata import fixedwidth
 from sosdata.components import BY_FILENAME, Component
 from sosdata.delivery import rules
 
@@ -385,22 +387,47 @@ def _count_byte(data: bytes, byte: int, chunk: int = 1 << 22) -> int:
 def _unquote(frame: pl.DataFrame) -> pl.DataFrame:
     """Remove the double quotes enclosing values; ``""`` is as empty as an empty field. A quote
     elsewhere stays in the value (and fails its check)."""
-    # the common case, a quoted empty field, is a cheap comparison; only columns still holding
-    # a leading quote after it need slicing
-    frame = frame.with_columns(
-        pl.when(pl.col(c) != '""').then(pl.col(c)).name.keep() for c in frame.columns
-    )
-    quoted = frame.select(pl.col(c).str.starts_with('"').any() for c in frame.columns).row(0)
-    return frame.with_columns(
-        _unquoted(pl.col(c)) for c, has in zip(frame.columns, quoted, strict=True) if has
-    )
+    for name in frame.columns:
+        empty_pair, other = _leading_quotes(frame.get_column(name))
+        column = pl.col(name)
+        if empty_pair:
+            frame = frame.with_columns(pl.when(column != '""').then(column).alias(name))
+        if other:
+            frame = frame.with_columns(_unquoted(column).alias(name))
+    return frame
+
+
+def _leading_quotes(column: pl.Series) -> tuple[bool, bool]:
+    """Whether any value is ``""``, and whether any other starts with a quote: one look at each
+    value's view (see ``fixedwidth``), where string functions would read every value."""
+    empty_pair = other = False
+    for chunk in fixedwidth.chunks(column):
+        found = _leading_quotes_of(chunk.views, chunk.validity, chunk.bit_offset)
+        empty_pair, other = empty_pair or found[0], other or found[1]
+    return empty_pair, other
+
+
+@njit(cache=True, nogil=True)
+def _leading_quotes_of(views: np.ndarray, validity: np.ndarray, bit_offset: int):
+    empty_pair = other = False
+    quote, text = ord('"'), fixedwidth.TEXT
+    for row in range(views.shape[0]):
+        # a value's first bytes are in its view whatever its length (a long one's prefix)
+        view = views[row]
+        if view[text] != quote or not fixedwidth.present(validity, bit_offset, row):
+            continue
+        if fixedwidth.length(view) == 2 and view[text + 1] == quote:
+            empty_pair = True
+        elif fixedwidth.length(view):
+            other = True
+        if empty_pair and other:
+            break
+    return empty_pair, other
 
 
 def _unquoted(col: pl.Expr) -> pl.Expr:
     enclosed = col.str.starts_with('"') & col.str.ends_with('"') & (col.str.len_bytes() >= 2)
-    return (
-        pl.when(enclosed).then(col.str.slice(1, col.str.len_chars() - 2)).otherwise(col)
-    ).name.keep()
+    return pl.when(enclosed).then(col.str.slice(1, col.str.len_chars() - 2)).otherwise(col)
 
 
 def component_of(name: str) -> Component | None:

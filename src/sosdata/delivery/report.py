@@ -141,8 +141,10 @@ class ComponentCheck:
                 continue
             most = limit(rule)
             index = self.flags.get_column(key).arg_true()
-            # by index, not filter: see validate.check_component
-            rows = self.prepared[index.head(most) if most is not None else index]
+            message = rule.message_expr(self.ctx, column, lang)
+            # only the columns the message reads are gathered, and only the rows listed
+            needed = self.prepared.select(*dict.fromkeys([rules.LINE, *message.meta.root_names()]))
+            rows = needed[index.head(most) if most is not None else index]
             parts.append(
                 rows.select(
                     pl.lit(rule.id).alias("rule"),
@@ -151,7 +153,7 @@ class ComponentCheck:
                     pl.lit(self.file).alias("file"),
                     pl.col(rules.LINE).alias("line"),
                     pl.lit(column or None, dtype=pl.String).alias("column"),
-                    rule.message_expr(self.ctx, column, lang).alias("message"),
+                    message.alias("message"),
                 )
             )
         return pl.concat(parts) if parts else pl.DataFrame(schema=ISSUE_SCHEMA)

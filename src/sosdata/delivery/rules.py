@@ -136,13 +136,14 @@ class Context:
 
     def derived_columns(self) -> list[pl.Expr]:
         """The organiser lookups several rules share, computed once per row."""
-        number = pl.UInt16
         return [
             pl.col("jarjestaja")
-            .replace_strict(self.organiser_numbers(), default=None, return_dtype=number)
+            .cast(pl.Enum(self.organisers), strict=False)  # unknown: null
+            .to_physical()
+            .cast(pl.UInt16)
             .alias(ORGANISER_NUMBER),
             pl.col("kotikunta")
-            .replace_strict(self.municipality_organiser, default=None, return_dtype=number)
+            .replace_strict(self.municipality_organiser, default=None, return_dtype=pl.UInt16)
             .alias(SERVED_BY),
         ]
 

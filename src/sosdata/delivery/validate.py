@@ -9,10 +9,11 @@ in one ``select`` so that Polars evaluates them in parallel.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,8 @@ from sosdata import codes, fixedwidth, identity
 from sosdata import organisers as organiser_register
 from sosdata.components import COMPONENTS, DEFAULT_DECISION_TYPE, Component, Kind, get
 from sosdata.config import Settings
+from sosdata.delivery import grouping, rules
 from sosdata.delivery import manifest as manifests
-from sosdata.delivery import rules
 from sosdata.delivery.manifest import Manifest
 from sosdata.delivery.reader import (
     MANIFEST_NAME,
@@ -43,14 +44,14 @@ from sosdata.periods import Quarter
 #: the order components are checked in: IV and V take service-task defaults from II
 ORDER = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
 _ONLY_TASK = "_only_task"
+#: the columns that compare rows sharing keys (see ``grouping``)
+_SHARED_KEY_COLUMNS = {rules.DUPLICATE, rules.OVERLAPS}
 _REJECTED = "_rejected"
 #: whose periods must not overlap: a person's in one service task (II), a person's (III)
 _OVERLAP_KEYS = {
     "asiakkuusjaksot": ["henkilotunnus", "palvelutehtava"],
     "lastensuojelu": ["henkilotunnus"],
 }
-_FAR_FUTURE = dt.date(9999, 12, 31)
-_EPOCH = dt.date(1970, 1, 1)
 
 
 class DeliveryUsageError(UserError):
@@ -61,11 +62,18 @@ class DeliveryUsageError(UserError):
 class ValidationResult:
     accepted: bool
     manifest: Manifest | None
-    #: accepted rows per component, typed, defaults applied, with ``_line``
-    rows: dict[str, pl.DataFrame]
     report: Report
+    #: per component, the query of its accepted rows (see :attr:`rows`)
+    accepted_rows: dict[str, pl.LazyFrame]
     #: counts of defaults applied per component and column (also in the report)
     defaults_applied: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @cached_property
+    def rows(self) -> dict[str, pl.DataFrame]:
+        """Accepted rows per component, typed, defaults applied, with ``_line``; gathered when
+        first asked for (a check that only reports never needs them)."""
+        frames = pl.collect_all(self.accepted_rows.values())
+        return dict(zip(self.accepted_rows, frames, strict=True))
 
 
 # --- context ---------------------------------------------------------------------------------
@@ -118,103 +126,38 @@ def _range(component: Component) -> list[pl.Expr]:
     ]
 
 
-@dataclass(frozen=True)
-class _KeyGroups:
-    """The rows that share their keys with another row: their indices, grouped, and a dense
-    group number for each."""
-
-    rows: pl.Series
-    group: pl.Series
-
-
-def _key_groups(frame: pl.DataFrame, keys: list[str]) -> _KeyGroups:
-    """Groups are found by sorting a 64-bit hash of the keys (cheaper than a hash table on
-    millions of rows). Two keys sharing a hash could at worst raise a warning needlessly;
-    warnings never reject a row."""
-    hashes = frame.select(keys).hash_rows()
-    order = hashes.arg_sort()
-    ordered = hashes.gather(order)
-    first_of_group = (ordered != ordered.shift(1)).fill_null(True)
-    repeated = ~first_of_group | (ordered == ordered.shift(-1)).fill_null(False)
-    return _KeyGroups(
-        order.filter(repeated), first_of_group.cum_sum().filter(repeated).cast(pl.Int64)
-    )
-
-
-def _by_start(prepared: pl.DataFrame, groups: _KeyGroups) -> pl.DataFrame:
-    """The grouped rows ordered by group and range start. Columns: ``_i`` row index, ``_g``
-    group number, ``_s``/``_e`` range start and end in days (null end = open). One integer
-    sort: the rows of repeated groups, a minority, by group number × 2^bits + start."""
-    days = prepared.select(
-        pl.col(rules.RANGE_START).cast(pl.Int32).alias("_s"),
-        pl.col(rules.RANGE_END).cast(pl.Int32).alias("_e"),
-    )[groups.rows]
-    start = days.get_column("_s")
-    lowest, highest = start.min() or 0, start.max() or 0
-    bits = int(highest - lowest + 2).bit_length()  # one more value: a missing start sorts last
-    position = start.fill_null(highest + 1) - lowest
-    order = (groups.group * 2**bits + position.cast(pl.Int64)).arg_sort()
-    return pl.DataFrame({"_i": groups.rows, "_g": groups.group}).hstack(days)[order]
-
-
-def _duplicates(frame: pl.DataFrame, grouped: pl.DataFrame, columns: list[str]) -> pl.Series:
+def _duplicates(frame: pl.DataFrame, same_start: np.ndarray, columns: list[str]) -> pl.Series:
     """True on rows that repeat an earlier row exactly. Such rows share every key and start, so
-    only rows next to an equal (group, start) in ``grouped`` are compared in full."""
-    same_as = [
-        (pl.col("_g") == pl.col("_g").shift(n)) & pl.col("_s").eq_missing(pl.col("_s").shift(n))
-        for n in (1, -1)
-    ]
-    candidates = grouped.filter(pl.any_horizontal(same_as).fill_null(False)).get_column("_i")
+    only rows with ``same_start`` are compared in full."""
     mask = np.zeros(frame.height, dtype=bool)
+    candidates = pl.Series(np.flatnonzero(same_start))  # in file order: the first is no duplicate
     if candidates.len():
-        candidates = candidates.sort()  # file order: the first of equal rows is no duplicate
         repeats = frame.select(columns)[candidates].select(~pl.struct(columns).is_first_distinct())
         mask[candidates.filter(repeats.to_series()).to_numpy()] = True
     return pl.Series(rules.DUPLICATE, mask)
 
 
-def _overlaps(frame: pl.DataFrame, grouped: pl.DataFrame, keys: list[str]) -> pl.Series:
-    """True on rows whose range overlaps another row's with the same keys (null end = open).
-
-    In ``grouped`` order, a row overlaps an earlier one when it starts on or before the latest
-    end so far in its group, and a later one when the next row of its group starts on or before
-    its end. The group-wise running maximum is a global running maximum of
-    ``group * 2**32 + end`` (groups ascend).
-    """
-    mask = np.zeros(frame.height, dtype=bool)
-    complete = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
-    usable = frame.select(complete).to_series().gather(grouped.get_column("_i"))
-    work = grouped.filter(usable & grouped.get_column("_s").is_not_null()).with_columns(
-        pl.col("_e").fill_null((_FAR_FUTURE - _EPOCH).days)
-    )
-    if work.height:
-        offset = 2**31
-        new_group = (pl.col("_g") != pl.col("_g").shift(1)).fill_null(True)
-        group = pl.col("_g") * 2**32
-        running_end = (group + pl.col("_e") + offset).cum_max().shift(1) - group - offset
-        same_as_next = (pl.col("_g") == pl.col("_g").shift(-1)).fill_null(False)
-        hits = work.filter(
-            (~new_group & (pl.col("_s") <= running_end))
-            | (same_as_next & (pl.col("_s").shift(-1) <= pl.col("_e")))
-        ).get_column("_i")
-        mask[hits.to_numpy()] = True
-    return pl.Series(rules.OVERLAPS, mask)
-
-
 def _prepare(
-    frame: pl.DataFrame, component: Component, ctx: Context, tasks_in_ii: pl.DataFrame | None
-) -> pl.DataFrame:
-    dates = [c.name for c in component.columns if c.kind is Kind.DATE]
-    overlap_keys = _OVERLAP_KEYS.get(component.name)
-    derived = [
-        *_identity_facts(frame.get_column("henkilotunnus")),
-        *(fixedwidth.iso_dates(frame.get_column(c)).alias(rules.date_column(c)) for c in dates),
+    frame: pl.DataFrame,
+    component: Component,
+    ctx: Context,
+    tasks_in_ii: pl.DataFrame | None,
+    pool: ThreadPoolExecutor,
+) -> tuple[pl.DataFrame, Future[list[pl.Series]]]:
+    """The rows with the columns the rules read; the columns comparing rows that share keys
+    (duplicates, overlaps) come later, from ``pool``.
+
+    The compiled loops (``fixedwidth``, ``identity``, ``grouping``) let go of the interpreter,
+    so the identity facts, the grouping and the Polars work run side by side."""
+    facts = pool.submit(_identity_facts, frame.get_column("henkilotunnus"))
+    dates = [
+        fixedwidth.iso_dates(frame.get_column(c.name)).alias(rules.date_column(c.name))
+        for c in component.columns
+        if c.kind is Kind.DATE
     ]
-    prepared = frame.hstack(derived).with_columns(*_range(component), *ctx.derived_columns())
-    grouped = _by_start(prepared, _key_groups(frame, overlap_keys or ["henkilotunnus"]))
-    prepared = prepared.with_columns(_duplicates(prepared, grouped, component.column_names))
-    if overlap_keys:
-        prepared = prepared.with_columns(_overlaps(prepared, grouped, overlap_keys))
+    ranges = pl.DataFrame(dates).select(_range(component))
+    shared = pool.submit(_shared_key_columns, frame, component, ranges)
+    prepared = frame.hstack([*facts.result(), *dates, *ranges]).with_columns(ctx.derived_columns())
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
             tasks_in_ii = pl.DataFrame(
@@ -225,10 +168,27 @@ def _prepare(
                 }
             )
         prepared = prepared.join(tasks_in_ii, on="henkilotunnus", how="left", maintain_order="left")
-    return prepared
+    return prepared, shared
 
 
-def _tasks_per_person(accepted_ii: pl.DataFrame) -> pl.DataFrame:
+def _shared_key_columns(
+    frame: pl.DataFrame, component: Component, ranges: pl.DataFrame
+) -> list[pl.Series]:
+    overlap_keys = _OVERLAP_KEYS.get(component.name)
+    shared = grouping.shared_keys(
+        frame,
+        overlap_keys or ["henkilotunnus"],
+        ranges.get_column(rules.RANGE_START),
+        ranges.get_column(rules.RANGE_END),
+        overlaps=bool(overlap_keys),
+    )
+    columns = [_duplicates(frame, shared.same_start, component.column_names)]
+    if overlap_keys:
+        columns.append(pl.Series(rules.OVERLAPS, shared.overlaps))
+    return columns
+
+
+def _tasks_per_person(accepted_ii: pl.LazyFrame) -> pl.LazyFrame:
     task = pl.col("palvelutehtava")
     return accepted_ii.group_by("henkilotunnus").agg(
         task.n_unique().cast(pl.UInt32).alias(rules.TASKS_IN_II), task.first().alias(_ONLY_TASK)
@@ -278,14 +238,23 @@ def check_component(
     file: str,
     ctx: Context,
     tasks_in_ii: pl.DataFrame | None = None,
-) -> tuple[ComponentCheck, pl.DataFrame]:
-    """Run every row rule on a component's rows; return the findings and the accepted rows."""
-    prepared = _prepare(frame, component, ctx, tasks_in_ii)
+) -> tuple[ComponentCheck, pl.LazyFrame]:
+    """Run every row rule on a component's rows; return the findings and the query of the
+    accepted rows."""
     targets = [(r, c) for r in rules.ROW_RULES for c in r.columns(component)]
     keys = [f"{r.id}\t{c}" for r, c in targets]
-    flags = prepared.select(
+    checks = [
         r.check(ctx, c).fill_null(False).alias(k) for (r, c), k in zip(targets, keys, strict=True)
-    )
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        prepared, shared = _prepare(frame, component, ctx, tasks_in_ii, pool)
+        # the rules that do not compare rows run while the grouping does
+        later = [_SHARED_KEY_COLUMNS & set(c.meta.root_names()) for c in checks]
+        flags = prepared.select(c for c, wait in zip(checks, later, strict=True) if not wait)
+        prepared = prepared.hstack(shared.result())
+    flags = flags.hstack(
+        prepared.select(c for c, wait in zip(checks, later, strict=True) if wait)
+    ).select(keys)
     error_keys = [
         k for (r, _), k in zip(targets, keys, strict=True) if r.severity is Severity.ERROR
     ]
@@ -294,9 +263,7 @@ def check_component(
     accepted = prepared.lazy()
     if rejected is not None:
         accepted = accepted.with_columns(rejected.alias(_REJECTED)).filter(~pl.col(_REJECTED))
-    accepted = accepted.select(_typed(component)).collect()
-    defaults = _defaults_applied(prepared, component, rejected)
-    n_rejected = prepared.height - accepted.height
+    n_rejected = int(rejected.sum()) if rejected is not None else 0
     check = ComponentCheck(
         component=component,
         file=file,
@@ -308,12 +275,12 @@ def check_component(
         summary=ComponentSummary(
             file=file,
             rows=prepared.height,
-            accepted_rows=accepted.height,
+            accepted_rows=prepared.height - n_rejected,
             rejected_rows=n_rejected,
-            defaults_applied=defaults,
+            defaults_applied=_defaults_applied(prepared, component, rejected),
         ),
     )
-    return check, accepted
+    return check, accepted.select(_typed(component))
 
 
 def _too_many_errors(
@@ -359,7 +326,7 @@ def _run(
     step: Step,
 ) -> ValidationResult:
     checks: list[ComponentCheck] = []
-    rows: dict[str, pl.DataFrame] = {}
+    accepted_rows: dict[str, pl.LazyFrame] = {}
     tasks_in_ii: pl.DataFrame | None = None
     for name in ORDER:
         if name not in frames:
@@ -370,12 +337,12 @@ def _run(
         ctx = _context(component, period, settings, organiser)
         check, accepted = check_component(frame, component, file, ctx, tasks_in_ii)
         if name == "asiakkuusjaksot" and {"palvelupaatokset", "palvelutiedot"} & set(frames):
-            tasks_in_ii = _tasks_per_person(accepted)
+            tasks_in_ii = _tasks_per_person(accepted).collect()
         issue = _too_many_errors(check.summary, name, settings.error_threshold)
         if issue is not None:
             file_issues.append(issue)
         checks.append(check)
-        rows[name] = accepted
+        accepted_rows[name] = accepted
     accepted_delivery = not any(
         rules.get(i.rule).severity is Severity.ERROR and rules.get(i.rule).level is Level.FILE
         for i in file_issues
@@ -393,8 +360,8 @@ def _run(
     return ValidationResult(
         accepted=accepted_delivery,
         manifest=manifest,
-        rows=rows,
         report=report,
+        accepted_rows=accepted_rows,
         defaults_applied={c.component.name: c.summary.defaults_applied for c in checks},
     )
 
