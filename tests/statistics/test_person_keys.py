@@ -9,7 +9,7 @@ from .conftest import QUARTER
 
 def _cells(conn, settings) -> dict[str, object]:
     out = {}
-    for definition in (tables.BY_ID["decisions"], tables.BY_ID["periods"]):
+    for definition in tables.DEFINITIONS:
         for t in tables.compute_definition(conn, definition, QUARTER, settings, prepared=True):
             out[t.id] = t.cells
     return out
@@ -19,10 +19,12 @@ def test_numbered_persons_give_the_same_tables_as_hashed(register_db, stats_sett
     conn, _parts = register_db
     tables._prepare(conn, QUARTER)
     hashed = _cells(conn, stats_settings)
-    before = conn.sql("SELECT pseudonym, pid FROM stat_person ORDER BY pseudonym").pl()
-    tables._number_persons(conn)
-    after = conn.sql("SELECT pseudonym, pid FROM stat_person ORDER BY pseudonym").pl()
-    assert after["pid"].n_unique() == after.height == before.height
+    before = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
+    tables._number_persons(conn, QUARTER)
+    numbers = conn.sql("SELECT pseudonym, pid FROM stat_person_number").pl()
+    after = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
+    assert numbers["pid"].n_unique() == numbers.height == after.height == before.height
+    assert after["pid"].equals(numbers["pid"].sort())
     assert not after["pid"].equals(before["pid"])
     numbered = _cells(conn, stats_settings)
     assert hashed.keys() == numbered.keys()

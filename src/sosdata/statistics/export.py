@@ -17,6 +17,8 @@ from sosdata.statistics.tables import Table
 FORMATS = ("csv", "xlsx", "json", "px")
 SUPPRESSED = ".."
 _VALUE = {"fi": "Arvo", "sv": "Värde", "en": "Value"}
+#: the rows of a spreadsheet
+_XLSX_ROWS = 1_048_576
 _SOURCE = {
     "fi": "THL, sosiaalihuollon seurantarekisteri",
     "sv": "THL, socialvårdens uppföljningsregister",
@@ -101,37 +103,44 @@ def write_json(table: Table, path: Path, lang: str = "fi") -> Path:
 def write_xlsx(tables: Sequence[Table], path: Path, lang: str = "fi") -> Path:
     """One sheet per table: a title, the source and suppression note, a header row of
     labels in ``lang`` and one row per cell (``..`` where suppressed)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    import xlsxwriter
 
-    # write-only: rows stream to the file instead of building every cell object first
-    book = Workbook(write_only=True)
-    for table in tables:
-        sheet = book.create_sheet(table.id[:31])
-        for column, width in zip("ABCDEFGH", [34, 30, 22, 16, 14, 14, 14, 14], strict=False):
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A5"
-
-        def bold(value: str, size: int = 11, sheet=sheet) -> WriteOnlyCell:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.font = Font(bold=True, size=size)
-            return cell
-
-        sheet.append([bold(title(table, lang), size=12)])
-        sheet.append([f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}"])
-        sheet.append([])
-        frame = labelled(table, lang)
-        header = [d.title[lang] for d in table.dimensions] + [
-            f"{_VALUE[lang]} ({table.unit[lang]})"
-        ]
-        sheet.append([bold(h) for h in header])
-        label_columns = [f"{d.name}_{lang}" for d in table.dimensions]
-        values = frame["arvo"].to_list()
-        numbers = [v if v == SUPPRESSED else int(v) for v in values]
-        for labels, value in zip(frame.select(label_columns).iter_rows(), numbers, strict=True):
-            sheet.append([*labels, value])
-    book.save(path)
+    # constant memory: each row goes to the file as written, as plain (inline) strings
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    heading = book.add_format({"bold": True, "font_size": 12})
+    bold = book.add_format({"bold": True})
+    try:
+        for table in tables:
+            frame = labelled(table, lang)
+            if frame.height + 4 > _XLSX_ROWS:
+                raise ValueError(
+                    f"{table.id}: {frame.height} cells do not fit on a spreadsheet of "
+                    f"{_XLSX_ROWS} rows; export it as CSV, JSON or PX"
+                )
+            sheet = book.add_worksheet(table.id[:31])
+            for column, width in enumerate([34, 30, 22, 16, 14, 14, 14, 14]):
+                sheet.set_column(column, column, width)
+            sheet.freeze_panes(4, 0)  # the header stays in view
+            sheet.write_string(0, 0, title(table, lang), heading)
+            sheet.write_string(1, 0, f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}")
+            header = [d.title[lang] for d in table.dimensions]
+            sheet.write_row(3, 0, [*header, f"{_VALUE[lang]} ({table.unit[lang]})"], bold)
+            labels = frame.select(f"{d.name}_{lang}" for d in table.dimensions).rows()
+            # published numbers as numbers, ``..`` as text
+            values = frame["arvo"].cast(pl.Int64, strict=False).to_list()
+            last = len(header)
+            for row, (names, value) in enumerate(zip(labels, values, strict=True), start=4):
+                for column, name in enumerate(names):
+                    sheet.write_string(row, column, name)
+                if value is None:
+                    sheet.write_string(row, last, SUPPRESSED)
+                else:
+                    sheet.write_number(row, last, value)
+    except BaseException:
+        book.close()
+        path.unlink(missing_ok=True)  # no half-written workbook
+        raise
+    book.close()
     return path
 
 

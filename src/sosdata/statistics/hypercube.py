@@ -31,23 +31,30 @@ are then all protected by construction: the hypercube is the certificate. A targ
 the beam finds none gets the chains from its largest non-zero leaf cell up to the totals: that
 hypercube always exists and has no − corner.
 
-Everything is vectorised over targets and candidates (NumPy); Python loops run over the
-dimensions and the moves of a dimension's tree (codes, not data).
+Each step of the search (one dimension, all targets) is a compiled loop (numba,
+:func:`_extend`) that builds no candidate array: for each candidate it looks up, once per code
+the dimension's moves reach, the candidate's corners moved to that code (in a direct key → row
+table), so that a move's cost and bounds are sums and minima over its few codes; only the
+survivors' corners are written out. The result is exactly that of evaluating every candidate
+corner by corner. Python loops run over the dimensions and the rounds (not the data); building
+a tree's moves and choosing among the rounds' results is NumPy over all codes and targets.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from numba import njit
 
 #: candidates kept per target after each dimension of the beam search
-BEAM = 6
+BEAM = 8
 #: rounds in which hypercubes are chosen, cheapest first, so later ones reuse hidden cells
 SHARING_ROUNDS = 4
+#: largest number of code combinations for which a cube keeps a direct key → row table
+DENSE_CELLS = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -66,67 +73,68 @@ class _Moves:
 
 
 def _moves(parents: Mapping[int, int], n_codes: int) -> _Moves:
-    """Pairs and chains of a tree given as child id → parent id (the root has no parent)."""
-    nodes = set(parents) | set(parents.values())
-    has_children = set(parents.values())
-    leaves = sorted(nodes - has_children)
-    path = {}
-    for leaf in leaves:
-        up, node = [leaf], leaf
-        while node in parents:
-            node = parents[node]
-            up.append(node)
-        path[leaf] = up
-    siblings = Counter(parents[leaf] for leaf in leaves if leaf in parents)
-    entries: list[tuple[int, int]] = []
-    #: whether a target at this entry's code may use the move (see below)
-    usable: list[bool] = []
-    start = [0]
-    chain = []
-    for i, u in enumerate(leaves):
-        entries += [(c, 1) for c in path[u]]
-        usable += [True] * len(path[u])
-        start.append(len(entries))
-        chain.append(True)
-        for w in leaves[i + 1 :]:
-            common = set(path[u]) & set(path[w])
-            # a leaf with siblings pairs with them; a pair across parents, which also moves
-            # the parents' cells, serves the parents and leaves that have no sibling
-            across = parents.get(u) != parents.get(w)
-            for leaf, sign in ((u, 1), (w, -1)):
-                moved = [c for c in path[leaf] if c not in common]
-                entries += [(c, sign) for c in moved]
-                usable += [
-                    not (across and c == leaf and siblings[parents.get(leaf, -1)] > 1)
-                    for c in moved
-                ]
-            start.append(len(entries))
-            chain.append(False)
-    codes = np.array([c for c, _ in entries], dtype=np.int64)
-    signs = np.array([s for _, s in entries], dtype=np.int8)
-    starts = np.array(start, dtype=np.int64)
-    move_of_entry = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
-    indexed = np.flatnonzero(np.array(usable, dtype=bool))
-    order = indexed[np.argsort(codes[indexed], kind="stable")]
-    counts = np.bincount(codes[indexed], minlength=n_codes)
-    depth = max((len(p) for p in path.values()), default=1)
-    up = np.full((n_codes, depth), -1, dtype=np.int64)
+    """Pairs and chains of a tree given as child id → parent id (the root has no parent).
+
+    Moves are numbered leaf by leaf: the leaf's chain, then its pairs with every later leaf
+    (this order is the search's tie-break)."""
+    nodes = sorted(set(parents) | set(parents.values()))
+    paths = {}
     for node in nodes:
-        chain_up, current = [node], node
+        path, current = [node], node
         while current in parents:
             current = parents[current]
-            chain_up.append(current)
-        up[node, : len(chain_up)] = chain_up
+            path.append(current)
+        paths[node] = path
+    depth = max((len(p) for p in paths.values()), default=1)
+    up = np.full((n_codes, depth), -1, dtype=np.int64)
+    for node, path in paths.items():
+        up[node, : len(path)] = path
     is_leaf = np.zeros(n_codes, dtype=bool)
-    is_leaf[leaves] = True
+    is_leaf[nodes] = True
+    is_leaf[list(set(parents.values()))] = False
+    leaves = np.flatnonzero(is_leaf)
+    length = (up[leaves] >= 0).sum(axis=1)
+    # each leaf's path from the root down, so that common ancestors are a common prefix
+    level = length[:, None] - 1 - np.arange(depth)
+    from_root = np.where(level >= 0, up[leaves[:, None], np.maximum(level, 0)], -1)
+    parent = up[leaves, 1] if depth > 1 else np.full(len(leaves), -1)
+    leaf_children = np.bincount(parent[parent >= 0], minlength=n_codes)
+    # moves: per leaf u its chain (w = −1), then its pairs (u, w) with every later leaf w
+    u, w = np.triu_indices(len(leaves), 1)
+    u = np.concatenate([np.arange(len(leaves)), u])
+    w = np.concatenate([np.full(len(leaves), -1), w])
+    order = np.lexsort((w, u))
+    u, w = u[order], w[order]
+    chain = w < 0
+    w_safe = np.maximum(w, 0)
+    common = np.cumprod(from_root[u] == from_root[w_safe], axis=1).sum(axis=1)
+    n_u = np.where(chain, length[u], length[u] - common)
+    n_w = np.where(chain, 0, length[w_safe] - common)
+    move, pos = _expand(n_u + n_w)
+    on_u = pos < n_u[move]
+    step_u = np.where(on_u, pos, 0)  # position on u's path, or on w's path
+    step_w = np.where(on_u, 0, pos - n_u[move])
+    codes = np.where(on_u, up[leaves[u[move]], step_u], up[leaves[w_safe[move]], step_w])
+    signs = np.where(on_u, 1, -1).astype(np.int8)
+    # a leaf with siblings pairs with them; a pair across parents, which also moves the
+    # parents' cells, serves the parents and leaves that have no sibling
+    across = ~chain & (parent[u] != parent[w_safe])
+    at_leaf = (pos == 0) | (pos == n_u[move])
+    leaf_parent = np.where(on_u, parent[u[move]], parent[w_safe[move]])
+    has_sibling = leaf_children[np.maximum(leaf_parent, 0)] * (leaf_parent >= 0) > 1
+    usable = ~(across[move] & at_leaf & has_sibling)
+    starts = np.concatenate([[0], np.cumsum(n_u + n_w)])
+    indexed = np.flatnonzero(usable)
+    by_code = indexed[np.argsort(codes[indexed], kind="stable")]
+    counts = np.bincount(codes[indexed], minlength=n_codes)
     return _Moves(
-        codes,
+        codes.astype(np.int64),
         signs,
-        starts,
-        np.array(chain, dtype=bool),
+        starts.astype(np.int64),
+        chain,
         np.concatenate([[0], np.cumsum(counts)]),
-        move_of_entry[order],
-        signs[order],
+        move[by_code],
+        signs[by_code],
         up,
         is_leaf,
     )
@@ -173,9 +181,16 @@ class Cube:
         self.order = np.argsort(key)
         self.sorted_key = key[self.order]
         self.values = cells["value"].fill_null(0).to_numpy().astype(np.int64)
+        # a direct key → row table when the cube of all code combinations is small enough
+        self.dense = np.full(radix if radix <= DENSE_CELLS else 0, -1, dtype=np.int32)
+        if len(self.dense):
+            self.dense[key] = np.arange(cells.height, dtype=np.int32)
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key, −1 where the table has no such (non-zero) cell."""
+        if len(self.dense):
+            inside = (keys >= 0) & (keys < len(self.dense))
+            return np.where(inside, self.dense[np.where(inside, keys, 0)], -1).astype(np.int64)
         pos = np.searchsorted(self.sorted_key, keys)
         pos = np.minimum(pos, len(self.sorted_key) - 1)
         found = self.sorted_key[pos] == keys
@@ -188,80 +203,254 @@ def _search(cube: Cube, hidden: np.ndarray, targets: np.ndarray, threshold: int,
     Returns the targets that have one, its cost (the published value it would hide) and its
     corner rows (CSR: ``rows[start[i]:start[i + 1]]``).
     """
-    # candidates: target, corner rows (CSR), whether every move so far is a chain
-    cand_target = targets.copy()
-    cand_chain = np.ones(len(targets), dtype=bool)
+    # candidates, grouped by target: corner keys and signs (CSR), whether every move is a chain
+    group_start = np.arange(len(targets) + 1, dtype=np.int64)
     corner_start = np.arange(len(targets) + 1, dtype=np.int64)
     corner_key = cube.key[targets].copy()
     corner_sign = np.ones(len(targets), dtype=np.int8)
+    chain = np.ones(len(targets), dtype=bool)
+    cost = np.zeros(len(targets), dtype=np.int64)
+    protection = np.zeros(len(targets), dtype=np.int64)
     axes = [a for a, m in enumerate(cube.moves) if m is not None]
-    # dimensions with many moves first, while candidates have few corners
-    axes.sort(key=lambda a: -len(cube.moves[a].chain))  # type: ignore[union-attr]
+    # dimensions with few moves first: the one with most (the area, with its pairs of
+    # municipalities) decides last, knowing every corner the others bring, which hides fewer
+    # cells than deciding it first (and keeps only the best of its candidates)
+    axes.sort(key=lambda a: len(cube.moves[a].chain))  # type: ignore[union-attr]
     for axis in axes:
         moves = cube.moves[axis]
         assert moves is not None
-        code = cube.ids[axis][cand_target]
-        lo, hi = moves.by_code_start[code], moves.by_code_start[code + 1]
-        parent, pos = _expand(hi - lo)
-        move = moves.by_code_move[lo[parent] + pos]
-        orient = moves.by_code_sign[lo[parent] + pos]
-        # corners of a new candidate: old corners × the move's entries
-        n_old = np.diff(corner_start)[parent]
-        n_move = np.diff(moves.start)[move]
-        new_cand, j = _expand(n_old * n_move)
-        old_corner = corner_start[parent[new_cand]] + j // n_move[new_cand]
-        entry = moves.start[move[new_cand]] + j % n_move[new_cand]
-        shift = (moves.codes[entry] - code[parent[new_cand]]) * cube.stride[axis]
-        keys = corner_key[old_corner] + shift
-        signs = corner_sign[old_corner] * moves.signs[entry] * orient[new_cand]
-        rows = cube.lookup(keys)
-        n = len(parent)
-        missing = np.bincount(new_cand, weights=rows < 0, minlength=n) > 0
-        safe = np.maximum(rows, 0)
-        value = cube.values[safe]
-        cost = np.bincount(new_cand, weights=np.where(hidden[safe], 0, value), minlength=n)
-        big = np.iinfo(np.int64).max // 4
-        min_plus = np.full(n, big)
-        min_minus = np.full(n, big)
-        np.minimum.at(min_plus, new_cand[signs > 0], value[signs > 0])
-        np.minimum.at(min_minus, new_cand[signs < 0], value[signs < 0])
-        protection = np.minimum(min_plus + min_minus, big)
-        chain = cand_chain[parent] & moves.chain[move]
-        ok = ~missing & (protection >= threshold)
-        if free_only:
-            ok &= cost == 0
-        # the beam: per target the cheapest candidates (more protection breaking ties), and
-        # the cheapest all-chain ones, which always lead to a hypercube
-        keep = np.zeros(n, dtype=bool)
-        for subset in (ok, ok & chain):
-            idx = np.flatnonzero(subset)
-            order = idx[np.lexsort((-protection[idx], cost[idx], cand_target[parent[idx]]))]
-            tgt = cand_target[parent[order]]
-            first = np.concatenate([[True], tgt[1:] != tgt[:-1]])
-            group_start = np.maximum.accumulate(np.where(first, np.arange(len(tgt)), 0))
-            keep[order[np.arange(len(tgt)) - group_start < BEAM]] = True
-        kept = np.flatnonzero(keep)
-        per_candidate = np.bincount(new_cand, minlength=n)
-        offsets = np.concatenate([[0], np.cumsum(per_candidate)])
-        counts = per_candidate[kept]
-        corner_rows = _ranges(offsets[kept], counts)  # new_cand is sorted: grouped corners
-        cand_target = cand_target[parent[kept]]
-        cand_chain = chain[kept]
-        corner_key = keys[corner_rows]
-        corner_sign = signs[corner_rows]
-        corner_start = np.concatenate([[0], np.cumsum(counts)])
-        cand_cost = cost[kept]
-        cand_protection = protection[kept]
-    if not axes:
-        cand_cost = np.zeros(len(cand_target))
-        cand_protection = np.zeros(len(cand_target))
-    # the best candidate of each target
-    order = np.lexsort((-cand_protection, cand_cost, cand_target))
+        group_start, cost, protection, chain, corner_start, corner_key, corner_sign = _extend(
+            group_start,
+            cube.ids[axis][targets],
+            corner_start,
+            corner_key,
+            corner_sign,
+            chain,
+            moves.by_code_start,
+            moves.by_code_move,
+            moves.by_code_sign,
+            moves.start,
+            moves.codes,
+            moves.signs,
+            moves.chain,
+            cube.stride[axis],
+            cube.dense,
+            cube.sorted_key,
+            cube.order,
+            cube.values,
+            hidden,
+            threshold,
+            free_only,
+            # of the last dimension's candidates only the best is taken
+            BEAM if axis != axes[-1] else 1,
+        )
+    # the best candidate of each target: cheapest, then widest, then first found
+    cand_target = np.repeat(targets, np.diff(group_start))
+    order = np.lexsort((-protection, cost, cand_target))
     tgt = cand_target[order]
     first = order[np.concatenate([[True], tgt[1:] != tgt[:-1]])] if len(tgt) else order
     counts = np.diff(corner_start)[first]
     rows = cube.lookup(corner_key[_ranges(corner_start[first], counts)])
-    return cand_target[first], cand_cost[first], np.concatenate([[0], np.cumsum(counts)]), rows
+    return cand_target[first], cost[first], np.concatenate([[0], np.cumsum(counts)]), rows
+
+
+#: a candidate's protection when it has no corner of some sign (unbounded that way)
+_UNBOUNDED = np.iinfo(np.int64).max // 4
+
+
+@njit(cache=True)
+def _row(key, dense, sorted_key, order):
+    """Row of a cell key, −1 when the table has no such cell (it is zero)."""
+    if dense.size:
+        return np.int64(dense[key])
+    low, high = 0, sorted_key.size  # binary search
+    while low < high:
+        middle = (low + high) // 2
+        if sorted_key[middle] < key:
+            low = middle + 1
+        else:
+            high = middle
+    return order[low] if low < sorted_key.size and sorted_key[low] == key else -1
+
+
+@njit(cache=True)
+def _offer(best, n, beam, seq, cost, protection):
+    """Insert a candidate into a ranked list of at most ``beam`` rows (seq, cost, protection):
+    cheaper first, then wider, then earlier. Returns the list's new length."""
+    i = n
+    while i > 0 and (
+        cost < best[i - 1, 1]
+        or (
+            cost == best[i - 1, 1]
+            and (
+                protection > best[i - 1, 2]
+                or (protection == best[i - 1, 2] and seq < best[i - 1, 0])
+            )
+        )
+    ):
+        i -= 1
+    if i >= beam:
+        return n
+    for j in range(min(n, beam - 1), i, -1):
+        for col in range(3):
+            best[j, col] = best[j - 1, col]
+    best[i, 0], best[i, 1], best[i, 2] = seq, cost, protection
+    return min(n + 1, beam)
+
+
+@njit(cache=True)
+def _extend(
+    group_start,
+    code,
+    corner_start,
+    corner_key,
+    corner_sign,
+    chain,
+    by_code_start,
+    by_code_move,
+    by_code_sign,
+    move_start,
+    move_codes,
+    move_signs,
+    move_chain,
+    stride,
+    dense,
+    sorted_key,
+    order,
+    values,
+    hidden,
+    threshold,
+    free_only,
+    beam,
+):
+    """One step of the beam search: every candidate of target ``g`` (``group_start[g]`` …)
+    times every move through the target's ``code[g]`` on this dimension. A new candidate is
+    dropped when a corner is a zero cell, when it is narrower than ``threshold`` or, with
+    ``free_only``, when it hides a published cell; per target the ``beam`` cheapest survive,
+    and the ``beam`` cheapest all-chain ones (which always lead to a hypercube). Survivors
+    keep their order of generation (parent, then move), the tie-break of later steps."""
+    n_groups = len(group_start) - 1
+    cap = n_groups * 2 * beam
+    kept_parent = np.empty(cap, np.int64)
+    kept_move = np.empty(cap, np.int64)
+    kept_orient = np.empty(cap, np.int64)
+    kept_cost = np.empty(cap, np.int64)
+    kept_protection = np.empty(cap, np.int64)
+    kept_chain = np.empty(cap, np.bool_)
+    kept_start = np.zeros(n_groups + 1, np.int64)
+    best = np.empty((2, beam, 3), np.int64)  # cheapest, cheapest all-chain: seq, cost, protection
+    union = np.empty((2 * beam, 3), np.int64)
+    # per code of this dimension, over one candidate's corners moved to that code: the cost
+    # (−1 when a corner is a zero cell) and the smallest value at its + and − corners
+    n_codes = len(by_code_start) - 1
+    code_cost = np.empty(n_codes, np.int64)
+    code_plus = np.empty(n_codes, np.int64)
+    code_minus = np.empty(n_codes, np.int64)
+    touched = np.empty(n_codes, np.int64)
+    seen = np.full(n_codes, -1, np.int64)
+    n_kept = 0
+    for g in range(n_groups):
+        c = code[g]
+        first_move, n_moves = by_code_start[c], by_code_start[c + 1] - by_code_start[c]
+        n_touched = 0  # the codes the moves through c reach, each once
+        for k in range(first_move, first_move + n_moves):
+            m = by_code_move[k]
+            for e in range(move_start[m], move_start[m + 1]):
+                if seen[move_codes[e]] != g:
+                    seen[move_codes[e]] = g
+                    touched[n_touched] = move_codes[e]
+                    n_touched += 1
+        n_best = np.zeros(2, np.int64)
+        for p in range(group_start[g], group_start[g + 1]):
+            # each cell is looked up once per candidate, not once per move through it
+            for t in range(n_touched):
+                x = touched[t]
+                cost, plus, minus = 0, _UNBOUNDED, _UNBOUNDED
+                for a in range(corner_start[p], corner_start[p + 1]):
+                    row = _row(corner_key[a] + (x - c) * stride, dense, sorted_key, order)
+                    if row < 0:  # a zero cell: published, cannot be a corner
+                        cost = -1
+                        break
+                    if not hidden[row]:
+                        cost += values[row]
+                    if corner_sign[a] > 0:
+                        plus = min(plus, values[row])
+                    else:
+                        minus = min(minus, values[row])
+                code_cost[x], code_plus[x], code_minus[x] = cost, plus, minus
+            for k in range(first_move, first_move + n_moves):
+                m, orient = by_code_move[k], by_code_sign[k]
+                cost, min_plus, min_minus = 0, _UNBOUNDED, _UNBOUNDED
+                for e in range(move_start[m], move_start[m + 1]):
+                    x = move_codes[e]
+                    if code_cost[x] < 0:
+                        cost = -1
+                        break
+                    cost += code_cost[x]
+                    if move_signs[e] * orient > 0:  # the candidate's signs kept
+                        min_plus = min(min_plus, code_plus[x])
+                        min_minus = min(min_minus, code_minus[x])
+                    else:  # or flipped
+                        min_plus = min(min_plus, code_minus[x])
+                        min_minus = min(min_minus, code_plus[x])
+                protection = min(min_plus + min_minus, _UNBOUNDED)
+                if cost < 0 or protection < threshold or (free_only and cost > 0):
+                    continue
+                seq = (p - group_start[g]) * n_moves + k - first_move
+                n_best[0] = _offer(best[0], n_best[0], beam, seq, cost, protection)
+                if chain[p] and move_chain[m]:
+                    n_best[1] = _offer(best[1], n_best[1], beam, seq, cost, protection)
+        # both lists, each candidate once, in order of generation
+        n_union = 0
+        for list_ in range(2):
+            for i in range(n_best[list_]):
+                for col in range(3):
+                    union[n_union, col] = best[list_, i, col]
+                n_union += 1
+        for i in range(1, n_union):  # insertion sort by seq: a few rows
+            j = i
+            while j > 0 and union[j - 1, 0] > union[j, 0]:
+                for col in range(3):
+                    union[j - 1, col], union[j, col] = union[j, col], union[j - 1, col]
+                j -= 1
+        for i in range(n_union):
+            seq, cost, protection = union[i, 0], union[i, 1], union[i, 2]
+            if i and seq == union[i - 1, 0]:
+                continue
+            p = group_start[g] + seq // n_moves
+            k = first_move + seq % n_moves
+            kept_parent[n_kept], kept_move[n_kept] = p, by_code_move[k]
+            kept_orient[n_kept] = by_code_sign[k]
+            kept_cost[n_kept], kept_protection[n_kept] = cost, protection
+            kept_chain[n_kept] = chain[p] and move_chain[by_code_move[k]]
+            n_kept += 1
+        kept_start[g + 1] = n_kept
+    # the survivors' corners: old corners × the move's entries
+    new_start = np.zeros(n_kept + 1, np.int64)
+    for i in range(n_kept):
+        p, m = kept_parent[i], kept_move[i]
+        n_corners = (corner_start[p + 1] - corner_start[p]) * (move_start[m + 1] - move_start[m])
+        new_start[i + 1] = new_start[i] + n_corners
+    new_key = np.empty(new_start[n_kept], np.int64)
+    new_sign = np.empty(new_start[n_kept], np.int8)
+    for g in range(n_groups):
+        c = code[g]
+        for i in range(kept_start[g], kept_start[g + 1]):
+            p, m, j = kept_parent[i], kept_move[i], new_start[i]
+            for a in range(corner_start[p], corner_start[p + 1]):
+                for e in range(move_start[m], move_start[m + 1]):
+                    new_key[j] = corner_key[a] + (move_codes[e] - c) * stride
+                    new_sign[j] = corner_sign[a] * move_signs[e] * kept_orient[i]
+                    j += 1
+    return (
+        kept_start,
+        kept_cost[:n_kept].copy(),
+        kept_protection[:n_kept].copy(),
+        kept_chain[:n_kept].copy(),
+        new_start,
+        new_key,
+        new_sign,
+    )
 
 
 def protect(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
@@ -29,6 +31,17 @@ class Published:
         return sum(int(t.cells["status"].is_not_null().sum()) for t in self.tables)
 
 
+def _connect(settings: Settings, quarter: Quarter) -> duckdb.DuckDBPyConnection:
+    """The register database, brought up to date (the published-series store included)."""
+    from sosdata.register import store
+
+    if not settings.database_path.exists():
+        raise NotBuiltError(
+            f"{settings.database_path}: no register database; load data and build {quarter} first"
+        )
+    return store.connect(settings)
+
+
 def compute(
     settings: Settings, quarter: Quarter, conn=None, *, audit: bool = False
 ) -> list[tables.Table]:
@@ -36,14 +49,7 @@ def compute(
     every table's protection again by linear programming (slow; fails if a cell is exposed)."""
     own = conn is None
     if conn is None:
-        from sosdata.register import store
-
-        if not settings.database_path.exists():
-            raise NotBuiltError(
-                f"{settings.database_path}: no register database; load data and build "
-                f"{quarter} first"
-            )
-        conn = store.connect(settings)
+        conn = _connect(settings, quarter)
     try:
         views = {
             r[0] for r in conn.sql("SELECT table_name FROM information_schema.tables").fetchall()
@@ -71,8 +77,24 @@ def publish(
     conn=None,
     audit: bool = False,
 ) -> Published:
-    """Tables in ``fmt`` and the SVG charts, side by side in ``out_dir``."""
-    published = compute(settings, quarter, conn, audit=audit)
-    files = export.export(published, out_dir, fmt, lang)
-    drawn = charts.write_charts(published, out_dir, lang)
+    """Tables in ``fmt`` and the SVG charts, side by side in ``out_dir``.
+
+    The quarter's time-series cells are recorded as published in the register database in the
+    same transaction (:func:`tables.store_series`): a failed export records nothing, and later
+    quarters' time series repeat what this publication showed.
+    """
+    from sosdata.register import store
+
+    own = conn is None
+    if conn is None:
+        conn = _connect(settings, quarter)
+    try:
+        published = compute(settings, quarter, conn, audit=audit)
+        with store.transaction(conn):
+            tables.store_series(conn, published)
+            files = export.export(published, out_dir, fmt, lang)
+            drawn = charts.write_charts(published, out_dir, lang)
+    finally:
+        if own:
+            conn.close()
     return Published(published, files, drawn, settings.suppression_threshold)

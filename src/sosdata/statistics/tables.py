@@ -127,8 +127,10 @@ class Table:
 class TableDef:
     """A table as data: the SQL that yields its units and the dimensions that classify them.
 
-    ``units`` is a SELECT over the quarter's views (``$quarter``, ``$start``, ``$end`` bound)
-    giving ``pseudonym``, ``jarjestaja`` and the ``dims`` columns, one row per counted unit.
+    ``units`` is a SELECT over the quarter's rows of each component (``stat_rows_<component>``:
+    the view's columns and the integer person key ``pid``) or a reduction of them shared with
+    other definitions (:data:`SHARED`), ``$start`` and ``$end`` bound, giving ``pid``,
+    ``jarjestaja`` and the ``dims`` columns, one row per counted unit.
     """
 
     id: str
@@ -146,6 +148,20 @@ class TableDef:
 
 PERSONS = _l("henkilöä", "personer", "persons")
 
+#: reductions of a component's rows that several definitions' units read, made on first use
+#: after ``_prepare`` (which drops those of another quarter). ``stat_tasks``: a person's periods
+#: in a service task during the quarter, reduced to the latest (start date, organiser): the
+#: units of ``clients``, and of ``persons`` once reduced per person.
+SHARED = {
+    "stat_tasks": """
+        SELECT pid, palvelutehtava,
+               max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}) AS latest
+        FROM stat_rows_asiakkuusjaksot
+        WHERE palvelutehtava IS NOT NULL
+          AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
+        GROUP BY pid, palvelutehtava""",
+}
+
 DEFINITIONS: tuple[TableDef, ...] = (
     TableDef(
         "clients",
@@ -155,12 +171,7 @@ DEFINITIONS: tuple[TableDef, ...] = (
             "Clients per service task",
         ),
         PERSONS,
-        """SELECT pseudonym, palvelutehtava,
-                  max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o AS jarjestaja
-           FROM register_asiakkuusjaksot
-           WHERE quarter = $quarter AND palvelutehtava IS NOT NULL
-             AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
-           GROUP BY pseudonym, palvelutehtava""",
+        "SELECT pid, palvelutehtava, latest.o AS jarjestaja FROM stat_tasks",
         ("palvelutehtava",),
     ),
     TableDef(
@@ -172,16 +183,10 @@ DEFINITIONS: tuple[TableDef, ...] = (
         ),
         PERSONS,
         """WITH tasks AS (
-             SELECT pseudonym, count(DISTINCT palvelutehtava) AS n,
-                    max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o
-                      AS jarjestaja
-             FROM register_asiakkuusjaksot
-             WHERE quarter = $quarter AND palvelutehtava IS NOT NULL
-               AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
-             GROUP BY pseudonym)
-           SELECT pseudonym, jarjestaja, 'any' AS mittari FROM tasks
+             SELECT pid, count(*) AS n, max(latest).o AS jarjestaja FROM stat_tasks GROUP BY pid)
+           SELECT pid, jarjestaja, 'any' AS mittari FROM tasks
            UNION ALL
-           SELECT pseudonym, jarjestaja, 'multiple' FROM tasks WHERE n > 1""",
+           SELECT pid, jarjestaja, 'multiple' FROM tasks WHERE n > 1""",
         ("mittari",),
     ),
     TableDef(
@@ -192,13 +197,11 @@ DEFINITIONS: tuple[TableDef, ...] = (
             "Client periods started and ended in the quarter",
         ),
         _l("jaksoa", "perioder", "periods"),
-        """SELECT pseudonym, jarjestaja, palvelutehtava, 'new' AS tapahtuma
-           FROM register_asiakkuusjaksot
-           WHERE quarter = $quarter AND alkupvm BETWEEN $start AND $end
+        """SELECT pid, jarjestaja, palvelutehtava, 'new' AS tapahtuma
+           FROM stat_rows_asiakkuusjaksot WHERE alkupvm BETWEEN $start AND $end
            UNION ALL
-           SELECT pseudonym, jarjestaja, palvelutehtava, 'ended'
-           FROM register_asiakkuusjaksot
-           WHERE quarter = $quarter AND loppupvm BETWEEN $start AND $end""",
+           SELECT pid, jarjestaja, palvelutehtava, 'ended'
+           FROM stat_rows_asiakkuusjaksot WHERE loppupvm BETWEEN $start AND $end""",
         ("tapahtuma", "palvelutehtava"),
         additive=frozenset({"palvelutehtava"}),
         person_units=False,
@@ -212,19 +215,18 @@ DEFINITIONS: tuple[TableDef, ...] = (
         ),
         PERSONS,
         """WITH rel AS (
-             SELECT * FROM register_lastensuojelu
-             WHERE quarter = $quarter
-               AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)),
+             SELECT * FROM stat_rows_lastensuojelu
+             WHERE coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)),
            latest AS (
-             SELECT pseudonym,
+             SELECT pid,
                     max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o
                       AS jarjestaja,
                     bool_or(alkupvm BETWEEN $start AND $end) AS new,
                     bool_or(loppupvm BETWEEN $start AND $end) AS ended
-             FROM rel GROUP BY pseudonym)
-           SELECT pseudonym, jarjestaja, 'clients' AS mittari FROM latest
-           UNION ALL SELECT pseudonym, jarjestaja, 'new' FROM latest WHERE new
-           UNION ALL SELECT pseudonym, jarjestaja, 'ended' FROM latest WHERE ended""",
+             FROM rel GROUP BY pid)
+           SELECT pid, jarjestaja, 'clients' AS mittari FROM latest
+           UNION ALL SELECT pid, jarjestaja, 'new' FROM latest WHERE new
+           UNION ALL SELECT pid, jarjestaja, 'ended' FROM latest WHERE ended""",
         ("mittari",),
     ),
     TableDef(
@@ -235,10 +237,9 @@ DEFINITIONS: tuple[TableDef, ...] = (
             "Service decisions by social service and decision type",
         ),
         _l("päätöstä", "beslut", "decisions"),
-        """SELECT pseudonym, jarjestaja, sosiaalipalvelu,
+        """SELECT pid, jarjestaja, sosiaalipalvelu,
                   coalesce(paatoksen_tyyppi, '1') AS paatoksen_tyyppi
-           FROM register_palvelupaatokset
-           WHERE quarter = $quarter AND sosiaalipalvelu IS NOT NULL""",
+           FROM stat_rows_palvelupaatokset WHERE sosiaalipalvelu IS NOT NULL""",
         ("sosiaalipalvelu", "paatoksen_tyyppi"),
         additive=frozenset({"sosiaalipalvelu", "paatoksen_tyyppi"}),
         demographics_by_municipality=False,
@@ -252,54 +253,60 @@ DEFINITIONS: tuple[TableDef, ...] = (
             "Clients who received services, by social service",
         ),
         PERSONS,
-        """SELECT pseudonym, sosiaalipalvelu,
+        """SELECT pid, sosiaalipalvelu,
                   max({'d': coalesce(alkupvm, DATE '0001-01-01'), 'o': jarjestaja}).o AS jarjestaja
-           FROM register_palvelutiedot
-           WHERE quarter = $quarter AND sosiaalipalvelu IS NOT NULL
+           FROM stat_rows_palvelutiedot
+           WHERE sosiaalipalvelu IS NOT NULL
              AND coalesce(alkupvm <= $end, true) AND coalesce(loppupvm >= $start, true)
-           GROUP BY pseudonym, sosiaalipalvelu""",
+           GROUP BY pid, sosiaalipalvelu""",
         ("sosiaalipalvelu",),
         demographics_by_municipality=False,
     ),
 )
 BY_ID = {d.id: d for d in DEFINITIONS}
 
-#: one row per person of the quarter: sex, age group and home municipality (see module doc)
+#: the components read, each as ``stat_rows_<component>``: the quarter's rows with ``pid``
+COMPONENTS = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
+#: the date that places a record in time, for the person's latest record (home municipality)
+_RECORD_DATE = {"palvelupaatokset": "coalesce(voimassa_alkaen, paatospvm)"}
+
+#: one row per person of the quarter: sex, age group and home municipality (see module doc);
+#: ``pid_shared`` flags a person key given to more than one pseudonym (see ``_prepare``)
 PERSON_SQL = (
     """
 CREATE OR REPLACE TEMP TABLE stat_person AS
-WITH rows AS (
-  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm AS d
-  FROM register_asiakkuusjaksot WHERE quarter = $quarter
-  UNION ALL
-  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm
-  FROM register_lastensuojelu WHERE quarter = $quarter
-  UNION ALL
-  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue,
-         coalesce(voimassa_alkaen, paatospvm)
-  FROM register_palvelupaatokset WHERE quarter = $quarter
-  UNION ALL
-  SELECT pseudonym, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue, alkupvm
-  FROM register_palvelutiedot WHERE quarter = $quarter
+WITH rows AS ({rows}
 ), person AS (
-  SELECT pseudonym,
+  SELECT pid,
          max(syntymapaiva) AS syntymapaiva,
          coalesce(min(sukupuoli) FILTER (WHERE sukupuoli IN ('1', '2')), min(sukupuoli), '0')
            AS sukupuoli,
          max({'d': coalesce(d, DATE '0001-01-01'), 'k': kotikunta,
               'h': coalesce(hyvinvointialue, '"""
     + NO_COUNTY
-    + """')}) AS latest
-  FROM rows GROUP BY pseudonym
+    + """')}) AS latest,
+         min(check_key) <> max(check_key) AS pid_shared
+  FROM rows GROUP BY pid
 )
-SELECT pseudonym, hash(pseudonym) AS pid, sukupuoli, latest.k AS kotikunta,
-       latest.h AS hyvinvointialue, CASE {age_cases} ELSE 'X' END AS ikaryhma
+SELECT pid, sukupuoli, latest.k AS kotikunta, latest.h AS hyvinvointialue,
+       CASE {age_cases} ELSE 'X' END AS ikaryhma, pid_shared
 FROM (SELECT *, year($end) - year(syntymapaiva)
                - CASE WHEN strftime(syntymapaiva, '%m%d') > strftime($end, '%m%d')
                       THEN 1 ELSE 0 END AS age
       FROM person)
 """
 )
+
+
+def _person_rows() -> str:
+    """Every record of the quarter with its person's attributes and date, all components."""
+    return "\n  UNION ALL".join(
+        f"""
+  SELECT pid, hash('#' || pseudonym) AS check_key, syntymapaiva, sukupuoli, kotikunta,
+         hyvinvointialue, {_RECORD_DATE.get(c, "alkupvm")} AS d
+  FROM stat_rows_{c}"""
+        for c in COMPONENTS
+    )
 
 
 def _age_cases() -> str:
@@ -620,31 +627,72 @@ def _bind(quarter: Quarter) -> dict[str, object]:
 
 
 def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
-    conn.execute(
-        PERSON_SQL.replace("{age_cases}", _age_cases()),
-        {"end": quarter.end, "quarter": str(quarter)},
-    )
-    # ``pid`` is the pseudonym's 64-bit hash, far cheaper to group by than the pseudonym; two
-    # persons sharing one (less than once in 10^7 national quarters) are numbered instead
-    if conn.sql("SELECT count(DISTINCT pid) < count(*) FROM stat_person").fetchall()[0][0]:
-        _number_persons(conn)
+    """The quarter's rows of every component (``stat_rows_<component>``, views) and its
+    persons (``stat_person``), both keyed by the integer ``pid``.
+
+    ``pid`` is the pseudonym's 64-bit hash, computed once per row: every later grouping and
+    join is by an integer instead of a 64-character string. Two persons sharing one (less than
+    once in 10^7 national quarters) are caught by a second, independent hash of the pseudonym
+    and the persons are numbered instead.
+    """
+    for component in COMPONENTS:
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
+            f"SELECT hash(pseudonym) AS pid, * FROM register_{component} "
+            f"WHERE quarter = '{quarter}'"
+        )
+    _persons(conn, quarter)
+    if conn.sql("SELECT bool_or(pid_shared) FROM stat_person").fetchall()[0][0]:
+        _number_persons(conn, quarter)
 
 
-def _number_persons(conn: duckdb.DuckDBPyConnection) -> None:
-    """Give every person of ``stat_person`` a distinct ``pid`` (slower than the hash)."""
+def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
+    """``stat_person`` from the rows as keyed now; reductions keyed otherwise are dropped."""
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE stat_person AS "
-        "SELECT * REPLACE (row_number() OVER ()::UBIGINT AS pid) FROM stat_person"
+        PERSON_SQL.replace("{rows}", _person_rows()).replace("{age_cases}", _age_cases()),
+        {"end": quarter.end},
     )
+    for table in SHARED:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _number_persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
+    """Key the quarter's rows and persons by a number per pseudonym instead of its hash
+    (always distinct, but slower: the rows join the numbers by pseudonym)."""
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE stat_person_number AS "
+        "SELECT pseudonym, row_number() OVER ()::UBIGINT AS pid FROM ("
+        + " UNION ".join(
+            f"SELECT pseudonym FROM register_{c} WHERE quarter = $quarter" for c in COMPONENTS
+        )
+        + ")",
+        {"quarter": str(quarter)},
+    )
+    for component in COMPONENTS:
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
+            f"SELECT n.pid, r.* FROM register_{component} r "
+            f"JOIN stat_person_number n USING (pseudonym) WHERE r.quarter = '{quarter}'"
+        )
+    _persons(conn, quarter)
+
+
+def _params(sql: str, quarter: Quarter) -> dict[str, object]:
+    return {k: v for k, v in _bind(quarter).items() if f"${k}" in sql}
 
 
 def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
-    params = {k: v for k, v in _bind(quarter).items() if f"${k}" in definition.units}
+    existing = {
+        r[0] for r in conn.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    }
+    for table, select in SHARED.items():
+        if table in definition.units and table not in existing:
+            conn.execute(f"CREATE TEMP TABLE {table} AS {select}", _params(select, quarter))
+    params = _params(definition.units, quarter)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stat_unit_{definition.id} AS "
-        f"SELECT u.* EXCLUDE (pseudonym), p.pid, p.sukupuoli, p.ikaryhma, p.kotikunta, "
-        f"p.hyvinvointialue "
-        f"FROM ({definition.units}) u JOIN stat_person p USING (pseudonym)",
+        f"SELECT u.*, p.sukupuoli, p.ikaryhma, p.kotikunta, p.hyvinvointialue "
+        f"FROM ({definition.units}) u JOIN stat_person p USING (pid)",
         params,
     )
 
@@ -725,6 +773,96 @@ def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = No
     return [q for q in found if up_to is None or Quarter.parse(q) <= up_to]
 
 
+#: the time series' cells of one quarter (``trend_county`` adds the quarter)
+SERIES_SCHEMA = {
+    "alue": pl.String,
+    "palvelutehtava": pl.String,
+    "value": pl.Int64,
+    "contributors": pl.Int64,
+    "status": pl.String,
+}
+#: the definitions whose county tables the time series repeats
+SERIES_DEFINITIONS = ("clients", "persons")
+
+
+def series_cells(published: Sequence[Table]) -> pl.DataFrame:
+    """A quarter's time-series cells, taken from its published county tables of clients
+    (per task) and persons (any task, under the task total): sexes and ages together, with
+    their values, contributors and statuses exactly as published."""
+    parts = []
+    for t in published:
+        if t.level != "county" or t.definition not in SERIES_DEFINITIONS:
+            continue
+        cells = t.cells.filter((pl.col("sukupuoli") == TOTAL) & (pl.col("ikaryhma") == TOTAL))
+        if t.definition == "persons":
+            cells = cells.filter(pl.col("mittari") == "any").with_columns(
+                pl.lit(TOTAL).alias("palvelutehtava")
+            )
+        parts.append(cells.select(*SERIES_SCHEMA).cast(SERIES_SCHEMA))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=SERIES_SCHEMA)
+
+
+def _has_series_store(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``conn`` is a register database with the published-series store (a bare
+    database of register tables, as in unit tests, has none)."""
+    found = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'stat_published_series'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def stored_series(
+    conn: duckdb.DuckDBPyConnection, quarters: Sequence[str]
+) -> dict[str, pl.DataFrame]:
+    """The stored time-series cells of those of ``quarters`` that were published."""
+    if not quarters or not _has_series_store(conn):
+        return {}
+    published = {
+        r[0]
+        for r in conn.execute(
+            "SELECT quarter FROM stat_published_quarters WHERE list_contains($q, quarter)",
+            {"q": list(quarters)},
+        ).fetchall()
+    }
+    if not published:
+        return {}
+    cells = conn.sql(
+        f"SELECT quarter, {', '.join(SERIES_SCHEMA)} FROM stat_published_series "
+        "WHERE list_contains($q, quarter)",
+        params={"q": sorted(published)},
+    ).pl()
+    return {
+        q: cells.filter(pl.col("quarter") == q).select(*SERIES_SCHEMA).cast(SERIES_SCHEMA)
+        for q in published
+    }
+
+
+def store_series(conn: duckdb.DuckDBPyConnection, published: Sequence[Table]) -> None:
+    """Record a quarter's time-series cells as published (replacing an earlier publication
+    of the quarter). Run it inside the transaction that publishes the quarter."""
+    quarters = {t.quarter for t in published if t.definition in SERIES_DEFINITIONS}
+    if len(quarters) != 1:
+        raise ValueError(f"one quarter's tables expected, got {sorted(quarters)}")
+    (quarter,) = quarters
+    threshold = next(t.threshold for t in published if t.definition in SERIES_DEFINITIONS)
+    cells = series_cells(published)
+    conn.execute("DELETE FROM stat_published_series WHERE quarter = ?", [quarter])
+    conn.register("stat_series_new", cells)
+    try:
+        conn.execute(
+            f"INSERT INTO stat_published_series SELECT ?, {', '.join(SERIES_SCHEMA)} "
+            "FROM stat_series_new",
+            [quarter],
+        )
+    finally:
+        conn.unregister("stat_series_new")
+    conn.execute(
+        "INSERT OR REPLACE INTO stat_published_quarters VALUES (?, ?, "
+        "current_timestamp AT TIME ZONE 'UTC')",
+        [quarter, threshold],
+    )
+
+
 def trend(
     conn: duckdb.DuckDBPyConnection,
     quarter: Quarter,
@@ -735,35 +873,33 @@ def trend(
 ) -> Table:
     """Clients per service task and in any task, by county, for every quarter present up to
     ``quarter``: each quarter's cells exactly as published (and suppressed) in its own tables.
+
+    An earlier quarter that was published (:func:`store_series`) repeats its stored cells; one
+    never published gets its clients and persons tables computed and suppressed, at every level
+    since the levels' linked suppression decides the county cells' statuses. ``quarter`` itself
+    takes its cells from ``current`` (its tables just computed) when given.
     """
+    present = quarters_present(conn, quarter)
+    stored = stored_series(conn, [q for q in present if q != str(quarter)])
     parts = []
-    for q in quarters_present(conn, quarter):
-        if q == str(quarter) and current:
-            tables = [t for t in current if t.level == "county"]
+    for q in present:
+        if q in stored:
+            cells = stored[q]
+        elif q == str(quarter) and current:
+            cells = series_cells(current)
         else:
-            _prepare(conn, Quarter.parse(q))
-            tables = [
-                *compute_definition(
-                    conn, BY_ID["clients"], Quarter.parse(q), settings, audit=audit, prepared=True
-                ),
-                *compute_definition(
-                    conn, BY_ID["persons"], Quarter.parse(q), settings, audit=audit, prepared=True
-                ),
-            ]
-            tables = [t for t in tables if t.level == "county"]
-        for t in tables:
-            if t.definition not in ("clients", "persons"):
-                continue
-            cells = t.cells.filter((pl.col("sukupuoli") == TOTAL) & (pl.col("ikaryhma") == TOTAL))
-            if t.definition == "persons":
-                cells = cells.filter(pl.col("mittari") == "any").with_columns(
-                    pl.lit(TOTAL).alias("palvelutehtava")
-                )
-            parts.append(
-                cells.select(
-                    "alue", "palvelutehtava", "value", "contributors", "status"
-                ).with_columns(pl.lit(q).alias("vuosineljannes"))
+            earlier = Quarter.parse(q)
+            _prepare(conn, earlier)
+            cells = series_cells(
+                [
+                    table
+                    for name in SERIES_DEFINITIONS
+                    for table in compute_definition(
+                        conn, BY_ID[name], earlier, settings, audit=audit, prepared=True
+                    )
+                ]
             )
+        parts.append(cells.with_columns(pl.lit(q).alias("vuosineljannes")))
     clients = next(d for d in DEFINITIONS if d.id == "clients")
     empty = pl.DataFrame(
         schema={"hyvinvointialue": pl.String, "kotikunta": pl.String, "jarjestaja": pl.String}
@@ -780,7 +916,7 @@ def trend(
         },
         None,
     )
-    quarters = tuple(quarters_present(conn, quarter)) or (str(quarter),)
+    quarters = tuple(present) or (str(quarter),)
     period = Dimension(
         "vuosineljannes",
         _l("Vuosineljännes", "Kvartal", "Quarter"),
@@ -791,16 +927,7 @@ def trend(
     cells = (
         pl.concat(parts)
         if parts
-        else pl.DataFrame(
-            schema={
-                "alue": pl.String,
-                "palvelutehtava": pl.String,
-                "value": pl.Int64,
-                "contributors": pl.Int64,
-                "status": pl.String,
-                "vuosineljannes": pl.String,
-            }
-        )
+        else pl.DataFrame(schema={**SERIES_SCHEMA, "vuosineljannes": pl.String})
     )
     # a non-additive quarter dimension: each quarter keeps its own published pattern
     area = Dimension(area.name, area.title, area.codes, area.labels, None)
