@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -387,8 +388,9 @@ def _count_byte(data: bytes, byte: int, chunk: int = 1 << 22) -> int:
 def _unquote(frame: pl.DataFrame) -> pl.DataFrame:
     """Remove the double quotes enclosing values; ``""`` is as empty as an empty field. A quote
     elsewhere stays in the value (and fails its check)."""
-    for name in frame.columns:
-        empty_pair, other = _leading_quotes(frame.get_column(name))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the scans let go of the interpreter
+        found = list(pool.map(_leading_quotes, frame.get_columns()))
+    for name, (empty_pair, other) in zip(frame.columns, found, strict=True):
         column = pl.col(name)
         if empty_pair:
             frame = frame.with_columns(pl.when(column != '""').then(column).alias(name))

@@ -144,7 +144,7 @@ class ComponentCheck:
             message = rule.message_expr(self.ctx, column, lang)
             # only the columns the message reads are gathered, and only the rows listed
             needed = self.prepared.select(*dict.fromkeys([rules.LINE, *message.meta.root_names()]))
-            rows = needed[index.head(most) if most is not None else index]
+            rows = needed[index.head(most) if most is not None else index].lazy()
             parts.append(
                 rows.select(
                     pl.lit(rule.id).alias("rule"),
@@ -156,7 +156,8 @@ class ComponentCheck:
                     message.alias("message"),
                 )
             )
-        return pl.concat(parts) if parts else pl.DataFrame(schema=ISSUE_SCHEMA)
+        # the messages of all rules are built in parallel
+        return pl.concat(parts).collect() if parts else pl.DataFrame(schema=ISSUE_SCHEMA)
 
     def omitted(self, limit: Limit) -> dict[str, int]:
         """How many issues of each rule ``limit`` leaves out."""

@@ -157,7 +157,8 @@ def _prepare(
     ]
     ranges = pl.DataFrame(dates).select(_range(component))
     shared = pool.submit(_shared_key_columns, frame, component, ranges)
-    prepared = frame.hstack([*facts.result(), *dates, *ranges]).with_columns(ctx.derived_columns())
+    organisers = frame.select(ctx.derived_columns())  # while the identity facts are read
+    prepared = frame.hstack([*facts.result(), *dates, *ranges, *organisers])
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
             tasks_in_ii = pl.DataFrame(
