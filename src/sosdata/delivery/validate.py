@@ -3,8 +3,9 @@
 A delivery is rejected when any file-level error is found, or when more than
 ``settings.error_threshold`` of a component's rows are in error. Otherwise rows with errors are
 rejected and the rest accepted, typed (``Component.schema``) with the defaults of SPEC §4 IV/V
-applied. Every check is a Polars expression over whole columns; all of a component's checks run
-in one ``select`` so that Polars evaluates them in parallel.
+applied. Every check is a Polars expression over whole columns, evaluated in parallel in one
+``select``; the checks that compare rows sharing keys follow in a second, once the grouping
+(which runs beside the first) is done.
 """
 
 from __future__ import annotations
