@@ -317,3 +317,24 @@ def test_two_files_of_one_component(deliveries):
     path = deliveries.zip({II: rows, "ASIAKKUUSJAKSOT.CSV": rows})
     found = _only(deliveries.validate(path), rules.FILE_UNKNOWN)
     assert found.height == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        lambda lines: "\n".join(lines).encode() + b"\n\xe4\n",  # not UTF-8 on the last line
+        lambda lines: "\n".join([*lines, lines[1] + ";x"]).encode() + b"\n",  # ragged
+        lambda lines: b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n\r\n \n",
+        lambda lines: "\n".join('"' + x.replace(";", '";"') + '"' for x in lines).encode(),
+        lambda lines: b"",
+    ],
+    ids=["not-utf8", "ragged", "bom-crlf-blank-tail", "quoted", "empty"],
+)
+def test_a_file_and_a_zip_member_read_alike(deliveries, content):
+    data = content(_good_lines(deliveries, 3))
+    in_place = deliveries.validate(deliveries.folder({II: data}))
+    from_bytes = deliveries.validate(deliveries.zip({II: data}))
+    assert in_place.report.issues.equals(from_bytes.report.issues)
+    assert in_place.accepted == from_bytes.accepted
+    if in_place.accepted:
+        assert in_place.rows[II].equals(from_bytes.rows[II])
