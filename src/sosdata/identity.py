@@ -2,7 +2,7 @@
 
 ``DDMMYY C NNN Q``. Validity is decided by python-stdnum; this module adds the reason a code
 is invalid, the facts a code carries (birth date, sex, temporary number), masking for reports,
-a keyed pseudonym, and the same checks as Polars expressions for whole columns.
+a keyed pseudonym, and the same checks over whole columns (:func:`facts`).
 
 Codes are never normalised: ``010594-203F`` and ``010594Y203F`` are two people since 2023, and a
 code written in lower case or with spaces is a format error, not something to repair.
@@ -248,31 +248,6 @@ def facts(codes: pl.Series) -> pl.DataFrame:
             pl.Series("temporary", temporary),
         ]
     )
-
-
-def _fact(code: pl.Expr, name: str, dtype: pl.DataType) -> pl.Expr:
-    return code.map_batches(
-        lambda codes: facts(codes).get_column(name), return_dtype=dtype, is_elementwise=True
-    )
-
-
-def invalid_reason_expr(code: pl.Expr) -> pl.Expr:
-    """Per row, the :class:`Invalid` value, or null when valid (or null input)."""
-    return _fact(code, "reason", REASON_DTYPE)
-
-
-def birth_date_expr(code: pl.Expr) -> pl.Expr:
-    """Birth date of each code; null where the code's form or date is invalid."""
-    return _fact(code, "birth_date", pl.Date)
-
-
-def sex_expr(code: pl.Expr) -> pl.Expr:
-    """ "1" (odd individual number) or "2" (even); null where the form or date is invalid."""
-    return _fact(code, "sex", pl.String)
-
-
-def temporary_expr(code: pl.Expr) -> pl.Expr:
-    return _fact(code, "temporary", pl.Boolean)
 
 
 def mask_expr(code: pl.Expr) -> pl.Expr:

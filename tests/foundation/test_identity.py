@@ -128,16 +128,8 @@ def test_column_form_agrees_with_scalar_form(seed):
     codes = [_random_code(rng) for _ in range(20_000)]
     # several chunks and a slice: the column form reads the strings' memory directly
     column = pl.concat([pl.Series("code", codes[:7_000]), pl.Series("code", codes[7_000:])])
-    frame = (
-        pl.DataFrame({"code": column})
-        .slice(1)
-        .with_columns(
-            reason=identity.invalid_reason_expr(pl.col("code")),
-            birth=identity.birth_date_expr(pl.col("code")),
-            sex=identity.sex_expr(pl.col("code")),
-            temporary=identity.temporary_expr(pl.col("code")),
-        )
-    )
+    column = column.slice(1)
+    frame = pl.DataFrame([column]).hstack(identity.facts(column))
     for code, reason, birth, sex, temporary in frame.iter_rows():
         if code is None:
             assert (reason, birth, sex, temporary) == (None, None, None, False)

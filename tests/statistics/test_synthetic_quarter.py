@@ -35,10 +35,11 @@ def _truth_frames(folder: Path) -> dict[str, pl.DataFrame]:
     county = {c.code: c.extra.get("county") for c in codes.load("kunta")}
     out = {}
     for path in sorted((folder / "truth" / "register" / str(Q1)).glob("*.parquet")):
-        out[path.stem] = pl.read_parquet(path).with_columns(
+        truth = pl.read_parquet(path)
+        out[path.stem] = truth.with_columns(
             pl.lit(str(Q1)).alias("quarter"),
             pl.col("henkilotunnus").alias("pseudonym"),
-            identity.birth_date_expr(pl.col("henkilotunnus")).alias("syntymapaiva"),
+            identity.facts(truth["henkilotunnus"])["birth_date"].alias("syntymapaiva"),
             pl.col("kotikunta")
             .replace_strict(county, default=None, return_dtype=pl.String)
             .alias("hyvinvointialue"),

@@ -35,11 +35,12 @@ def test_crowded_birth_dates_still_get_unique_valid_codes() -> None:
     coded = assign_numbers(people, np.random.default_rng(1))
     codes = coded["henkilotunnus"]
     assert codes.n_unique() == coded.height
-    checks = coded.select(
-        identity.invalid_reason_expr(pl.col("henkilotunnus")).is_null().all().alias("valid"),
-        identity.temporary_expr(pl.col("henkilotunnus")).all().alias("temporary"),
-        (identity.sex_expr(pl.col("henkilotunnus")) == "2").all().alias("female"),
-        (identity.birth_date_expr(pl.col("henkilotunnus")) == pl.col("birth")).all().alias("born"),
+    facts = identity.facts(codes).with_columns(coded["birth"])
+    checks = facts.select(
+        pl.col("reason").is_null().all().alias("valid"),
+        pl.col("temporary").all().alias("temporary"),
+        (pl.col("sex") == "2").all().alias("female"),
+        (pl.col("birth_date") == pl.col("birth")).all().alias("born"),
     ).row(0, named=True)
     assert checks == {"valid": True, "temporary": True, "female": True, "born": True}
     # the surplus over six century signs moves on day by day: 300 + 300 + 100
@@ -49,14 +50,19 @@ def test_crowded_birth_dates_still_get_unique_valid_codes() -> None:
 
 def test_population_codes_are_valid_temporary_and_match_birth_and_sex(tiny: Path) -> None:
     people = pl.read_parquet(tiny / "truth" / "people.parquet")
-    code = pl.col("henkilotunnus")
-    facts = people.select(
-        identity.invalid_reason_expr(code).is_null().all().alias("valid"),
-        identity.temporary_expr(code).all().alias("temporary"),
-        (identity.sex_expr(code) == pl.col("sukupuoli")).all().alias("sex"),
-        (identity.birth_date_expr(code) == pl.col("syntymapaiva")).all().alias("birth"),
-        code.is_unique().all().alias("unique"),
-    ).row(0, named=True)
+    code = people["henkilotunnus"]
+    facts = (
+        identity.facts(code)
+        .hstack([people["sukupuoli"], people["syntymapaiva"], code])
+        .select(
+            pl.col("reason").is_null().all().alias("valid"),
+            pl.col("temporary").all().alias("temporary"),
+            (pl.col("sex") == pl.col("sukupuoli")).all().alias("sex"),
+            (pl.col("birth_date") == pl.col("syntymapaiva")).all().alias("birth"),
+            pl.col("henkilotunnus").is_unique().all().alias("unique"),
+        )
+        .row(0, named=True)
+    )
     assert facts == dict.fromkeys(facts, True)
     # the scalar rule agrees on a sample
     for value in people["henkilotunnus"].head(50).to_list():
