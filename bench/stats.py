@@ -44,7 +44,6 @@ from sosdata.statistics import charts, export, publish, tables
 TARGET_S = 20
 #: generated registers, one DuckDB file per set of generator parameters
 CACHE = Path("/tmp/sosdata-bench-stats-cache")
-COMPONENTS = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
 
 
 def _dates(rng: np.random.Generator, n: int, first: dt.date, last: dt.date) -> np.ndarray:
@@ -82,7 +81,7 @@ def generate(conn: duckdb.DuckDBPyConnection, quarters: list[Quarter], persons: 
         pl.lit("kanta").alias("source"),
     )
     counts: dict[str, int] = {}
-    for name in COMPONENTS:
+    for name in components.COMPONENTS:
         conn.execute(f"DROP TABLE IF EXISTS register_{name}")
     for q in quarters:
         people = base[rng.choice(population, persons, replace=False)]
@@ -168,7 +167,7 @@ def open_register(work: Path, generated: Path) -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect(str(work / "register.duckdb"))
     store.migrate(conn)
     conn.execute(f"ATTACH '{generated}' AS generated (READ_ONLY)")
-    for name in COMPONENTS:
+    for name in components.COMPONENTS:
         conn.execute(
             f"CREATE OR REPLACE VIEW register_{name} AS SELECT * FROM generated.register_{name}"
         )

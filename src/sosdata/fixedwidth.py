@@ -6,8 +6,8 @@ integer arithmetic over a few byte positions, in one pass per column, with no pe
 and no parsing. A value longer than 12 bytes is never a date or an identity code; its view holds
 a pointer instead of bytes, and callers only look at its length.
 
-The loops run on one thread: Polars already uses the other core, and a single-threaded loop is
-safe to call from any thread (the web server's, the Kanta derivation's).
+Each loop runs on one thread and lets go of the interpreter, so callers run several side by
+side (and beside Polars), from any thread.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ ISO_DATE_LENGTH = len("YYYY-MM-DD")
 NOT_A_DATE = -(2**31)
 _ZERO = ord("0")
 _DASH = ord("-")
+_NO_BITMAP = np.zeros(0, np.uint8)
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,6 @@ def chunks(column: pl.Series) -> list[Chunk]:
         found.append(Chunk(first_row, views, bits, array.offset))
         first_row += len(array)
     return found
-
-
-_NO_BITMAP = np.zeros(0, np.uint8)
 
 
 @njit(inline="always", cache=True)

@@ -15,6 +15,7 @@ import polars as pl
 
 from sosdata import codes, organisers
 from sosdata.periods import Quarter
+from sosdata.register import store
 
 COMMON = {
     "quarter": pl.String,
@@ -142,7 +143,10 @@ def frames(
 
 
 def write(conn: duckdb.DuckDBPyConnection, parts: list[dict[str, pl.DataFrame]]) -> None:
-    """Create ``register_<component>`` tables holding ``parts`` (one dict per quarter)."""
+    """Make ``conn`` a register database (migrated) whose ``register_<component>`` views are
+    replaced by tables holding ``parts`` (one dict per quarter)."""
+    store.migrate(conn)
     for name in OWN:
         frame = pl.concat([p[name] for p in parts])  # noqa: F841 (read by DuckDB)
+        conn.execute(f"DROP VIEW IF EXISTS register_{name}")
         conn.execute(f"CREATE OR REPLACE TABLE register_{name} AS SELECT * FROM frame")

@@ -131,8 +131,8 @@ class Context:
     municipality_organiser: dict[str, int]
     manifest_organiser: str | None = None
 
-    def organiser_numbers(self) -> dict[str, int]:
-        return {oid: number for number, oid in enumerate(self.organisers)}
+    def organiser_number(self, oid: str | None) -> int | None:
+        return self.organisers.index(oid) if oid in self.organisers else None
 
     def derived_columns(self) -> list[pl.Expr]:
         """The organiser lookups several rules share, computed once per row."""
@@ -284,7 +284,7 @@ def _organiser_unknown(ctx: Context, column: str) -> pl.Expr:
 def _organiser_not_manifest(ctx: Context, column: str) -> pl.Expr:
     if ctx.manifest_organiser is None:
         return pl.lit(False)
-    manifest = pl.lit(ctx.organiser_numbers().get(ctx.manifest_organiser), dtype=pl.UInt16)
+    manifest = pl.lit(ctx.organiser_number(ctx.manifest_organiser), dtype=pl.UInt16)
     return pl.col(ORGANISER_NUMBER).is_not_null() & pl.col(ORGANISER_NUMBER).ne_missing(manifest)
 
 

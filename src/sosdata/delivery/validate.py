@@ -211,8 +211,8 @@ def _typed(component: Component) -> list[pl.Expr]:
             value = pl.col(column.name)
         if column.name == "palvelutehtava" and not column.required:
             value = pl.coalesce(value, pl.col(_ONLY_TASK))
-        elif component.name == "palvelupaatokset" and column.name == "voimassa_alkaen":
-            value = pl.coalesce(value, pl.col(rules.date_column("paatospvm")))
+        elif column.name == component.start:
+            value = pl.col(rules.RANGE_START)  # IV: valid from defaults to the decision date
         elif column.name == "paatoksen_tyyppi":
             value = value.fill_null(pl.lit(DEFAULT_DECISION_TYPE))
         out.append(value.cast(column.dtype).alias(column.name))

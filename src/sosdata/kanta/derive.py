@@ -179,12 +179,12 @@ class Versions:
 
 
 def resolve_versions(records: pl.DataFrame) -> Versions:
-    """Resolve versions over ``set_id``, ``version``, ``version_time`` and ``status``.
+    """Resolve versions over :data:`~sosdata.kanta.extract.VERSION_FIELDS`.
 
     The highest version of a set wins; among equal versions the later version time, and among
     equal times the later record in the extract. A set whose winner is cancelled is absent.
     """
-    indexed = records.select("set_id", "version", "version_time", "status")
+    indexed = records.select(VERSION_FIELDS)
     repeated, shared = _runs(indexed, ["set_id"], ["version", "version_time"])
     active = (indexed["status"] == "active").fill_null(False).to_numpy()
     # a record whose set has no other record is its set's winner

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from sosdata import codes, organisers
+from sosdata import codes, components, organisers
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.statistics.suppression import TOTAL, Hierarchy, suppress_linked
@@ -266,7 +266,7 @@ DEFINITIONS: tuple[TableDef, ...] = (
 BY_ID = {d.id: d for d in DEFINITIONS}
 
 #: the components read, each as ``stat_rows_<component>``: the quarter's rows with ``pid``
-COMPONENTS = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
+COMPONENTS = tuple(components.COMPONENTS)
 #: the date that places a record in time, for the person's latest record (home municipality)
 _RECORD_DATE = {"palvelupaatokset": "coalesce(voimassa_alkaen, paatospvm)"}
 
@@ -622,10 +622,6 @@ def _cells(
     return cells.select(*names, "value", "contributors")
 
 
-def _bind(quarter: Quarter) -> dict[str, object]:
-    return {"quarter": str(quarter), "start": quarter.start, "end": quarter.end}
-
-
 def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     """The quarter's rows of every component (``stat_rows_<component>``, views) and its
     persons (``stat_person``), both keyed by the integer ``pid``.
@@ -678,7 +674,9 @@ def _number_persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
 
 
 def _params(sql: str, quarter: Quarter) -> dict[str, object]:
-    return {k: v for k, v in _bind(quarter).items() if f"${k}" in sql}
+    """The quarter's bounds that ``sql`` names (DuckDB refuses unused parameters)."""
+    bounds = {"start": quarter.start, "end": quarter.end}
+    return {k: v for k, v in bounds.items() if f"${k}" in sql}
 
 
 def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
@@ -751,7 +749,7 @@ def compute_definition(
                 threshold=settings.suppression_threshold,
             )
         )
-    for table in made:
+    for table in (*made, f"stat_unit_{definition.id}"):  # millions of rows each
         conn.execute(f"DROP TABLE {table}")
     statuses = suppress_linked(
         [(t.cells, t.dims, t.hierarchies) for t in tables],
@@ -802,20 +800,11 @@ def series_cells(published: Sequence[Table]) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema=SERIES_SCHEMA)
 
 
-def _has_series_store(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether ``conn`` is a register database with the published-series store (a bare
-    database of register tables, as in unit tests, has none)."""
-    found = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'stat_published_series'"
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def stored_series(
     conn: duckdb.DuckDBPyConnection, quarters: Sequence[str]
 ) -> dict[str, pl.DataFrame]:
     """The stored time-series cells of those of ``quarters`` that were published."""
-    if not quarters or not _has_series_store(conn):
+    if not quarters:
         return {}
     published = {
         r[0]
