@@ -236,3 +236,15 @@ def test_the_independent_check_catches_a_narrow_pattern() -> None:
     assert not lines_with_one_suppressed(hidden, codes, parents, full)
     ranges = feasible_ranges(full, hidden, codes, parents, 5)
     assert all(high - low == pytest.approx(2) for low, high in ranges.values())
+
+
+def test_a_cell_without_a_certificate_stops_publication() -> None:
+    """A hidden cell whose every hypercube has a zero corner (here: every other cell of the
+    table is zero) cannot be proven protected: the search refuses rather than publish it."""
+    frame, h = _two_way([[1, 1, 2], [1, 1, 2], [2, 2, 4]])
+    frame = frame.head(1)
+    data = Cube(frame, ["r", "c"], h)
+    status = np.zeros(frame.height, dtype=np.int8)
+    status[0] = 2
+    with pytest.raises(RuntimeError, match="no protective hypercube"):
+        protect(data, status, np.array([0]), 5)

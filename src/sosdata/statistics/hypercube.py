@@ -27,9 +27,10 @@ the attacker's feasible set, so a protected cell stays protected.
 :func:`protect` gives every target cell (a primary cell, or one hidden in a linked table) the
 cheapest protective hypercube it can find (the least published value newly hidden) by a beam
 search over the dimensions, and suppresses its corners. The corners of the chosen hypercubes
-are then all protected by construction: the hypercube is the certificate. A target for which
-the beam finds none gets the chains from its largest non-zero leaf cell up to the totals: that
-hypercube always exists and has no − corner.
+are then all protected by construction: the hypercube is the certificate. The beam keeps
+all-chain candidates beside the others, so a non-zero target always has one (the chains from a
+non-zero leaf cell below it up to the totals: never zero, no − corner); a target left without
+a certificate is an error, never published.
 
 Each step of the search (one dimension, all targets) is a compiled loop (numba,
 :func:`_extend`) that builds no candidate array: for each candidate it looks up, once per code
@@ -68,8 +69,6 @@ class _Moves:
     by_code_start: np.ndarray  # moves through code c: by_code_move[by_code_start[c]:…[c + 1]]
     by_code_move: np.ndarray
     by_code_sign: np.ndarray  # the sign of code c in that move
-    up: np.ndarray  # up[c]: code c and its ancestors up to the root, padded with −1
-    is_leaf: np.ndarray
 
 
 def _moves(parents: Mapping[int, int], n_codes: int) -> _Moves:
@@ -135,8 +134,6 @@ def _moves(parents: Mapping[int, int], n_codes: int) -> _Moves:
         np.concatenate([[0], np.cumsum(counts)]),
         move[by_code],
         signs[by_code],
-        up,
-        is_leaf,
     )
 
 
@@ -188,13 +185,7 @@ class Cube:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key, −1 where the table has no such (non-zero) cell."""
-        if len(self.dense):
-            inside = (keys >= 0) & (keys < len(self.dense))
-            return np.where(inside, self.dense[np.where(inside, keys, 0)], -1).astype(np.int64)
-        pos = np.searchsorted(self.sorted_key, keys)
-        pos = np.minimum(pos, len(self.sorted_key) - 1)
-        found = self.sorted_key[pos] == keys
-        return np.where(found, self.order[pos], -1)
+        return _rows(np.asarray(keys, dtype=np.int64), self.dense, self.sorted_key, self.order)
 
 
 def _search(cube: Cube, hidden: np.ndarray, targets: np.ndarray, threshold: int, free_only: bool):
@@ -262,7 +253,7 @@ _UNBOUNDED = np.iinfo(np.int64).max // 4
 def _row(key, dense, sorted_key, order):
     """Row of a cell key, −1 when the table has no such cell (it is zero)."""
     if dense.size:
-        return np.int64(dense[key])
+        return np.int64(dense[key]) if 0 <= key < dense.size else -1
     low, high = 0, sorted_key.size  # binary search
     while low < high:
         middle = (low + high) // 2
@@ -271,6 +262,14 @@ def _row(key, dense, sorted_key, order):
         else:
             high = middle
     return order[low] if low < sorted_key.size and sorted_key[low] == key else -1
+
+
+@njit(cache=True)
+def _rows(keys, dense, sorted_key, order):
+    rows = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        rows[i] = _row(keys[i], dense, sorted_key, order)
+    return rows
 
 
 @njit(cache=True)
@@ -481,51 +480,19 @@ def protect(
             accept = free
         chosen = rows[_ranges(start[:-1][accept], np.diff(start)[accept])]
         status[chosen[status[chosen] == 0]] = 2
-        covered[chosen] = True
-        covered[found[accept]] = True
+        covered[chosen] = True  # every target is a corner of its own hypercube
         if not build:
             break
         done = np.zeros(len(status), dtype=bool)
         done[found[accept]] = True
-        # targets the beam found no hypercube for stay open: chains below take them
         remaining = remaining[~done[remaining] & np.isin(remaining, found)]
     lost = targets[~covered[targets]]
     if len(lost) and build:
-        rows = _chains(cube, lost)
-        status[rows[status[rows] == 0]] = 2
-        covered[rows] = True
+        raise RuntimeError(
+            f"no protective hypercube found for {len(lost)} suppressed cells (e.g. row "
+            f"{lost[0]}, value {cube.values[lost[0]]}): the tables must not be published"
+        )
     return covered
-
-
-def _chains(cube: Cube, targets: np.ndarray) -> np.ndarray:
-    """Rows of an all-chain hypercube for each target: a non-zero leaf cell below it and every
-    ancestor of that leaf cell (each at least as large, so never zero). Its corners all move
-    up together: unbounded, hence protective."""
-    axes = [a for a, m in enumerate(cube.moves) if m is not None]
-    leaf = cube.values > 0
-    for axis in axes:
-        leaf &= cube.moves[axis].is_leaf[cube.ids[axis]]  # type: ignore[union-attr]
-    # every ancestor combination of every non-zero leaf cell: (leaf row, ancestor key)
-    owner = np.flatnonzero(leaf)
-    keys = cube.key[owner]
-    for axis in axes:
-        up = cube.moves[axis].up  # type: ignore[union-attr]
-        code = cube.ids[axis][owner]
-        ancestors = up[code]
-        parent, pos = np.nonzero(ancestors >= 0)
-        keys = keys[parent] + (ancestors[parent, pos] - code[parent]) * cube.stride[axis]
-        owner = owner[parent]
-    # the largest leaf cell under each target
-    rows = cube.lookup(keys)
-    wanted = np.zeros(len(cube.values), dtype=bool)
-    wanted[targets] = True
-    hit = wanted[rows]
-    order = np.lexsort((-cube.values[owner[hit]], rows[hit]))
-    target_rows, leaf_rows = rows[hit][order], owner[hit][order]
-    first = np.concatenate([[True], target_rows[1:] != target_rows[:-1]])
-    chosen = np.zeros(len(cube.values), dtype=bool)
-    chosen[leaf_rows[first]] = True
-    return np.unique(rows[chosen[owner]])
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -134,18 +134,13 @@ def _components(suppressed: np.ndarray, member: pl.DataFrame) -> list[np.ndarray
     return [np.sort(suppressed[group]) for group in np.split(order, splits)]
 
 
-#: components of at most this many cells always get exact bounds (their LPs are quick)
-SMALL_COMPONENT = 40
 #: at most this many pairs of random objectives per component before exact bounds
 WITNESS_ROUNDS = 8
 
 
 class Witnesses:
-    """Feasible values seen so far for every cell of a table: a sub-range of each range.
-
-    Suppressing more cells only enlarges the feasible set, so what was witnessed stays valid
-    and a cell once proven protected stays protected: later rounds skip it.
-    """
+    """Feasible values seen so far for every cell of a table: a sub-range of each range. A
+    cell whose witnessed values spread by the threshold is proven protected."""
 
     def __init__(self, values: np.ndarray):
         self.low = values.astype(float).copy()
@@ -173,9 +168,7 @@ class Witnesses:
         ]
 
 
-def _prove(
-    a, b: np.ndarray, component: np.ndarray, seen: Witnesses, threshold: int, exact: bool
-) -> None:
+def _prove(a, b: np.ndarray, component: np.ndarray, seen: Witnesses, threshold: int) -> None:
     """Witness feasible points until every cell of ``component`` is proven or bounded exactly.
 
     Every feasible point is a witness: a cell whose values across witnesses already spread by
@@ -186,7 +179,6 @@ def _prove(
     from scipy.optimize import linprog
 
     n = len(component)
-    exact = exact or n <= SMALL_COMPONENT
 
     def solve(c: np.ndarray):
         return linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
@@ -206,7 +198,7 @@ def _prove(
         witness(solve(-c))
         if round_ and seen.proven(component[open_cells], threshold).sum() < 0.05 * len(open_cells):
             break
-    for i in range(n if exact else 0):
+    for i in range(n):
         if seen.proven(component[i : i + 1], threshold)[0]:
             continue
         c = np.zeros(n)
@@ -242,7 +234,6 @@ def _witness_all(
     member: pl.DataFrame,
     threshold: int,
     seen: Witnesses,
-    rounds: int = WITNESS_ROUNDS,
 ) -> None:
     """Witnesses for every component at once: one LP over the whole table proves cells in all
     components together (far fewer solver calls than one per component)."""
@@ -263,7 +254,7 @@ def _witness_all(
     # a box keeps every LP bounded; a point inside it is feasible for the real system too
     box = (0, float(values.max()) * 2 + threshold)
     rng = np.random.default_rng(len(suppressed))
-    for round_ in range(rounds):
+    for round_ in range(WITNESS_ROUNDS):
         open_cells = np.flatnonzero(~seen.proven(suppressed, threshold))
         if len(open_cells) == 0:
             return
@@ -280,16 +271,9 @@ def audit(
     suppressed: np.ndarray,
     member: pl.DataFrame,
     threshold: int,
-    seen: Witnesses | None = None,
-    exact: bool = True,
 ) -> AuditResult:
-    """Feasible range of each suppressed cell by linear programming, one component at a time.
-
-    With ``exact=False`` only witnesses are sought: a cell they do not prove protected is
-    reported as unprotected although its exact range may be wide enough (cheaper, and errs on
-    the side of hiding more).
-    """
-    seen = seen or Witnesses(values)
+    """Feasible range of each suppressed cell by linear programming, one component at a time."""
+    seen = Witnesses(values)
     suppressed = np.unique(np.asarray(suppressed, dtype=np.int64))
     ranges: list[CellRange] = []
     if len(suppressed) == 0:
@@ -322,7 +306,7 @@ def audit(
             ranges += seen.ranges(component)
             continue
         a, b = _system(values, component, is_supp, eq)
-        _prove(a, b, component, seen, threshold, exact)
+        _prove(a, b, component, seen, threshold)
         ranges += seen.ranges(component)
     return AuditResult(ranges, threshold)
 
@@ -338,21 +322,26 @@ def exposed_lines(
 
 
 def audit_table(
-    cells: pl.DataFrame, dims: Sequence[str], hierarchies: Sequence[Hierarchy], threshold: int
+    cells: pl.DataFrame,
+    dims: Sequence[str],
+    hierarchies: Sequence[Hierarchy],
+    threshold: int,
+    suppressed: np.ndarray | None = None,
 ) -> AuditResult:
-    """Audit a suppressed table (``status`` column) as an attacker would see it."""
+    """Audit a suppressed table as an attacker would see it: the ``suppressed`` mask, or the
+    ``status`` column where it is not given."""
+    if suppressed is None:
+        suppressed = cells["status"].is_not_null().to_numpy()
     member = lines(cells, dims, hierarchies)
     values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy()
-    return audit(
-        values, np.flatnonzero(cells["status"].is_not_null().to_numpy()), member, threshold
-    )
+    return audit(values, np.flatnonzero(suppressed), member, threshold)
 
 
 def _shared_cells(
     a: pl.DataFrame, dims_a: Sequence[str], b: pl.DataFrame, dims_b: Sequence[str]
-) -> pl.DataFrame:
-    """Row pairs (``a``, ``b``) of the same cell in two tables of one count: equal codes in
-    the dimensions both have, the total in the dimensions only one has."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (in ``a``, in ``b``) of the same cell in two tables of one count: equal codes
+    in the dimensions both have, the total in the dimensions only one has."""
     common = [d for d in dims_a if d in dims_b]
     left = a.with_row_index("a").filter(
         *[pl.col(d) == TOTAL for d in dims_a if d not in dims_b], pl.lit(True)
@@ -360,9 +349,11 @@ def _shared_cells(
     right = b.with_row_index("b").filter(
         *[pl.col(d) == TOTAL for d in dims_b if d not in dims_a], pl.lit(True)
     )
-    if not common:
-        return left.select("a").join(right.select("b"), how="cross")
-    return left.select("a", *common).join(right.select("b", *common), on=common).select("a", "b")
+    if common:
+        pairs = left.select("a", *common).join(right.select("b", *common), on=common)
+    else:
+        pairs = left.select("a").join(right.select("b"), how="cross")
+    return pairs["a"].to_numpy(), pairs["b"].to_numpy()
 
 
 def _status_column(cells: pl.DataFrame, status: np.ndarray) -> pl.DataFrame:
@@ -398,9 +389,7 @@ def _check(
     status: np.ndarray,
     threshold: int,
 ) -> None:
-    member = lines(cells, dims, hierarchies)
-    values = cells["value"].fill_null(0).cast(pl.Float64).to_numpy()
-    result = audit(values, np.flatnonzero(status), member, threshold)
+    result = audit_table(cells, dims, hierarchies, threshold, suppressed=status != 0)
     if not result.ok:
         weak = result.unprotected[0]
         raise UnprotectedError(
@@ -457,8 +446,7 @@ def suppress_linked(
             open_cells = np.flatnonzero((statuses[k] != 0) & ~proven[k])
             proven[k] |= protect(cubes[k], statuses[k], open_cells, threshold)
         stale = set()
-        for (i, j), shared in pairs.items():
-            rows_i, rows_j = shared["a"].to_numpy(), shared["b"].to_numpy()
+        for (i, j), (rows_i, rows_j) in pairs.items():
             hidden_i, hidden_j = statuses[i][rows_i] != 0, statuses[j][rows_j] != 0
             for k, rows in ((i, rows_i[hidden_j & ~hidden_i]), (j, rows_j[hidden_i & ~hidden_j])):
                 if len(rows):
