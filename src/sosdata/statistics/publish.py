@@ -43,28 +43,16 @@ def _connect(settings: Settings, quarter: Quarter) -> duckdb.DuckDBPyConnection:
 
 
 def compute(
-    settings: Settings, quarter: Quarter, conn=None, *, audit: bool = False
+    settings: Settings, quarter: Quarter, conn: duckdb.DuckDBPyConnection, *, audit: bool = False
 ) -> list[tables.Table]:
     """The quarter's suppressed tables, read from the register database. ``audit``: check
     every table's protection again by linear programming (slow; fails if a cell is exposed)."""
-    own = conn is None
-    if conn is None:
-        conn = _connect(settings, quarter)
-    try:
-        views = {
-            r[0] for r in conn.sql("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        if "register_asiakkuusjaksot" not in views or str(quarter) not in tables.quarters_present(
-            conn
-        ):
-            raise NotBuiltError(
-                f"{settings.database_path}: quarter {quarter} has not been built; run the "
-                f"register build for {quarter} first"
-            )
-        return tables.compute(conn, quarter, settings, audit=audit)
-    finally:
-        if own:
-            conn.close()
+    if str(quarter) not in tables.quarters_present(conn):
+        raise NotBuiltError(
+            f"{settings.database_path}: quarter {quarter} has not been built; run the register "
+            f"build for {quarter} first"
+        )
+    return tables.compute(conn, quarter, settings, audit=audit)
 
 
 def publish(

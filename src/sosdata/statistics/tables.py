@@ -626,8 +626,8 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     """The quarter's rows of every component (``stat_rows_<component>``, views) and its
     persons (``stat_person``), both keyed by the integer ``pid``.
 
-    ``pid`` is the pseudonym's 64-bit hash, computed once per row: every later grouping and
-    join is by an integer instead of a 64-character string. Two persons sharing one (less than
+    ``pid`` is the pseudonym's 64-bit hash (the views compute it as each query reads the rows):
+    every grouping and join is by an integer instead of a 64-character string. Two persons sharing one (less than
     once in 10^7 national quarters) are caught by a second, independent hash of the pseudonym
     and the persons are numbered instead.
     """
