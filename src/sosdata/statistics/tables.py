@@ -627,9 +627,9 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     persons (``stat_person``), both keyed by the integer ``pid``.
 
     ``pid`` is the pseudonym's 64-bit hash (the views compute it as each query reads the rows):
-    every grouping and join is by an integer instead of a 64-character string. Two persons sharing one (less than
-    once in 10^7 national quarters) are caught by a second, independent hash of the pseudonym
-    and the persons are numbered instead.
+    every grouping and join is by an integer instead of a 64-character string. Two persons
+    sharing one (less than once in 10^7 national quarters) are caught by a second, independent
+    hash of the pseudonym and the persons are numbered instead.
     """
     for component in COMPONENTS:
         conn.execute(
