@@ -253,7 +253,7 @@ _UNBOUNDED = np.iinfo(np.int64).max // 4
 def _row(key, dense, sorted_key, order):
     """Row of a cell key, −1 when the table has no such cell (it is zero)."""
     if dense.size:
-        return np.int64(dense[key]) if 0 <= key < dense.size else -1
+        return np.int64(dense[key])
     low, high = 0, sorted_key.size  # binary search
     while low < high:
         middle = (low + high) // 2
@@ -266,9 +266,10 @@ def _row(key, dense, sorted_key, order):
 
 @njit(cache=True)
 def _rows(keys, dense, sorted_key, order):
-    rows = np.empty(keys.size, np.int64)
+    rows = np.full(keys.size, -1, np.int64)
     for i in range(keys.size):
-        rows[i] = _row(keys[i], dense, sorted_key, order)
+        if dense.size == 0 or 0 <= keys[i] < dense.size:  # a key off the table has no cell
+            rows[i] = _row(keys[i], dense, sorted_key, order)
     return rows
 
 
