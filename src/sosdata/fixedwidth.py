@@ -12,6 +12,8 @@ side (and beside Polars), from any thread.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,39 +87,43 @@ def length(view: np.ndarray) -> int:
 @njit(inline="always", cache=True)
 def digits(view: np.ndarray, first: int, count: int) -> int:
     """The decimal number written at ``count`` text positions from ``first``; −1 when one is
-    not a digit."""
-    value = 0
+    not a digit. (No early exit: the loop unrolls into straight-line code.)"""
+    value, bad = 0, False
     for position in range(TEXT + first, TEXT + first + count):
-        digit = np.int64(view[position]) - _ZERO
-        if digit < 0 or digit > 9:
-            return -1
+        digit = np.int64(view[np.uintp(position)]) - _ZERO
+        bad |= np.uint64(digit) > 9
         value = value * 10 + digit
-    return value
+    return -1 if bad else value
 
 
-@njit(inline="always", cache=True)
-def month_length(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    if month == 4 or month == 6 or month == 9 or month == 11:
-        return 30
-    return 31
+def _days_before_years() -> np.ndarray:
+    epoch = dt.date(1970, 1, 1).toordinal()
+    years = [dt.date(y, 1, 1).toordinal() - epoch for y in range(1, 10_000)]
+    return np.array([0, *years], np.int32)
+
+
+#: days since 1970-01-01 of 1 January of each year 1–9999 (tables: three times faster than
+#: the arithmetic, which divides)
+_YEAR_START = _days_before_years()
+_LEAP = np.array([calendar.isleap(y) for y in range(10_000)], np.int64)
+#: days before each month, and before the next year, in a common and in a leap year
+_MONTH_START = np.array(
+    [np.cumsum([0] + [calendar.monthrange(y, m)[1] for m in range(1, 13)]) for y in (2001, 2000)],
+    np.int32,
+)
 
 
 @njit(inline="always", cache=True)
 def civil_days(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's ``days_from_civil``),
-    or :data:`NOT_A_DATE` (month or day out of range, year 0)."""
-    if year < 1 or month < 1 or month > 12 or day < 1 or day > month_length(year, month):
+    """Days since 1970-01-01 of a proleptic Gregorian date of years 1–9999, or
+    :data:`NOT_A_DATE` (month or day out of range, year 0 or beyond)."""
+    if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1:
         return NOT_A_DATE
-    if month <= 2:
-        year -= 1
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + 9 if month <= 2 else month - 3) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+    leap = _LEAP[year]
+    before = _MONTH_START[leap, month - 1]
+    if day > _MONTH_START[leap, month] - before:
+        return NOT_A_DATE
+    return _YEAR_START[year] + before + day - 1
 
 
 @njit(cache=True, nogil=True)
@@ -132,6 +138,33 @@ def _iso_days(views: np.ndarray, validity: np.ndarray, bit_offset: int, days: np
         year, month, day = digits(view, 0, 4), digits(view, 5, 2), digits(view, 8, 2)
         if year >= 0 and month >= 0 and day >= 0:
             days[row] = civil_days(year, month, day)
+
+
+@njit(cache=True, nogil=True)
+def _look_up_digits(views, validity, bit_offset, table, width, found):
+    for row in range(views.shape[0]):
+        found[row] = -1
+        view = views[row]
+        if present(validity, bit_offset, row) and length(view) == width:
+            code = digits(view, 0, width)
+            if code >= 0:
+                found[row] = table[code]
+
+
+def look_up_digits(column: pl.Series, table: dict[str, int], name: str) -> pl.Series:
+    """``table[value]`` for each value, null where absent; the keys are codes of one number of
+    digits (a municipality's "091"), at most six. One look at each view instead of hashing
+    each string."""
+    (width,) = {len(code) for code in table}
+    assert width <= 6 and all(code.isdigit() for code in table), "codes of up to six digits"
+    numbers = np.full(10**width, -1, np.int32)
+    numbers[[int(code) for code in table]] = list(table.values())
+    found = np.empty(len(column), np.int32)
+    for chunk in chunks(column):
+        _look_up_digits(
+            chunk.views, chunk.validity, chunk.bit_offset, numbers, width, found[chunk.rows]
+        )
+    return pl.Series(name, pa.array(found, mask=found < 0)).cast(pl.UInt16)
 
 
 def dates(days: np.ndarray, name: str) -> pl.Series:

@@ -195,8 +195,9 @@ _REASONS = pl.Series(
     [None, Invalid.FORMAT, Invalid.DATE, Invalid.INDIVIDUAL_NUMBER, Invalid.CHECK_CHARACTER],
     dtype=REASON_DTYPE,
 )
-#: sex numbers of the kernel, 0 = unknown; the column's values by number
-_SEXES = pl.Series([None, "1", "2"], dtype=pl.String)
+#: sex numbers of the kernel, 0 = unknown; the column's values by number (an enum: one byte a
+#: row, where strings take sixteen)
+_SEXES = pl.Series([None, "1", "2"], dtype=pl.Enum(["1", "2"]))
 
 
 @njit(cache=True, nogil=True)
@@ -232,8 +233,8 @@ def _facts(chunk_views, validity, bit_offset, century_of, check_value_of, output
 
 def facts(codes: pl.Series) -> pl.DataFrame:
     """Per code, what the scalar functions tell one at a time: ``reason`` (the
-    :class:`Invalid` value, null when valid or null), ``birth_date`` and ``sex`` (null unless
-    the form and date are valid) and ``temporary``."""
+    :class:`Invalid` value, null when valid or null), ``birth_date`` and ``sex`` ("1"/"2";
+    both null unless the form and date are valid) and ``temporary``."""
     n = len(codes)
     reason, sex = np.empty(n, np.uint32), np.empty(n, np.uint32)
     days, temporary = np.empty(n, np.int32), np.empty(n, np.bool_)

@@ -12,7 +12,7 @@ import polars as pl
 
 from sosdata import identity
 from sosdata.components import COMPONENTS
-from sosdata.delivery import rules, validate_frames
+from sosdata.delivery import report, rules, validate_frames
 from sosdata.delivery.report import EXAMPLES, ISSUE_SCHEMA
 
 II, IV, V = "asiakkuusjaksot", "palvelupaatokset", "palvelutiedot"
@@ -217,3 +217,12 @@ def test_a_long_json_listing_is_compact_and_complete(deliveries, monkeypatch):
     data = json.loads(text)
     assert data == report.to_dict("sv")
     assert len(data["issues"]) > 5 and list(data)[-2:] == ["issues", "omitted"]
+
+
+def test_the_first_flagged_rows_are_found_a_stretch_at_a_time(monkeypatch):
+    monkeypatch.setattr(report, "_SCAN_ROWS", 7)
+    flags = pl.Series([i % 5 == 0 or 30 <= i < 33 for i in range(60)])
+    every = flags.arg_true().to_list()
+    for most in (1, 3, 8, 9, 14, None):
+        found = report._flagged(flags, len(every), most).to_list()
+        assert found == every[:most], most

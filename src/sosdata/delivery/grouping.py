@@ -32,34 +32,77 @@ class SharedKeys:
     overlaps: np.ndarray
 
 
-def shared_keys(
-    frame: pl.DataFrame, keys: list[str], start: pl.Series, end: pl.Series, *, overlaps: bool
-) -> SharedKeys:
-    """Compare the rows of ``frame`` that share the values of ``keys``; ``start``/``end`` are
-    each row's range as dates (a missing end is open). Ranges are compared only where every key
-    and the start are present."""
+@dataclass(frozen=True)
+class Groups:
+    """A frame's rows grouped by the hash of their keys (the part that needs no dates, so it
+    can start first)."""
+
+    #: each row's hash
+    hashes: np.ndarray
+    #: each row: every key present
+    complete: np.ndarray
+    #: the rows of runs of two or more equal high hash bits, run after run
+    rows: np.ndarray
+    #: where each run begins in ``rows``, and its end as a last entry
+    run_starts: np.ndarray
+
+
+def groups(frame: pl.DataFrame, keys: list[str]) -> Groups:
+    """Group the rows of ``frame`` by the values of ``keys``."""
     n = frame.height
     index_bits = max(n - 1, 1).bit_length()
     hashes = frame.select(keys).hash_rows().to_numpy()
-    words = np.sort(
-        (hashes >> np.uint64(index_bits) << np.uint64(index_bits)) | np.arange(n, dtype=np.uint64)
-    )
-    rows, run_starts = _runs(words, index_bits)
+    words = np.empty(n, np.uint64)
+    _words(hashes, index_bits, words)
+    words.sort()
+    rows, run_starts = np.empty(n, np.int32), np.empty(n // 2 + 1, np.int32)
+    grouped, runs = _runs(words, index_bits, rows, run_starts)
     complete = frame.select(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-    starts = start.cast(pl.Int32).fill_null(_NO_START).to_numpy()
-    ends = end.cast(pl.Int32).fill_null(_FAR_FUTURE).to_numpy()
-    # the grouped rows' facts in contiguous arrays: each a pass of independent loads
-    found_same, found_overlap = _check_runs(
-        run_starts,
-        hashes[rows],
-        starts[rows],
-        ends[rows],
-        complete.to_series().to_numpy()[rows],
-        overlaps,
+    return Groups(hashes, complete.to_series().to_numpy(), rows[:grouped], run_starts[: runs + 1])
+
+
+def compare(found: Groups, start: pl.Series, end: pl.Series, *, overlaps: bool) -> SharedKeys:
+    """Compare the rows that share their keys; ``start``/``end`` are each row's range as dates
+    (a missing end is open). Ranges are compared only where every key and the start are
+    present."""
+    facts = (
+        found.hashes,
+        start.cast(pl.Int32).fill_null(_NO_START).to_numpy(),
+        end.cast(pl.Int32).fill_null(_FAR_FUTURE).to_numpy(),
+        found.complete,
     )
+    # the grouped rows' facts in contiguous arrays: the checks then read them in order
+    in_groups = tuple(np.empty(found.rows.size, f.dtype) for f in facts)
+    _gather(found.rows, facts, in_groups)
+    found_same, found_overlap = _check_runs(found.run_starts, *in_groups, overlaps)
+    n = found.hashes.size
     same_start, overlapping = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    same_start[rows], overlapping[rows] = found_same, found_overlap
+    same_start[found.rows], overlapping[found.rows] = found_same, found_overlap
     return SharedKeys(same_start, overlapping)
+
+
+def shared_keys(
+    frame: pl.DataFrame, keys: list[str], start: pl.Series, end: pl.Series, *, overlaps: bool
+) -> SharedKeys:
+    """:func:`groups` then :func:`compare`."""
+    return compare(groups(frame, keys), start, end, overlaps=overlaps)
+
+
+@njit(cache=True, nogil=True)
+def _words(hashes: np.ndarray, index_bits: int, words: np.ndarray) -> None:
+    """Each row's hash with its low ``index_bits`` replaced by the row's number."""
+    shift = np.uint64(index_bits)
+    for row in range(hashes.size):
+        words[np.uintp(row)] = (hashes[np.uintp(row)] >> shift << shift) | np.uint64(row)
+
+
+@njit(cache=True, nogil=True)
+def _gather(rows, facts, gathered) -> None:
+    (hashes, starts, ends, complete), (hashes_to, starts_to, ends_to, complete_to) = facts, gathered
+    for k in range(rows.size):
+        row, at = np.uintp(rows[np.uintp(k)]), np.uintp(k)
+        hashes_to[at], starts_to[at] = hashes[row], starts[row]
+        ends_to[at], complete_to[at] = ends[row], complete[row]
 
 
 @njit(cache=True, nogil=True)
@@ -112,14 +155,15 @@ def _check_group(group, starts, ends, complete, overlaps, same_start, overlappin
 
 
 @njit(cache=True, nogil=True)
-def _runs(words: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of runs of two or more equal hash bits, in sorted order, and where each run
-    begins among them (with the end as a last entry)."""
+def _runs(
+    words: np.ndarray, index_bits: int, rows: np.ndarray, run_starts: np.ndarray
+) -> tuple[int, int]:
+    """Into ``rows``: the rows of runs of two or more equal hash bits, in sorted order; into
+    ``run_starts``: where each run begins among them (with the end as a last entry). Returns
+    how many rows and runs there are."""
     shift = np.uint64(index_bits)
     row_mask = (np.uint64(1) << shift) - np.uint64(1)
     n = words.size
-    rows = np.empty(n, np.int64)
-    run_starts = np.empty(n // 2 + 1, np.int64)
     m = runs = i = 0
     while i < n:
         j = i + 1
@@ -129,20 +173,37 @@ def _runs(words: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
             run_starts[runs] = m
             runs += 1
             for k in range(i, j):
-                rows[m] = np.int64(words[k] & row_mask)
+                rows[m] = np.int32(words[k] & row_mask)
                 m += 1
         i = j
     run_starts[runs] = m
-    return rows[:m], run_starts[: runs + 1]
+    return m, runs
+
+
+def _check_runs(
+    run_starts: np.ndarray,
+    hashes: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    complete: np.ndarray,
+    overlaps: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Same-day starts and overlaps of the grouped rows (in their grouped order)."""
+    m = hashes.size
+    same_start, overlapping = np.zeros(m, np.bool_), np.zeros(m, np.bool_)
+    scratch = np.zeros(m, np.bool_), np.empty(m, np.int32)
+    _check_runs_into(
+        run_starts, hashes, starts, ends, complete, overlaps, same_start, overlapping, *scratch
+    )
+    return same_start, overlapping
 
 
 @njit(cache=True, nogil=True)
-def _check_runs(run_starts, hashes, starts, ends, complete, overlaps):
-    """Each run of equal high bits is usually one group; several where they collide."""
-    m = hashes.size
-    same_start, overlapping = np.zeros(m, np.bool_), np.zeros(m, np.bool_)
-    taken = np.zeros(m, np.bool_)
-    group = np.empty(m, np.int64)
+def _check_runs_into(
+    run_starts, hashes, starts, ends, complete, overlaps, same_start, overlapping, taken, group
+):
+    """Each run of equal high bits is usually one group; several where they collide. Outputs
+    and scratch come from NumPy: its large allocations are cheaper than Numba's."""
     for r in range(run_starts.size - 1):
         a, b = run_starts[r], run_starts[r + 1]
         for leader in range(a, b):
@@ -158,4 +219,3 @@ def _check_runs(run_starts, hashes, starts, ends, complete, overlaps):
                 _check_group(
                     group[:size], starts, ends, complete, overlaps, same_start, overlapping
                 )
-    return same_start, overlapping

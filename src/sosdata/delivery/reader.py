@@ -8,25 +8,25 @@ the ``_line`` column of each frame.
 Format v1 keeps the structure byte-simple so that it can be checked at memory speed: lines end
 in ``\\n`` (``\\r\\n`` allowed), fields are separated by ``;``, and a value never contains ``;``,
 ``"`` or a line break (codes and dates never do). A value may be enclosed in double quotes,
-which are removed. Hence every data line must hold exactly as many ``;`` as the header, which is
-checked by counting bytes; only when the count is off are the offending lines located.
+which are removed. Hence every data line must hold exactly as many ``;`` as the header. The
+``splitter`` counts each line's fields as it splits the file; only when a count is off are the
+offending lines located.
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 import zipfile
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 import polars as pl
-from numba import njit
 
-from sosdata import fixedwidth
 from sosdata.components import BY_FILENAME, Component
-from sosdata.delivery import rules
+from sosdata.delivery import rules, splitter
 
 MANIFEST_NAME = "manifest.json"
 BOM = b"\xef\xbb\xbf"
@@ -39,6 +39,9 @@ IGNORED_DIRS = frozenset({"__MACOSX"})
 MAX_MEMBER_BYTES = 2 * 1024**3
 #: how many ragged lines one issue lists
 RAGGED_LISTED = 10
+#: a component file's bytes (``find``, ``rfind``, slices and the buffer protocol are all the
+#: reader uses of them)
+Buffer = splitter.Buffer
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class Package:
     _zip_names: dict[str, str] = field(default_factory=dict)
 
     def read(self, name: str) -> bytes:
+        """A member's bytes (for small members such as the manifest)."""
+        return bytes(self.contents(name))
+
+    def contents(self, name: str) -> Buffer:
+        """A member's bytes: a file is mapped into memory, not copied (the operating system's
+        cached pages are read in place); a ZIP member is decompressed."""
         if self._zip is not None:
             info = self._zip.getinfo(self._zip_names[name])
             if info.file_size > MAX_MEMBER_BYTES:
@@ -93,7 +102,10 @@ class Package:
                     FileIssue(rules.FILE_UNREADABLE, self.members[name], params={"reason": exc})
                 ) from exc
         try:
-            return self._paths[name].read_bytes()
+            with self._paths[name].open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    return b""
+                return _map(handle.fileno())
         except OSError as exc:
             raise FileProblem(
                 FileIssue(
@@ -104,6 +116,16 @@ class Package:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+def _map(fileno: int) -> mmap.mmap:
+    """A read-only map of a file; it outlives the file handle, and is unmapped once nothing
+    refers to it. Its pages are mapped at once where the system can (one call instead of a
+    page fault per 4 KB)."""
+    if hasattr(mmap, "MAP_POPULATE"):
+        flags = mmap.MAP_PRIVATE | mmap.MAP_POPULATE
+        return mmap.mmap(fileno, 0, flags=flags, prot=mmap.PROT_READ)
+    return mmap.mmap(fileno, 0, access=mmap.ACCESS_READ)
 
 
 def _ignored(parts: tuple[str, ...]) -> bool:
@@ -156,20 +178,24 @@ def open_package(path: Path) -> Package:
 # --- one CSV file ---------------------------------------------------------------------------
 
 
-def _line_and_column(data: bytes, offset: int, header: list[str] | None) -> tuple[int, str]:
+def _line_and_column(data: Buffer, offset: int, header: list[str] | None) -> tuple[int, str]:
     line_start = data.rfind(b"\n", 0, offset) + 1
-    line = data.count(b"\n", 0, offset) + 1
-    field_index = data.count(DELIMITER, line_start, offset)
+    line = _count(data, b"\n", offset) + 1
+    field_index = data[line_start:offset].count(DELIMITER)
     if header and line > 1 and field_index < len(header):
         return line, header[field_index]
     return line, str(field_index + 1)
 
 
-def _check_utf8(data: bytes, display: str, header: list[str] | None) -> None:
-    if data.isascii():
+def _count(data: Buffer, byte: bytes, end: int) -> int:
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8, count=end) == ord(byte)))
+
+
+def _check_utf8(data: Buffer, display: str, header: list[str] | None) -> None:
+    if splitter.is_ascii(data):
         return
     try:
-        data.decode("utf-8")
+        str(data, "utf-8")
     except UnicodeDecodeError as exc:
         line, column = _line_and_column(data, exc.start, header)
         raise FileProblem(
@@ -183,7 +209,7 @@ def _check_utf8(data: bytes, display: str, header: list[str] | None) -> None:
         ) from None
 
 
-def _header(data: bytes, display: str, component: Component) -> list[str]:
+def _header(data: Buffer, display: str, component: Component) -> list[str]:
     end = data.find(b"\n")
     raw = data[: end if end >= 0 else len(data)].rstrip(b"\r")
     if raw.startswith(BOM):
@@ -191,7 +217,7 @@ def _header(data: bytes, display: str, component: Component) -> list[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        offset = exc.start + (len(BOM) if data.startswith(BOM) else 0)
+        offset = exc.start + (len(BOM) if data[: len(BOM)] == BOM else 0)
         raise FileProblem(
             FileIssue(
                 rules.FILE_NOT_UTF8,
@@ -274,14 +300,17 @@ def require_columns(present: Collection[str], display: str, component: Component
         )
 
 
-def _ragged_lines(data: bytes, expected_delimiters: int) -> tuple[list[tuple[int, int]], int]:
-    """The first data lines whose field count is wrong, as (line, fields), and how many there are.
+def _ragged_lines(
+    data: Buffer, end: int, expected_delimiters: int
+) -> tuple[list[tuple[int, int]], int]:
+    """The first data lines (of ``data[:end]``) whose field count is wrong, as (line, fields),
+    and how many there are.
 
     Counted with array operations over the bytes: positions of line ends and delimiters.
     """
-    buffer = np.frombuffer(data, dtype=np.uint8)
+    buffer = np.frombuffer(data, dtype=np.uint8, count=end)
     line_ends = np.flatnonzero(buffer == ord("\n"))
-    n_lines = len(line_ends) + (0 if data.endswith(b"\n") else 1)
+    n_lines = len(line_ends) + (0 if end and buffer[-1] == ord("\n") else 1)
     delimiters = np.flatnonzero(buffer == DELIMITER[0])
     per_line = np.bincount(np.searchsorted(line_ends, delimiters), minlength=n_lines)[:n_lines]
     bad = np.flatnonzero(per_line[1:] != expected_delimiters) + 1
@@ -289,10 +318,12 @@ def _ragged_lines(data: bytes, expected_delimiters: int) -> tuple[list[tuple[int
     return listed, len(bad)
 
 
-def _raise_ragged(data: bytes, display: str, header: list[str], component: Component) -> None:
-    listed, total = _ragged_lines(data, len(header) - 1)
+def _raise_ragged(
+    data: Buffer, end: int, display: str, header: list[str], component: Component
+) -> None:
+    listed, total = _ragged_lines(data, end, len(header) - 1)
     if not listed:
-        return
+        raise RuntimeError(f"{display}: the splitter found ragged lines that the count does not")
     line, found = listed[0]
     more = ""
     if total > 1:
@@ -309,18 +340,29 @@ def _raise_ragged(data: bytes, display: str, header: list[str], component: Compo
     )
 
 
-def _strip_trailing_blank_lines(data: bytes) -> bytes:
-    if data.endswith((b"\n\n", b"\n\r\n", b"\n ", b"\n\t")):
-        return data.rstrip(b"\r\n \t") + b"\n"
-    return data
+_BLANK = b" \t\r\n"
 
 
-def _blank(data: bytes) -> bool:
+def _content_end(data: Buffer) -> int:
+    """Where the rows end: blank lines at the end of a file are not rows."""
+    end = len(data)
+    while end:  # back over the trailing blanks, a block at a time
+        block = data[max(0, end - 4096) : end]
+        kept = len(block.rstrip(_BLANK))
+        end -= len(block) - kept
+        if kept:
+            break
+    tail = data[end:]
+    # blank after a line end: the blank lines go (a last line's own "\r\n" is no blank line)
+    return end if 0 <= tail.find(b"\n") < len(tail) - 1 else len(data)
+
+
+def _blank(data: Buffer) -> bool:
     # looks at the start first so that a large file is not copied
-    return not data[:4096].strip(BOM + b" \t\r\n") and not data.strip(BOM + b" \t\r\n")
+    return not data[:4096].strip(BOM + _BLANK) and not bytes(data).strip(BOM + _BLANK)
 
 
-def read_csv(data: bytes, display: str, component: Component) -> pl.DataFrame:
+def read_csv(data: Buffer, display: str, component: Component) -> pl.DataFrame:
     """The rows of one component file: every component column as a string, plus ``_line``.
 
     Raises :class:`FileProblem` for a file-level problem.
@@ -330,106 +372,23 @@ def read_csv(data: bytes, display: str, component: Component) -> pl.DataFrame:
     header = _header(data, display, component)
     _check_header(header, display, component)
     _check_utf8(data, display, header)
-    data = _strip_trailing_blank_lines(data)
-    frame = _parse(data, display, header, component)
-    if b'"' in data:
-        frame = _unquote(frame)
-    frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
-    columns = [pl.col(c) for c in component.column_names]
-    return frame.select(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE), *columns)
-
-
-def _parse(data: bytes, display: str, header: list[str], component: Component) -> pl.DataFrame:
-    """Every line one row, split at each delimiter; quotes are left in the values."""
+    end = _content_end(data)
+    header_end = data.find(b"\n", 0, end)
+    if header_end < 0:
+        raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
     try:
-        frame = pl.read_csv(
-            data,
-            has_header=False,
-            skip_lines=1,
-            separator=";",
-            quote_char=None,
-            schema={f"f{i}": pl.String for i in range(len(header))},
-            infer_schema=False,
-            empty_string_is_null=True,
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        # a row longer than the header (or a first row shorter); anything else is unreadable
-        _raise_ragged(data, display, header, component)
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        split = splitter.split(data, header_end + 1, end, header)
+    except ValueError as exc:
         raise FileProblem(
-            FileIssue(rules.FILE_UNREADABLE, display, params={"reason": reason})
+            FileIssue(rules.FILE_UNREADABLE, display, params={"reason": str(exc)})
         ) from None
+    if split.ragged_lines:
+        _raise_ragged(data, end, display, header, component)
+    frame = pl.DataFrame(split.columns)
     if frame.height == 0:
         raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
-    # Without quoting, every line is one row (blank lines too), so each of the header and the
-    # frame.height data lines holds len(header) - 1 delimiters: a short row shows in the total.
-    if _count_byte(data, DELIMITER[0]) != (len(header) - 1) * (frame.height + 1):
-        _raise_ragged(data, display, header, component)
-        raise FileProblem(
-            FileIssue(
-                rules.FILE_UNREADABLE,
-                display,
-                params={"reason": f"{frame.height} rows read but the fields do not add up"},
-            )
-        )
-    return frame
-
-
-def _count_byte(data: bytes, byte: int, chunk: int = 1 << 22) -> int:
-    """How many times ``byte`` occurs, counted in cache-sized chunks (no file-sized temporary)."""
-    buffer = np.frombuffer(data, np.uint8)
-    return sum(
-        int(np.count_nonzero(buffer[i : i + chunk] == byte)) for i in range(0, len(buffer), chunk)
-    )
-
-
-def _unquote(frame: pl.DataFrame) -> pl.DataFrame:
-    """Remove the double quotes enclosing values; ``""`` is as empty as an empty field. A quote
-    elsewhere stays in the value (and fails its check)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the scans let go of the interpreter
-        found = list(pool.map(_leading_quotes, frame.get_columns()))
-    for name, (empty_pair, other) in zip(frame.columns, found, strict=True):
-        column = pl.col(name)
-        if empty_pair:
-            frame = frame.with_columns(pl.when(column != '""').then(column).alias(name))
-        if other:
-            frame = frame.with_columns(_unquoted(column).alias(name))
-    return frame
-
-
-def _leading_quotes(column: pl.Series) -> tuple[bool, bool]:
-    """Whether any value is ``""``, and whether any other starts with a quote: one look at each
-    value's view (see ``fixedwidth``), where string functions would read every value."""
-    empty_pair = other = False
-    for chunk in fixedwidth.chunks(column):
-        found = _leading_quotes_of(chunk.views, chunk.validity, chunk.bit_offset)
-        empty_pair, other = empty_pair or found[0], other or found[1]
-    return empty_pair, other
-
-
-@njit(cache=True, nogil=True)
-def _leading_quotes_of(views: np.ndarray, validity: np.ndarray, bit_offset: int):
-    empty_pair = other = False
-    quote, text = ord('"'), fixedwidth.TEXT
-    for row in range(views.shape[0]):
-        # a value's first bytes are in its view whatever its length (a long one's prefix)
-        view = views[row]
-        if view[text] != quote or not fixedwidth.present(validity, bit_offset, row):
-            continue
-        if fixedwidth.length(view) == 2 and view[text + 1] == quote:
-            empty_pair = True
-        elif fixedwidth.length(view):
-            other = True
-        if empty_pair and other:
-            break
-    return empty_pair, other
-
-
-def _unquoted(col: pl.Expr) -> pl.Expr:
-    enclosed = col.str.starts_with('"') & col.str.ends_with('"') & (col.str.len_bytes() >= 2)
-    return pl.when(enclosed).then(col.str.slice(1, col.str.len_chars() - 2)).otherwise(col)
+    columns = [pl.col(c) for c in component.column_names]
+    return frame.select(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE), *columns)
 
 
 def component_of(name: str) -> Component | None:

@@ -31,6 +31,8 @@ FORMATS = ("text", "json", "csv", "html")
 EXAMPLES = 20
 #: error issues listed per rule and column in the JSON form
 LISTED_ERRORS = 10_000
+#: flags are searched this many rows at a time when only the first few are listed
+_SCAN_ROWS = 65_536
 #: a JSON report with more issues than this is written compactly
 JSON_INDENT_LIMIT = 1_000
 
@@ -139,12 +141,11 @@ class ComponentCheck:
             n = self.counts[key]
             if not n:
                 continue
-            most = limit(rule)
-            index = self.flags.get_column(key).arg_true()
+            index = _flagged(self.flags.get_column(key), n, limit(rule))
             message = rule.message_expr(self.ctx, column, lang)
             # only the columns the message reads are gathered, and only the rows listed
             needed = self.prepared.select(*dict.fromkeys([rules.LINE, *message.meta.root_names()]))
-            rows = needed[index.head(most) if most is not None else index].lazy()
+            rows = needed[index].lazy()
             parts.append(
                 rows.select(
                     pl.lit(rule.id).alias("rule"),
@@ -167,6 +168,19 @@ class ComponentCheck:
             if most is not None and self.counts[key] > most:
                 omitted[rule.id] = omitted.get(rule.id, 0) + self.counts[key] - most
         return omitted
+
+
+def _flagged(flags: pl.Series, count: int, most: int | None) -> pl.Series:
+    """The first ``most`` (or all) of the ``count`` rows flagged: a warning on every row is
+    listed without finding each of its millions of rows."""
+    if most is None or count <= most:
+        return flags.arg_true()
+    found: list[pl.Series] = []
+    for offset in range(0, len(flags), _SCAN_ROWS):
+        found.append(flags.slice(offset, _SCAN_ROWS).arg_true() + offset)
+        if sum(map(len, found)) >= most:
+            break
+    return pl.concat(found).head(most)
 
 
 def _json_limit(rule: Rule) -> int:

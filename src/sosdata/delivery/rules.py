@@ -25,7 +25,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from sosdata import identity
+from sosdata import fixedwidth, identity
 from sosdata.components import Component, Kind
 from sosdata.periods import Quarter
 
@@ -134,18 +134,21 @@ class Context:
     def organiser_number(self, oid: str | None) -> int | None:
         return self.organisers.index(oid) if oid in self.organisers else None
 
-    def derived_columns(self) -> list[pl.Expr]:
+    def organiser_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
         """The organiser lookups several rules share, computed once per row."""
         return [
-            pl.col("jarjestaja")
-            .cast(pl.Enum(self.organisers), strict=False)  # unknown: null
-            .to_physical()
-            .cast(pl.UInt16)
-            .alias(ORGANISER_NUMBER),
-            pl.col("kotikunta")
-            .replace_strict(self.municipality_organiser, default=None, return_dtype=pl.UInt16)
-            .alias(SERVED_BY),
+            self._organiser_numbers(frame.get_column("jarjestaja")).alias(ORGANISER_NUMBER),
+            fixedwidth.look_up_digits(
+                frame.get_column("kotikunta"), self.municipality_organiser, SERVED_BY
+            ),
         ]
+
+    def _organiser_numbers(self, oids: pl.Series) -> pl.Series:
+        # a file is nearly always one organiser's: one comparison per row instead of a lookup
+        first = oids[0] if len(oids) else None
+        if first is not None and oids.eq_missing(first).all():
+            return pl.repeat(self.organiser_number(first), len(oids), dtype=pl.UInt16, eager=True)
+        return oids.cast(pl.Enum(self.organisers), strict=False).to_physical().cast(pl.UInt16)
 
 
 Check = Callable[[Context, str], pl.Expr]

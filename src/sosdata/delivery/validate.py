@@ -149,7 +149,10 @@ def _prepare(
     (duplicates, overlaps) come later, from ``pool``.
 
     The compiled loops (``fixedwidth``, ``identity``, ``grouping``) let go of the interpreter,
-    so the identity facts, the grouping and the Polars work run side by side."""
+    so the grouping, the identity facts and the Polars work run side by side; the grouping,
+    the longest, starts first."""
+    overlap_keys = _OVERLAP_KEYS.get(component.name)
+    groups = pool.submit(grouping.groups, frame, overlap_keys or ["henkilotunnus"])
     facts = pool.submit(_identity_facts, frame.get_column("henkilotunnus"))
     dates = [
         fixedwidth.iso_dates(frame.get_column(c.name)).alias(rules.date_column(c.name))
@@ -157,8 +160,8 @@ def _prepare(
         if c.kind is Kind.DATE
     ]
     ranges = pl.DataFrame(dates).select(_range(component))
-    shared = pool.submit(_shared_key_columns, frame, component, ranges)
-    organisers = frame.select(ctx.derived_columns())  # while the identity facts are read
+    shared = pool.submit(_shared_key_columns, frame, component, ranges, groups)
+    organisers = ctx.organiser_columns(frame)  # while the identity facts are read
     prepared = frame.hstack([*facts.result(), *dates, *ranges, *organisers])
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
@@ -174,18 +177,20 @@ def _prepare(
 
 
 def _shared_key_columns(
-    frame: pl.DataFrame, component: Component, ranges: pl.DataFrame
+    frame: pl.DataFrame,
+    component: Component,
+    ranges: pl.DataFrame,
+    groups: Future[grouping.Groups],
 ) -> list[pl.Series]:
-    overlap_keys = _OVERLAP_KEYS.get(component.name)
-    shared = grouping.shared_keys(
-        frame,
-        overlap_keys or ["henkilotunnus"],
+    overlaps = component.name in _OVERLAP_KEYS
+    shared = grouping.compare(
+        groups.result(),
         ranges.get_column(rules.RANGE_START),
         ranges.get_column(rules.RANGE_END),
-        overlaps=bool(overlap_keys),
+        overlaps=overlaps,
     )
     columns = [_duplicates(frame, shared.same_start, component.column_names)]
-    if overlap_keys:
+    if overlaps:
         columns.append(pl.Series(rules.OVERLAPS, shared.overlaps))
     return columns
 
@@ -578,7 +583,7 @@ def _validate_package(
         display = package.members[member]
         step(f"{display}: reading")
         try:
-            frames[name] = (read_csv(package.read(member), display, COMPONENTS[name]), display)
+            frames[name] = (read_csv(package.contents(member), display, COMPONENTS[name]), display)
         except FileProblem as problem:
             issues.append(problem.issue)
     the_organiser = found.jarjestaja if found is not None and found.jarjestaja else organiser

@@ -73,7 +73,7 @@ def store_persons(
         "pseudonym",
         identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
         birth_date=facts["birth_date"],
-        sex=facts["sex"],
+        sex=facts["sex"].cast(pl.String),
         first_seen=pl.lit(seen_at),
     )
     store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
