@@ -69,28 +69,45 @@ def chunks(column: pl.Series) -> list[Chunk]:
     return found
 
 
+# The helpers index ``views[row, byte]`` with unsigned integers: taking a row's own array
+# (``views[row]``) or a signed index makes Numba add work to every access (reference counts,
+# the check for negative indices), which doubles the time of these loops.
+
+
 @njit(inline="always", cache=True)
 def present(validity: np.ndarray, bit_offset: int, row: int) -> bool:
     """Whether a chunk's value ``row`` is present (see :class:`Chunk`)."""
     if validity.size == 0:
         return True
     bit = bit_offset + row
-    return (validity[bit >> 3] >> (bit & 7)) & 1 == 1
+    return (validity[np.uintp(bit >> 3)] >> (bit & 7)) & 1 == 1
 
 
 @njit(inline="always", cache=True)
-def length(view: np.ndarray) -> int:
+def byte(views: np.ndarray, row: int, position: int) -> int:
+    """The byte at text ``position`` of the value ``row``."""
+    return np.int64(views[np.uintp(row), np.uintp(TEXT + position)])
+
+
+@njit(inline="always", cache=True)
+def length(views: np.ndarray, row: int) -> int:
     """The value's length in bytes (little-endian 32-bit)."""
-    return view[0] | (view[1] << 8) | (view[2] << 16) | (np.int64(view[3]) << 24)
+    r = np.uintp(row)
+    return (
+        np.int64(views[r, 0])
+        | (np.int64(views[r, 1]) << 8)
+        | (np.int64(views[r, 2]) << 16)
+        | (np.int64(views[r, 3]) << 24)
+    )
 
 
 @njit(inline="always", cache=True)
-def digits(view: np.ndarray, first: int, count: int) -> int:
+def digits(views: np.ndarray, row: int, first: int, count: int) -> int:
     """The decimal number written at ``count`` text positions from ``first``; −1 when one is
     not a digit. (No early exit: the loop unrolls into straight-line code.)"""
     value, bad = 0, False
-    for position in range(TEXT + first, TEXT + first + count):
-        digit = np.int64(view[np.uintp(position)]) - _ZERO
+    for position in range(first, first + count):
+        digit = byte(views, row, position) - _ZERO
         bad |= np.uint64(digit) > 9
         value = value * 10 + digit
     return -1 if bad else value
@@ -129,47 +146,78 @@ def civil_days(year: int, month: int, day: int) -> int:
 @njit(cache=True, nogil=True)
 def _iso_days(views: np.ndarray, validity: np.ndarray, bit_offset: int, days: np.ndarray) -> None:
     for row in range(views.shape[0]):
-        days[row] = NOT_A_DATE
-        view = views[row]
-        if not present(validity, bit_offset, row) or length(view) != ISO_DATE_LENGTH:
-            continue
-        if view[TEXT + 4] != _DASH or view[TEXT + 7] != _DASH:
-            continue
-        year, month, day = digits(view, 0, 4), digits(view, 5, 2), digits(view, 8, 2)
-        if year >= 0 and month >= 0 and day >= 0:
-            days[row] = civil_days(year, month, day)
+        found = NOT_A_DATE
+        if (
+            length(views, row) == ISO_DATE_LENGTH
+            and byte(views, row, 4) == _DASH
+            and byte(views, row, 7) == _DASH
+            and present(validity, bit_offset, row)
+        ):
+            year, month = digits(views, row, 0, 4), digits(views, row, 5, 2)
+            day = digits(views, row, 8, 2)
+            if year >= 0 and month >= 0 and day >= 0:
+                found = civil_days(year, month, day)
+        days[np.uintp(row)] = found
+
+
+#: where the codes of each number of digits (1–4) start in a lookup table: "7", "07" and
+#: "007" are different codes
+_DIGITS_BASE = np.array([0, 0, 10, 110, 1110, 11110])
+MAX_CODE_DIGITS = 4
 
 
 @njit(cache=True, nogil=True)
-def _look_up_digits(views, validity, bit_offset, table, width, found):
+def _look_up_digits(views, validity, bit_offset, table, found, places):
     for row in range(views.shape[0]):
-        found[row] = -1
-        view = views[row]
-        if present(validity, bit_offset, row) and length(view) == width:
-            code = digits(view, 0, width)
+        place = -1
+        width = length(views, row)
+        if 1 <= width <= MAX_CODE_DIGITS and present(validity, bit_offset, row):
+            code = digits(views, row, 0, width)
             if code >= 0:
-                found[row] = table[code]
+                place = table[_DIGITS_BASE[width] + code]
+        r = np.uintp(row)
+        found[r], places[r] = place >= 0, max(place, 0)
+
+
+def digit_codes(table: dict[str, int]) -> bool:
+    """Whether :func:`look_up_digits` can look up ``table``'s keys."""
+    return all(code.isdigit() and len(code) <= MAX_CODE_DIGITS for code in table)
 
 
 def look_up_digits(column: pl.Series, table: dict[str, int], name: str) -> pl.Series:
-    """``table[value]`` for each value, null where absent; the keys are codes of one number of
-    digits (a municipality's "091"), at most six. One look at each view instead of hashing
-    each string."""
-    (width,) = {len(code) for code in table}
-    assert width <= 6 and all(code.isdigit() for code in table), "codes of up to six digits"
-    numbers = np.full(10**width, -1, np.int32)
-    numbers[[int(code) for code in table]] = list(table.values())
-    found = np.empty(len(column), np.int32)
+    """``table[value]`` (0–65535) for each value, null where absent; the keys are codes of one
+    to four digits (a municipality's "091", a service task's "1"). One look at each view
+    instead of hashing each string."""
+    assert digit_codes(table), "codes of one to four digits"
+    numbers = np.full(_DIGITS_BASE[-1], -1, np.int32)
+    numbers[[_DIGITS_BASE[len(code)] + int(code) for code in table]] = list(table.values())
+    found, places = np.empty(len(column), np.bool_), np.empty(len(column), np.uint16)
     for chunk in chunks(column):
         _look_up_digits(
-            chunk.views, chunk.validity, chunk.bit_offset, numbers, width, found[chunk.rows]
+            chunk.views,
+            chunk.validity,
+            chunk.bit_offset,
+            numbers,
+            found[chunk.rows],
+            places[chunk.rows],
         )
-    return pl.Series(name, pa.array(found, mask=found < 0)).cast(pl.UInt16)
+    return _with_nulls(name, places, found)
+
+
+def _with_nulls(
+    name: str, values: np.ndarray, present: np.ndarray, arrow_type: pa.DataType | None = None
+) -> pl.Series:
+    """A column of ``values``, null where not ``present``; built from Arrow buffers (no copy
+    of the values)."""
+    arrow_type = arrow_type or pa.from_numpy_dtype(values.dtype)
+    bitmap = pa.py_buffer(np.packbits(present, bitorder="little"))
+    array = pa.Array.from_buffers(arrow_type, len(values), [bitmap, pa.py_buffer(values)])
+    return pl.Series(name, array)
 
 
 def dates(days: np.ndarray, name: str) -> pl.Series:
     """A date column from days since 1970-01-01, :data:`NOT_A_DATE` as null."""
-    return pl.Series(name, pa.array(days, mask=days == NOT_A_DATE).view(pa.date32()))
+    return _with_nulls(name, days, days != NOT_A_DATE, pa.date32())
 
 
 def iso_dates(column: pl.Series) -> pl.Series:

@@ -201,34 +201,34 @@ _SEXES = pl.Series([None, "1", "2"], dtype=pl.Enum(["1", "2"]))
 
 
 @njit(cache=True, nogil=True)
-def _facts(chunk_views, validity, bit_offset, century_of, check_value_of, outputs):
+def _facts(views, validity, bit_offset, century_of, check_value_of, outputs):
     reason, days, sex, temporary = outputs
-    text = fixedwidth.TEXT
-    for row in range(chunk_views.shape[0]):
-        reason[row], days[row], sex[row], temporary[row] = _VALID, fixedwidth.NOT_A_DATE, 0, False
-        view = chunk_views[row]
+    for row in range(views.shape[0]):
+        r = np.uintp(row)
+        reason[r], days[r], sex[r], temporary[r] = _VALID, fixedwidth.NOT_A_DATE, 0, False
         if not fixedwidth.present(validity, bit_offset, row):
             continue  # a missing code is another rule's business
-        day, month = fixedwidth.digits(view, 0, 2), fixedwidth.digits(view, 2, 2)
-        year, number = fixedwidth.digits(view, 4, 2), fixedwidth.digits(view, 7, 3)
-        century, check_value = century_of[view[text + 6]], check_value_of[view[text + 10]]
+        day, month = fixedwidth.digits(views, row, 0, 2), fixedwidth.digits(views, row, 2, 2)
+        year, number = fixedwidth.digits(views, row, 4, 2), fixedwidth.digits(views, row, 7, 3)
+        century = century_of[fixedwidth.byte(views, row, 6)]
+        check_value = check_value_of[fixedwidth.byte(views, row, 10)]
         if (
-            fixedwidth.length(view) != _CODE_LENGTH
+            fixedwidth.length(views, row) != _CODE_LENGTH
             or min(day, month, year, number, century, check_value) < 0
         ):
-            reason[row] = _FORMAT
+            reason[r] = _FORMAT
             continue
-        temporary[row] = number >= _FIRST_TEMPORARY
+        temporary[r] = number >= _FIRST_TEMPORARY
         birth = fixedwidth.civil_days(century + year, month, day)
         if birth == fixedwidth.NOT_A_DATE:
-            reason[row] = _DATE
+            reason[r] = _DATE
             continue
-        days[row], sex[row] = birth, 1 if number % 2 else 2
+        days[r], sex[r] = birth, 1 if number % 2 else 2
         if number < 2:
-            reason[row] = _NUMBER
+            reason[r] = _NUMBER
         elif ((day * 10_000 + month * 100 + year) * 1000 + number) % 31 != check_value:
             # the check character encodes int("DDMMYYNNN") % 31
-            reason[row] = _CHECK
+            reason[r] = _CHECK
 
 
 def facts(codes: pl.Series) -> pl.DataFrame:

@@ -105,6 +105,11 @@ def date_column(column: str) -> str:
     return f"_date_{column}"
 
 
+def code_column(column: str) -> str:
+    """Name of a coded column's places in its code set in the prepared frame."""
+    return f"_code_{column}"
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -133,6 +138,27 @@ class Context:
 
     def organiser_number(self, oid: str | None) -> int | None:
         return self.organisers.index(oid) if oid in self.organisers else None
+
+    def code_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
+        """Per coded column, each value's place in its code set (null when not in it): the
+        code-set rules compare small integers instead of looking strings up, each."""
+        found = []
+        for column in self.component.columns:
+            if column.codeset is None:
+                continue
+            places = {code: i for i, code in enumerate(self.codes[column.codeset])}
+            values, name = frame.get_column(column.name), code_column(column.name)
+            if fixedwidth.digit_codes(places):
+                found.append(fixedwidth.look_up_digits(values, places, name))
+            else:
+                found.append(
+                    values.replace_strict(places, default=None, return_dtype=pl.UInt16).alias(name)
+                )
+        return found
+
+    def code_places(self, codeset: str, codes: list[str]) -> list[int]:
+        """The places of ``codes`` in a code set (see :meth:`code_columns`)."""
+        return [i for i, code in enumerate(self.codes[codeset]) if code in codes]
 
     def organiser_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
         """The organiser lookups several rules share, computed once per row."""
@@ -262,8 +288,8 @@ def _row(components: tuple[str, ...] | None = None) -> Targets:
 
 def _not_in(codeset: str) -> Check:
     def check(ctx: Context, column: str) -> pl.Expr:
-        col = pl.col(column)
-        return col.is_not_null() & ~col.is_in(ctx.codes[codeset])
+        assert ctx.component.column(column).codeset == codeset
+        return pl.col(column).is_not_null() & pl.col(code_column(column)).is_null()
 
     return check
 
@@ -291,11 +317,16 @@ def _organiser_not_manifest(ctx: Context, column: str) -> pl.Expr:
     return pl.col(ORGANISER_NUMBER).is_not_null() & pl.col(ORGANISER_NUMBER).ne_missing(manifest)
 
 
+def _sex_contradicts(sex: pl.Expr) -> pl.Expr:
+    # comparisons with a constant, far cheaper than comparing a string column with the enum
+    hetu_sex = pl.col(HETU_SEX)
+    return ((sex == "1") & (hetu_sex == "2")) | ((sex == "2") & (hetu_sex == "1"))
+
+
 def _family_law(ctx: Context, column: str) -> pl.Expr:
-    # codes of the code set that are not delivered: one lookup in a short list
-    return pl.col(column).is_in(
-        [c for c in ctx.codes["palvelutehtava"] if c not in ctx.reported_tasks]
-    )
+    # codes of the code set that are not delivered
+    family_law = [c for c in ctx.codes["palvelutehtava"] if c not in ctx.reported_tasks]
+    return pl.col(code_column(column)).is_in(ctx.code_places("palvelutehtava", family_law))
 
 
 def _outside_area(ctx: Context, column: str) -> pl.Expr:
@@ -1071,9 +1102,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Sex {value}, the identity code says {other}.",
         ),
         targets=_column("sukupuoli"),
-        check=lambda ctx, column: (
-            _valid_hetu() & pl.col(column).is_in(["1", "2"]) & (pl.col(column) != pl.col(HETU_SEX))
-        ),
+        check=lambda ctx, column: _valid_hetu() & _sex_contradicts(pl.col(column)),
         other=lambda ctx, column: pl.col(HETU_SEX),
         scope="sukupuoli",
     ),

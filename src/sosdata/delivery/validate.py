@@ -161,8 +161,9 @@ def _prepare(
     ]
     ranges = pl.DataFrame(dates).select(_range(component))
     shared = pool.submit(_shared_key_columns, frame, component, ranges, groups)
-    organisers = ctx.organiser_columns(frame)  # while the identity facts are read
-    prepared = frame.hstack([*facts.result(), *dates, *ranges, *organisers])
+    # while the identity facts are read
+    lookups = ctx.organiser_columns(frame) + ctx.code_columns(frame)
+    prepared = frame.hstack([*facts.result(), *dates, *ranges, *lookups])
     if component.name in ("palvelupaatokset", "palvelutiedot"):
         if tasks_in_ii is None:
             tasks_in_ii = pl.DataFrame(
