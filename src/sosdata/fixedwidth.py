@@ -179,7 +179,7 @@ def _look_up_digits(views, validity, bit_offset, table, found, places):
         found[r], places[r] = place >= 0, max(place, 0)
 
 
-def digit_codes(table: dict[str, int]) -> bool:
+def all_digit_codes(table: dict[str, int]) -> bool:
     """Whether :func:`look_up_digits` can look up ``table``'s keys."""
     return all(code.isdigit() and len(code) <= MAX_CODE_DIGITS for code in table)
 
@@ -188,7 +188,7 @@ def look_up_digits(column: pl.Series, table: dict[str, int], name: str) -> pl.Se
     """``table[value]`` (0–65535) for each value, null where absent; the keys are codes of one
     to four digits (a municipality's "091", a service task's "1"). One look at each view
     instead of hashing each string."""
-    assert digit_codes(table), "codes of one to four digits"
+    assert all_digit_codes(table), "codes of one to four digits"
     numbers = np.full(_DIGITS_BASE[-1], -1, np.int32)
     numbers[[_DIGITS_BASE[len(code)] + int(code) for code in table]] = list(table.values())
     found, places = np.empty(len(column), np.bool_), np.empty(len(column), np.uint16)
@@ -205,12 +205,12 @@ def look_up_digits(column: pl.Series, table: dict[str, int], name: str) -> pl.Se
 
 
 def _with_nulls(
-    name: str, values: np.ndarray, present: np.ndarray, arrow_type: pa.DataType | None = None
+    name: str, values: np.ndarray, valid: np.ndarray, arrow_type: pa.DataType | None = None
 ) -> pl.Series:
-    """A column of ``values``, null where not ``present``; built from Arrow buffers (no copy
+    """A column of ``values``, null where not ``valid``; built from Arrow buffers (no copy
     of the values)."""
     arrow_type = arrow_type or pa.from_numpy_dtype(values.dtype)
-    bitmap = pa.py_buffer(np.packbits(present, bitorder="little"))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
     array = pa.Array.from_buffers(arrow_type, len(values), [bitmap, pa.py_buffer(values)])
     return pl.Series(name, array)
 

@@ -61,3 +61,20 @@ def test_leap_days_and_calendar_edges():
 def test_all_null_and_empty_columns():
     assert fixedwidth.iso_dates(pl.Series([None, None], dtype=pl.String)).to_list() == [None, None]
     assert fixedwidth.iso_dates(pl.Series([], dtype=pl.String)).to_list() == []
+
+
+@settings(deadline=None)  # the first call loads the compiled loop
+@given(
+    values=st.lists(
+        st.none() | st.text(alphabet="0123456789a-", max_size=6) | st.sampled_from(["7", "07"]),
+        max_size=200,
+    ),
+    codes=st.lists(st.from_regex(r"[0-9]{1,4}", fullmatch=True), unique=True, max_size=40),
+)
+def test_digit_codes_are_looked_up_as_a_dictionary_would(values, codes):
+    table = {code: i for i, code in enumerate(codes)}
+    # two chunks, sliced: the views of a column's own memory
+    column = pl.concat([pl.Series("c", values, pl.String), pl.Series("c", ["1"] * 3)]).slice(1)
+    found = fixedwidth.look_up_digits(column, table, "place")
+    assert found.name == "place" and found.dtype == pl.UInt16
+    assert found.to_list() == [table.get(v) for v in column.to_list()]

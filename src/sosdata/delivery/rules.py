@@ -141,14 +141,14 @@ class Context:
 
     def code_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
         """Per coded column, each value's place in its code set (null when not in it): the
-        code-set rules compare small integers instead of looking strings up, each."""
+        code-set rules compare small integers instead of looking up each string."""
         found = []
         for column in self.component.columns:
             if column.codeset is None:
                 continue
             places = {code: i for i, code in enumerate(self.codes[column.codeset])}
             values, name = frame.get_column(column.name), code_column(column.name)
-            if fixedwidth.digit_codes(places):
+            if fixedwidth.all_digit_codes(places):
                 found.append(fixedwidth.look_up_digits(values, places, name))
             else:
                 found.append(
