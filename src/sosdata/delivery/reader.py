@@ -180,14 +180,14 @@ def open_package(path: Path) -> Package:
 
 def _line_and_column(data: Buffer, offset: int, header: list[str] | None) -> tuple[int, str]:
     line_start = data.rfind(b"\n", 0, offset) + 1
-    line = _count(data, b"\n", offset) + 1
+    line = _count_before(data, b"\n", offset) + 1
     field_index = data[line_start:offset].count(DELIMITER)
     if header and line > 1 and field_index < len(header):
         return line, header[field_index]
     return line, str(field_index + 1)
 
 
-def _count(data: Buffer, byte: bytes, end: int) -> int:
+def _count_before(data: Buffer, byte: bytes, end: int) -> int:
     return int(np.count_nonzero(np.frombuffer(data, np.uint8, count=end) == ord(byte)))
 
 
