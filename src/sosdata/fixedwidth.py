@@ -71,7 +71,8 @@ def chunks(column: pl.Series) -> list[Chunk]:
 
 # The helpers index ``views[row, byte]`` with unsigned integers: taking a row's own array
 # (``views[row]``) or a signed index makes Numba add work to every access (reference counts,
-# the check for negative indices), which doubles the time of these loops.
+# the check for negative indices), which doubles the time of these loops. The other compiled
+# loops index their large arrays the same way.
 
 
 @njit(inline="always", cache=True)
