@@ -175,16 +175,12 @@ def _look_up_digits(views, validity, bit_offset, table, found, places):
         found[r], places[r] = place >= 0, max(place, 0)
 
 
-def all_digit_codes(table: dict[str, int]) -> bool:
-    """Whether :func:`look_up_digits` can look up ``table``'s keys."""
-    return all(code.isdigit() and len(code) <= MAX_CODE_DIGITS for code in table)
-
-
-def look_up_digits(column: pl.Series, table: dict[str, int], name: str) -> pl.Series:
-    """``table[value]`` (0–65535) for each value, null where absent; the keys are codes of one
-    to four digits (a municipality's "091", a service task's "1"). One look at each view
-    instead of hashing each string."""
-    assert all_digit_codes(table), "codes of one to four digits"
+def look_up(column: pl.Series, table: dict[str, int], name: str) -> pl.Series:
+    """``table[value]`` (0–65535) for each value, null where absent. When every key is a code
+    of one to four digits (a municipality's "091", a service task's "1"), a compiled loop looks
+    at each view instead of hashing each string."""
+    if not all(code.isdigit() and len(code) <= MAX_CODE_DIGITS for code in table):
+        return column.replace_strict(table, default=None, return_dtype=pl.UInt16).alias(name)
     numbers = np.full(_DIGITS_BASE[-1], -1, np.int32)
     numbers[[_DIGITS_BASE[len(code)] + int(code) for code in table]] = list(table.values())
     found, places = np.empty(len(column), np.bool_), np.empty(len(column), np.uint16)

@@ -66,8 +66,11 @@ def _pairwise(frame: pl.DataFrame, keys: list[str]) -> tuple[list[bool], list[bo
 @given(frame=_rows(), two_keys=st.booleans())
 def test_groups_agree_with_pairwise_comparison(frame, two_keys):
     keys = ["henkilotunnus", "palvelutehtava"] if two_keys else ["henkilotunnus"]
-    found = grouping.shared_keys(
-        frame, keys, frame.get_column("start"), frame.get_column("end"), overlaps=True
+    found = grouping.compare(
+        grouping.groups(frame, keys),
+        frame.get_column("start"),
+        frame.get_column("end"),
+        overlaps=True,
     )
     same_start, overlaps = _pairwise(frame, keys)
     assert found.same_start.tolist() == same_start
@@ -84,9 +87,8 @@ def test_chunked_and_sliced_columns():
     )
     chunked = pl.concat([frame[:2], frame[2:]], rechunk=False)
     assert chunked.n_chunks() == 2
-    found = grouping.shared_keys(
-        chunked.slice(1),
-        ["henkilotunnus"],
+    found = grouping.compare(
+        grouping.groups(chunked.slice(1), ["henkilotunnus"]),
         chunked.get_column("start").slice(1),
         chunked.get_column("end").slice(1),
         overlaps=True,

@@ -75,6 +75,14 @@ def test_digit_codes_are_looked_up_as_a_dictionary_would(values, codes):
     table = {code: i for i, code in enumerate(codes)}
     # two chunks, sliced: the views of a column's own memory
     column = pl.concat([pl.Series("c", values, pl.String), pl.Series("c", ["1"] * 3)]).slice(1)
-    found = fixedwidth.look_up_digits(column, table, "place")
+    found = fixedwidth.look_up(column, table, "place")
     assert found.name == "place" and found.dtype == pl.UInt16
     assert found.to_list() == [table.get(v) for v in column.to_list()]
+
+
+def test_codes_other_than_digits_are_looked_up_too():
+    table = {"A1": 0, "091": 1, "7": 2}
+    column = pl.Series(["091", "A1", None, "a1", "7", "07"])
+    found = fixedwidth.look_up(column, table, "place")
+    assert found.name == "place" and found.dtype == pl.UInt16
+    assert found.to_list() == [1, 0, None, None, 2, None]

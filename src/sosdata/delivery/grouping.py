@@ -81,13 +81,6 @@ def compare(found: Groups, start: pl.Series, end: pl.Series, *, overlaps: bool) 
     return SharedKeys(same_start, overlapping)
 
 
-def shared_keys(
-    frame: pl.DataFrame, keys: list[str], start: pl.Series, end: pl.Series, *, overlaps: bool
-) -> SharedKeys:
-    """:func:`groups` then :func:`compare`."""
-    return compare(groups(frame, keys), start, end, overlaps=overlaps)
-
-
 @njit(cache=True, nogil=True)
 def _words(hashes: np.ndarray, index_bits: int, words: np.ndarray) -> None:
     """Each row's hash with its low ``index_bits`` replaced by the row's number."""

@@ -139,32 +139,26 @@ class Context:
     def organiser_number(self, oid: str | None) -> int | None:
         return self.organisers.index(oid) if oid in self.organisers else None
 
+    def code_places(self, codeset: str) -> dict[str, int]:
+        """Each code's place in its code set (see :meth:`code_columns`)."""
+        return {code: i for i, code in enumerate(self.codes[codeset])}
+
     def code_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
         """Per coded column, each value's place in its code set (null when not in it): the
         code-set rules compare small integers instead of looking up each string."""
-        found = []
-        for column in self.component.columns:
-            if column.codeset is None:
-                continue
-            places = {code: i for i, code in enumerate(self.codes[column.codeset])}
-            values, name = frame.get_column(column.name), code_column(column.name)
-            if fixedwidth.all_digit_codes(places):
-                found.append(fixedwidth.look_up_digits(values, places, name))
-            else:
-                found.append(
-                    values.replace_strict(places, default=None, return_dtype=pl.UInt16).alias(name)
-                )
-        return found
-
-    def code_places(self, codeset: str, codes: list[str]) -> list[int]:
-        """The places of ``codes`` in a code set (see :meth:`code_columns`)."""
-        return [i for i, code in enumerate(self.codes[codeset]) if code in codes]
+        return [
+            fixedwidth.look_up(
+                frame.get_column(c.name), self.code_places(c.codeset), code_column(c.name)
+            )
+            for c in self.component.columns
+            if c.codeset is not None
+        ]
 
     def organiser_columns(self, frame: pl.DataFrame) -> list[pl.Series]:
         """The organiser lookups several rules share, computed once per row."""
         return [
             self._organiser_numbers(frame.get_column("jarjestaja")).alias(ORGANISER_NUMBER),
-            fixedwidth.look_up_digits(
+            fixedwidth.look_up(
                 frame.get_column("kotikunta"), self.municipality_organiser, SERVED_BY
             ),
         ]
@@ -286,12 +280,9 @@ def _row(components: tuple[str, ...] | None = None) -> Targets:
 # --- check helpers --------------------------------------------------------------------------
 
 
-def _not_in(codeset: str) -> Check:
-    def check(ctx: Context, column: str) -> pl.Expr:
-        assert ctx.component.column(column).codeset == codeset
-        return pl.col(column).is_not_null() & pl.col(code_column(column)).is_null()
-
-    return check
+def _not_in_code_set(ctx: Context, column: str) -> pl.Expr:
+    # the column's places in its own code set (Context.code_columns)
+    return pl.col(column).is_not_null() & pl.col(code_column(column)).is_null()
 
 
 def _hetu_reason(reason: identity.Invalid) -> Check:
@@ -325,8 +316,9 @@ def _sex_contradicts(sex: pl.Expr) -> pl.Expr:
 
 def _family_law(ctx: Context, column: str) -> pl.Expr:
     # codes of the code set that are not delivered
-    family_law = [c for c in ctx.codes["palvelutehtava"] if c not in ctx.reported_tasks]
-    return pl.col(code_column(column)).is_in(ctx.code_places("palvelutehtava", family_law))
+    places = ctx.code_places("palvelutehtava")
+    family_law = [place for code, place in places.items() if code not in ctx.reported_tasks]
+    return pl.col(code_column(column)).is_in(family_law)
 
 
 def _outside_area(ctx: Context, column: str) -> pl.Expr:
@@ -832,7 +824,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Home municipality {value} is not a municipality code in {period}.",
         ),
         targets=_column("kotikunta"),
-        check=_not_in("kunta"),
+        check=_not_in_code_set,
         scope="kotikunta",
     ),
     Rule(
@@ -850,7 +842,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Sex {value} is not in the code set.",
         ),
         targets=_column("sukupuoli"),
-        check=_not_in("sukupuoli"),
+        check=_not_in_code_set,
         scope="sukupuoli",
     ),
     Rule(
@@ -870,7 +862,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Service task {value} is not in the code set in {period}.",
         ),
         targets=_column("palvelutehtava"),
-        check=_not_in("palvelutehtava"),
+        check=_not_in_code_set,
         scope="palvelutehtava",
     ),
     Rule(
@@ -909,7 +901,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Social service {value} is not in the code set in {period}.",
         ),
         targets=_column("sosiaalipalvelu"),
-        check=_not_in("sosiaalipalvelu"),
+        check=_not_in_code_set,
         scope="sosiaalipalvelu",
     ),
     Rule(
@@ -927,7 +919,7 @@ CATALOGUE: tuple[Rule, ...] = (
             "Decision type {value} is not in the code set.",
         ),
         targets=_column("paatoksen_tyyppi"),
-        check=_not_in("paatoksen_tyyppi"),
+        check=_not_in_code_set,
         scope="paatoksen_tyyppi",
     ),
     Rule(

@@ -160,7 +160,7 @@ def _prepare(
         if c.kind is Kind.DATE
     ]
     ranges = pl.DataFrame(dates).select(_range(component))
-    shared = pool.submit(_shared_key_columns, frame, component, ranges, groups)
+    shared = pool.submit(_shared_key_columns, frame, component, ranges, groups, bool(overlap_keys))
     # while the identity facts are read
     lookups = ctx.organiser_columns(frame) + ctx.code_columns(frame)
     prepared = frame.hstack([*facts.result(), *dates, *ranges, *lookups])
@@ -182,8 +182,8 @@ def _shared_key_columns(
     component: Component,
     ranges: pl.DataFrame,
     groups: Future[grouping.Groups],
+    overlaps: bool,
 ) -> list[pl.Series]:
-    overlaps = component.name in _OVERLAP_KEYS
     shared = grouping.compare(
         groups.result(),
         ranges.get_column(rules.RANGE_START),
