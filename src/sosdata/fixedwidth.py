@@ -13,13 +13,18 @@ side (and beside Polars), from any thread.
 from __future__ import annotations
 
 import calendar
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 from numba import njit
 
+#: this module's source, for compiled loops elsewhere that build in its helpers (see
+#: ``identity._facts_loop``)
+SOURCE_KEY = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 VIEW_BYTES = 16
 INLINE_BYTES = 12
 #: where a view's inline bytes start (after the 4-byte length)

@@ -189,46 +189,59 @@ _CENTURY = np.full(256, -1, np.int32)
 _CENTURY[[ord(s) for s in CENTURIES]] = list(CENTURIES.values())
 _CHECK_VALUE = np.full(256, -1, np.int32)
 _CHECK_VALUE[[ord(c) for c in CHECK_CHARACTERS]] = np.arange(len(CHECK_CHARACTERS))
-#: reason numbers of the kernel, 0 = valid (or missing); a column's values by number
-_VALID, _FORMAT, _DATE, _NUMBER, _CHECK = range(5)
-_REASONS = pl.Series(
-    [None, Invalid.FORMAT, Invalid.DATE, Invalid.INDIVIDUAL_NUMBER, Invalid.CHECK_CHARACTER],
-    dtype=REASON_DTYPE,
+#: the column's values by the kernel's reason numbers: 0 = valid (or missing), then
+#: :class:`Invalid` in its order
+_REASONS = pl.Series([None, *Invalid], dtype=REASON_DTYPE)
+_VALID = 0
+_FORMAT, _DATE, _NUMBER, _CHECK = (
+    1 + list(Invalid).index(r)
+    for r in (Invalid.FORMAT, Invalid.DATE, Invalid.INDIVIDUAL_NUMBER, Invalid.CHECK_CHARACTER)
 )
 #: sex numbers of the kernel, 0 = unknown; the column's values by number (an enum: one byte a
 #: row, where strings take sixteen)
 _SEXES = pl.Series([None, "1", "2"], dtype=pl.Enum(["1", "2"]))
 
 
-@njit(cache=True, nogil=True)
-def _facts(views, validity, bit_offset, century_of, check_value_of, outputs):
-    reason, days, sex, temporary = outputs
-    for row in range(views.shape[0]):
-        r = np.uintp(row)
-        reason[r], days[r], sex[r], temporary[r] = _VALID, fixedwidth.NOT_A_DATE, 0, False
-        if not fixedwidth.present(validity, bit_offset, row):
-            continue  # a missing code is another rule's business
-        day, month = fixedwidth.digits(views, row, 0, 2), fixedwidth.digits(views, row, 2, 2)
-        year, number = fixedwidth.digits(views, row, 4, 2), fixedwidth.digits(views, row, 7, 3)
-        century = century_of[fixedwidth.byte(views, row, 6)]
-        check_value = check_value_of[fixedwidth.byte(views, row, 10)]
-        if (
-            fixedwidth.length(views, row) != _CODE_LENGTH
-            or min(day, month, year, number, century, check_value) < 0
-        ):
-            reason[r] = _FORMAT
-            continue
-        temporary[r] = number >= _FIRST_TEMPORARY
-        birth = fixedwidth.civil_days(century + year, month, day)
-        if birth == fixedwidth.NOT_A_DATE:
-            reason[r] = _DATE
-            continue
-        days[r], sex[r] = birth, 1 if number % 2 else 2
-        if number < 2:
-            reason[r] = _NUMBER
-        elif ((day * 10_000 + month * 100 + year) * 1000 + number) % 31 != check_value:
-            # the check character encodes int("DDMMYYNNN") % 31
-            reason[r] = _CHECK
+def _facts_loop(helpers: str = fixedwidth.SOURCE_KEY):
+    """The compiled pass over identity codes. It builds in ``fixedwidth``'s helpers, while
+    Numba keys a cached loop on its own file only; closing over the helpers' source key (closure
+    values are part of the cache key) makes a change to them compile the loop afresh."""
+
+    @njit(cache=True, nogil=True)
+    def facts(views, validity, bit_offset, century_of, check_value_of, outputs):
+        helpers  # noqa: B018 (in the cache key: see above)
+        reason, days, sex, temporary = outputs
+        for row in range(views.shape[0]):
+            r = np.uintp(row)
+            reason[r], days[r], sex[r], temporary[r] = _VALID, fixedwidth.NOT_A_DATE, 0, False
+            if not fixedwidth.present(validity, bit_offset, row):
+                continue  # a missing code is another rule's business
+            day, month = fixedwidth.digits(views, row, 0, 2), fixedwidth.digits(views, row, 2, 2)
+            year, number = fixedwidth.digits(views, row, 4, 2), fixedwidth.digits(views, row, 7, 3)
+            century = century_of[fixedwidth.byte(views, row, 6)]
+            check_value = check_value_of[fixedwidth.byte(views, row, 10)]
+            if (
+                fixedwidth.length(views, row) != _CODE_LENGTH
+                or min(day, month, year, number, century, check_value) < 0
+            ):
+                reason[r] = _FORMAT
+                continue
+            temporary[r] = number >= _FIRST_TEMPORARY
+            birth = fixedwidth.civil_days(century + year, month, day)
+            if birth == fixedwidth.NOT_A_DATE:
+                reason[r] = _DATE
+                continue
+            days[r], sex[r] = birth, 1 if number % 2 else 2
+            if number < 2:
+                reason[r] = _NUMBER
+            elif ((day * 10_000 + month * 100 + year) * 1000 + number) % 31 != check_value:
+                # the check character encodes int("DDMMYYNNN") % 31
+                reason[r] = _CHECK
+
+    return facts
+
+
+_facts = _facts_loop()
 
 
 def facts(codes: pl.Series) -> pl.DataFrame:

@@ -513,9 +513,16 @@ def read_extract(
     file is read. Raises :class:`ExtractError` when the file cannot be read at all.
     """
     path = _checked_path(path)
-    reader = _read_parquet if path.suffix.lower() == ".parquet" else _read_jsonl
-    valid, malformed = reader(path, progress)
+    valid, malformed = _read(path, progress)
     return Extract(path=path, frame=valid.drop("_line"), malformed=malformed)
+
+
+def _read(
+    path: Path, progress: Callable[[int, int], None] | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Valid records with ``_line``, and the malformed ones, of a checked path."""
+    reader = _read_parquet if _format_of(path) == ".parquet" else _read_jsonl
+    return reader(path, progress)
 
 
 @dataclass
@@ -548,7 +555,7 @@ def scan_extract(
     type. Anything else is read with :func:`read_extract`.
     """
     path = _checked_path(path)
-    if path.suffix.lower() == ".parquet" and _typed_parquet(path):
+    if _format_of(path) == ".parquet" and _typed_parquet(path):
         scan = _scan_parquet(path)
         reasons = _value_reasons(_never_null(path))
         needed = sorted({"_line", *VERSION_FIELDS, *(n for n, e in reasons.items() if e)})
@@ -569,8 +576,7 @@ def scan_extract(
             scan = scan.filter(valid)
             versions = versions.filter(valid)
         return ExtractScan(path, scan, malformed, records, versions)
-    reader = _read_parquet if path.suffix.lower() == ".parquet" else _read_jsonl
-    valid, malformed = reader(path, progress)
+    valid, malformed = _read(path, progress)
     return ExtractScan(path, valid.lazy(), malformed, valid.height + malformed["line"].n_unique())
 
 
