@@ -50,13 +50,12 @@ class Hierarchy:
 
 @dataclass(frozen=True, slots=True)
 class CellRange:
-    """Values a suppressed cell can take. ``exact``: the LP optimum; otherwise a witnessed
-    sub-range (the true range is at least as wide), enough to prove protection."""
+    """Values a suppressed cell can take: the LP optimum, or a witnessed sub-range (the true
+    range is at least as wide), enough to prove protection."""
 
     cell: int
     lower: float
     upper: float
-    exact: bool = True
 
 
 @dataclass
@@ -146,7 +145,6 @@ class Witnesses:
         self.low = values.astype(float).copy()
         self.high = values.astype(float).copy()
         self.unbounded = np.zeros(len(values), dtype=bool)
-        self.exact = np.zeros(len(values), dtype=bool)
 
     def proven(self, cells: np.ndarray, threshold: int) -> np.ndarray:
         return self.unbounded[cells] | (self.high[cells] - self.low[cells] >= threshold)
@@ -162,7 +160,6 @@ class Witnesses:
                 int(c),
                 float(self.low[c]),
                 float("inf") if self.unbounded[c] else float(self.high[c]),
-                bool(self.exact[c]),
             )
             for c in cells.tolist()
         ]
@@ -208,7 +205,6 @@ def _prove(a, b: np.ndarray, component: np.ndarray, seen: Witnesses, threshold: 
         if high.status == 3:
             seen.unbounded[component[i]] = True
         witness(high)
-        seen.exact[component[i]] = True
 
 
 def _system(values: np.ndarray, unknowns: np.ndarray, is_supp: np.ndarray, eq: pl.DataFrame):

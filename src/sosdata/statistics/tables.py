@@ -527,7 +527,7 @@ def _unit_counts_sql(definition: TableDef) -> str:
 
 
 #: columns of a unit that are attributes of its person (one value per person and quarter)
-_PERSON_ATTRIBUTES = frozenset({"sukupuoli", "ikaryhma", "kotikunta", "hyvinvointialue"})
+_PERSON_ATTRIBUTES = ("hyvinvointialue", "kotikunta", "sukupuoli", "ikaryhma")
 
 
 def _reduced_table(definition: TableDef, kept: Sequence[str]) -> str:
@@ -556,12 +556,11 @@ def _contributors_sql(
     area_is_unit = level == "organiser"
     if area_is_unit:
         unit_summed.append("jarjestaja")
-    attributes = ["hyvinvointialue", "kotikunta", "sukupuoli", "ikaryhma"]
     parts, reductions = [], {}
     for mask in range(2 ** len(unit_summed)):
         kept = [n for i, n in enumerate(unit_summed) if mask >> i & 1]
         reduced = _reduced_table(definition, kept)
-        columns = [*fixed, *kept, *attributes]
+        columns = [*fixed, *kept, *_PERSON_ATTRIBUTES]
         reductions[reduced] = (
             f"SELECT {', '.join(columns)}, count(*) AS persons FROM "
             f"(SELECT DISTINCT pid, {', '.join(columns)} FROM stat_unit_{definition.id}) "
@@ -603,14 +602,12 @@ def _cells(
     level: str,
     made: set[str],
 ) -> pl.DataFrame:
-    """``made``: the temporary tables made so far for this definition, shared by its levels
-    (made here when missing)."""
+    """``made``: the temporary tables made so far for this definition (its unit counts among
+    them), shared by its levels (the contributors' reductions are made here when missing)."""
     names = [d.name for d in dims]
-    needed = {_unit_counts_table(definition): _unit_counts_sql(definition)}
-    sql = ""
+    sql, needed = "", {}
     if not definition.person_units:
-        sql, reductions = _contributors_sql(definition, dims, level)
-        needed |= reductions
+        sql, needed = _contributors_sql(definition, dims, level)
     for table, select in needed.items():
         if table not in made:
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
@@ -680,18 +677,16 @@ def _params(sql: str, quarter: Quarter) -> dict[str, object]:
 
 
 def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
-    existing = {
-        r[0] for r in conn.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    }
     for table, select in SHARED.items():
-        if table in definition.units and table not in existing:
-            conn.execute(f"CREATE TEMP TABLE {table} AS {select}", _params(select, quarter))
-    params = _params(definition.units, quarter)
+        if table in definition.units:
+            conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {select}", _params(select, quarter)
+            )
+    attributes = ", ".join(f"p.{a}" for a in _PERSON_ATTRIBUTES)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stat_unit_{definition.id} AS "
-        f"SELECT u.*, p.sukupuoli, p.ikaryhma, p.kotikunta, p.hyvinvointialue "
-        f"FROM ({definition.units}) u JOIN stat_person p USING (pid)",
-        params,
+        f"SELECT u.*, {attributes} FROM ({definition.units}) u JOIN stat_person p USING (pid)",
+        _params(definition.units, quarter),
     )
 
 
@@ -721,11 +716,14 @@ def compute_definition(
     if not prepared:
         _prepare(conn, quarter)
     _units(conn, definition, quarter)
+    unit_counts = _unit_counts_table(definition)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {unit_counts} AS {_unit_counts_sql(definition)}")
+    made = {unit_counts}
+    # the unit counts hold every combination of codes, in far fewer rows than the units
     present = conn.sql(
-        f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM stat_unit_{definition.id}"
+        f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM {unit_counts}"
     ).pl()
     tables = []
-    made: set[str] = set()
     for level in levels:
         dims = _dimensions(definition, level, settings, present)
         cells = _cells(conn, definition, dims, level, made)
