@@ -355,6 +355,10 @@ def _run(
         rules.get(i.rule).severity is Severity.ERROR and rules.get(i.rule).level is Level.FILE
         for i in file_issues
     )
+    if not accepted_delivery:
+        # a rejected delivery accepts no row, as the report's text says
+        for check in checks:
+            check.summary.accepted_rows = 0
     step("report")
     report = Report(
         accepted=accepted_delivery,

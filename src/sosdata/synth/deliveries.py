@@ -167,7 +167,7 @@ def build(
             injection = BY_RULE[rule]
             base = rows.filter(pl.col("birth") < safe_birth)
             if injection.needs_ambiguous:
-                base = base.filter((pl.col("_tasks") != 1) & ~pl.col("_disturbed"))
+                base = base.filter((pl.col("_tasks") >= 2) & ~pl.col("_disturbed"))
             if base.height == 0:
                 continue
             picked = base[rng.integers(0, base.height, n)]
