@@ -1005,7 +1005,8 @@ CATALOGUE: tuple[Rule, ...] = (
             "Jakso on päättynyt ennen seurantajakson alkua, joten se ei kuulu jaksolle. "
             "Seurantajaksolla tehty päätös (osa IV) kuuluu jaksolle voimassaolostaan riippumatta.",
             "Perioden slutade före uppföljningsperiodens början och hör inte till den. Ett beslut "
-            "som fattats under uppföljningsperioden (del IV) hör till den oberoende av giltigheten.",
+            "som fattats under uppföljningsperioden (del IV) hör till den oberoende av "
+            "giltigheten.",
             "The range ended before the follow-up period began, so it does not belong to it. A "
             "decision made during the period (component IV) belongs to it whatever its validity.",
         ),
@@ -1087,8 +1088,8 @@ CATALOGUE: tuple[Rule, ...] = (
             "toimituksen asiakkuusjaksoissa (osa II) useampi palvelutehtävä. Päätöstiedoista "
             "toimitetaan kaikki kuusi tietoa.",
             "Beslutets serviceuppgift saknas och kan inte härledas: klienten har flera "
-            "serviceuppgifter i leveransens klientrelationsperioder (del II). Av beslutsuppgifterna "
-            "lämnas alla sex datainnehåll in.",
+            "serviceuppgifter i leveransens klientrelationsperioder (del II). Av "
+            "beslutsuppgifterna lämnas alla sex datainnehåll in.",
             "The decision's service task is missing and cannot be inferred: the client has several "
             "service tasks in this delivery's client periods (component II). All six contents of "
             "a decision are delivered.",
@@ -1255,10 +1256,10 @@ CATALOGUE: tuple[Rule, ...] = (
             "rekisteri ottaa asiakkaan ainoan palvelutehtävän vuosineljänneksen asiakkuusjaksoista "
             "(molemmista lähteistä), jos niitä on tasan yksi; muuten tehtävä jää tuntemattomaksi "
             "ja palvelu lasketaan silti saaduksi palveluksi.",
-            "Serviceuppgiften saknas och leveransens del II ger den inte. Raden godkänns: registret "
-            "tar klientens enda serviceuppgift ur kvartalets klientrelationsperioder (båda "
-            "källorna) om det finns exakt en; annars förblir uppgiften okänd och servicen räknas "
-            "ändå som erhållen service.",
+            "Serviceuppgiften saknas och leveransens del II ger den inte. Raden godkänns: "
+            "registret tar klientens enda serviceuppgift ur kvartalets klientrelationsperioder (båda "
+            "källorna) om det finns exakt en; annars förblir uppgiften okänd och servicen "
+            "räknas ändå som erhållen service.",
             "The service task is missing and this delivery's component II does not give it. The "
             "row is accepted: the register takes the client's only service task in the quarter's "
             "client periods (both sources) if there is exactly one; otherwise the task stays "
