@@ -1258,8 +1258,8 @@ CATALOGUE: tuple[Rule, ...] = (
             "ja palvelu lasketaan silti saaduksi palveluksi.",
             "Serviceuppgiften saknas och leveransens del II ger den inte. Raden godkänns: "
             "registret tar klientens enda serviceuppgift ur kvartalets "
-            "klientrelationsperioder (båda källorna) om det finns exakt en; annars förblir uppgiften okänd och servicen "
-            "räknas ändå som erhållen service.",
+            "klientrelationsperioder (båda källorna) om det finns exakt en; annars förblir "
+            "uppgiften okänd och servicen räknas ändå som erhållen service.",
             "The service task is missing and this delivery's component II does not give it. The "
             "row is accepted: the register takes the client's only service task in the quarter's "
             "client periods (both sources) if there is exactly one; otherwise the task stays "
