@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from sosdata.components import CLIENT_PERIODS, COMPONENTS, DECISIONS, SERVICES
+from sosdata.components import CLIENT_PERIODS, COMPONENTS, DECISIONS, SERVICES, belongs_to
 from sosdata.periods import Quarter
 from sosdata.synth.errors import BY_RULE, INJECTIONS, Target
 from sosdata.synth.plan import Group
@@ -54,8 +54,8 @@ def path_of(quarter: Quarter, group: Group) -> str:
 
 
 def overlaps(component: str, quarter: Quarter) -> pl.Expr:
-    c = COMPONENTS[component]
-    return quarter.overlaps_expr(pl.col(c.start), pl.col(c.end))
+    """The true rows that are data of ``quarter`` (a decision also when made during it)."""
+    return belongs_to(COMPONENTS[component], quarter)
 
 
 def parts_of(

@@ -154,8 +154,11 @@ def _range_not_in_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
 
 
 def _start_after_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
-    e = t.quarter.end
-    return rows.with_columns(**_dates(t, e + dt.timedelta(days=5), None, e - dt.timedelta(days=5)))
+    # IV: decided before the period (one decided during it is data of it, however late it starts)
+    q = t.quarter
+    return rows.with_columns(
+        **_dates(t, q.end + dt.timedelta(days=5), None, q.start - dt.timedelta(days=5))
+    )
 
 
 def _decision_date_after_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
