@@ -198,8 +198,12 @@ def _shared_key_columns(
 
 def _tasks_per_person(accepted_ii: pl.LazyFrame) -> pl.LazyFrame:
     task = pl.col("palvelutehtava")
+    tasks = task.n_unique().cast(pl.UInt32)
+    # the only task, where there is one: a task-less IV/V row of a person with several is kept
+    # with its task unknown
+    only = pl.when(tasks == 1).then(task.first())
     return accepted_ii.group_by("henkilotunnus").agg(
-        task.n_unique().cast(pl.UInt32).alias(rules.TASKS_IN_II), task.first().alias(_ONLY_TASK)
+        tasks.alias(rules.TASKS_IN_II), only.alias(_ONLY_TASK)
     )
 
 
