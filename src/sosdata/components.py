@@ -7,6 +7,7 @@ defaults from here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -243,6 +244,13 @@ COMPONENTS: dict[str, Component] = {
 BY_FILENAME: dict[str, Component] = {c.filename: c for c in COMPONENTS.values()}
 #: decision type assumed when the column is empty
 DEFAULT_DECISION_TYPE = "1"
+#: an end date that means "no end" in every component, as an empty one does
+NO_END = dt.date(9999, 12, 31)
+
+
+def no_end_as_null(end: pl.Expr) -> pl.Expr:
+    """An end-date column with :data:`NO_END` read as no end (null)."""
+    return pl.when(end != NO_END).then(end)
 
 
 def get(name: str) -> Component:

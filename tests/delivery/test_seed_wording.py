@@ -123,3 +123,19 @@ def test_a_rejected_delivery_accepts_no_row(deliveries):
     assert (summary.rows, summary.accepted_rows, summary.rejected_rows) == (10, 0, 1)
     assert json.loads(result.report.render("json"))["components"][II]["accepted_rows"] == 0
     assert "Accepted 0," in result.report.render("text", lang="en")
+
+
+def test_9999_12_31_is_no_end_in_a_delivery_too(deliveries):
+    """Seed 001: "Om datum för avslutande saknas innebär det att klientrelationen fortsätter";
+    9999-12-31 says the same, in every component alike."""
+    files = {
+        II: [deliveries.row(II, loppupvm="9999-12-31")],
+        "lastensuojelu": [deliveries.row("lastensuojelu", loppupvm="9999-12-31")],
+        IV: [deliveries.row(IV, voimassa_asti="9999-12-31")],
+        V: [deliveries.row(V, loppupvm="9999-12-31")],
+    }
+    result = deliveries.validate(deliveries.folder(files))
+    assert result.accepted
+    ends = {II: "loppupvm", "lastensuojelu": "loppupvm", IV: "voimassa_asti", V: "loppupvm"}
+    for name, end in ends.items():
+        assert result.rows[name][end].to_list() == [None], name

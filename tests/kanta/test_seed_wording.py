@@ -275,3 +275,21 @@ def test_parquet_versions_of_a_float_column_are_malformed(tmp_path):
     extract = read_extract(path)
     assert extract.frame.is_empty()
     assert extract.malformed.select("field").to_series().to_list() == ["version"]
+
+
+def test_case_task_lists_missing_empty_or_repeated(docs):
+    """A case listing its task twice is in that task once; a case without a task list and one
+    with an empty list give the same (task-less) rows, which the delivery rules reject alike."""
+    docs.case("2022-05-01", None, tasks=["2", "2"])
+    rows = derive(docs.frame(), Q1).rows["asiakkuusjaksot"]
+    assert rows.select("palvelutehtava", "alkupvm", "loppupvm").rows() == [
+        ("2", D("2022-05-01"), None)
+    ]
+    missing, empty = Documents(), Documents()
+    missing.case("2022-05-01", None, service_tasks=None)
+    empty.case("2022-05-01", None, tasks=[])
+    assert (
+        derive(missing.frame(), Q1)
+        .rows["asiakkuusjaksot"]
+        .equals(derive(empty.frame(), Q1).rows["asiakkuusjaksot"])
+    )

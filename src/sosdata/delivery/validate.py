@@ -22,7 +22,14 @@ import polars as pl
 
 from sosdata import codes, fixedwidth, identity
 from sosdata import organisers as organiser_register
-from sosdata.components import COMPONENTS, DEFAULT_DECISION_TYPE, Component, Kind, get
+from sosdata.components import (
+    COMPONENTS,
+    DEFAULT_DECISION_TYPE,
+    Component,
+    Kind,
+    get,
+    no_end_as_null,
+)
 from sosdata.config import Settings
 from sosdata.delivery import grouping, rules
 from sosdata.delivery import manifest as manifests
@@ -225,6 +232,8 @@ def _typed(component: Component) -> list[pl.Expr]:
             value = pl.col(rules.RANGE_START)  # IV: valid from defaults to the decision date
         elif column.name == "paatoksen_tyyppi":
             value = value.fill_null(pl.lit(DEFAULT_DECISION_TYPE))
+        elif column.name == component.end:
+            value = no_end_as_null(value)  # 9999-12-31: no end, as in the Kanta extract
         out.append(value.cast(column.dtype).alias(column.name))
     return out
 

@@ -43,10 +43,12 @@ from sosdata.components import (
     CHILD_WELFARE,
     CLIENT_PERIODS,
     DECISIONS,
+    NO_END,
     SERVICES,
     Component,
     belongs_to,
     decided_in,
+    no_end_as_null,
 )
 from sosdata.kanta.extract import (
     EXTRACT_SCHEMA,
@@ -56,8 +58,9 @@ from sosdata.kanta.extract import (
 )
 from sosdata.periods import Quarter
 
-#: stands for "no closing date" while merging, so that a cumulative maximum keeps it open
-_OPEN = dt.date(9999, 12, 31)
+#: stands for "no closing date" while merging, so that a cumulative maximum keeps it open (and
+#: a case closed on that day is open: ``NO_END``)
+_OPEN = NO_END
 # Days of a date shifted to be non-negative for every representable year (1–9999), and the
 # factor that lifts a group's index above every day: group * _GROUP + day then increases
 # across groups, so one cumulative maximum over the sorted column acts as one per group.
@@ -218,8 +221,7 @@ def _single_task() -> pl.Expr:
 
 def _end(column: str) -> pl.Expr:
     """An end date, with 9999-12-31 read as "no end" in every component alike (as II reads it)."""
-    end = pl.col(column)
-    return pl.when(end != _OPEN).then(end)
+    return no_end_as_null(pl.col(column))
 
 
 def _identifying() -> list[pl.Expr]:
@@ -313,8 +315,9 @@ def client_periods(
         valid.alias("_valid"),
     )
     if not one_task_each:
-        # a case archived under several service tasks counts in each of them
-        ranges = ranges.explode("palvelutehtava")
+        # a case archived under several service tasks counts in each of them; one with an
+        # empty list, like one with none, gives a task-less row for the rules to report
+        ranges = ranges.explode("palvelutehtava", empty_as_null=True)
     first_day = (period.start - dt.date(1970, 1, 1)).days + _DAY_OFFSET
     last_day = (period.end - dt.date(1970, 1, 1)).days + _DAY_OFFSET
     overlaps = (pl.col("start") <= last_day) & (pl.col("end") >= first_day)
