@@ -433,19 +433,15 @@ def build(
         for c in components.COMPONENTS.values():
             separate, kanta = inputs[c.name]
             both = pl.concat([separate, kanta.select(separate.columns)])
-            tasks: dict[str, int] = {}
+            tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
             if only is not None and "palvelutehtava" in c.column_names:
-                both, inferred = infer_tasks(both, only)
-                tasks["service_task_inferred"] = inferred
+                both, tasks["service_task_inferred"] = infer_tasks(both, only)
             kept, union_cells, left_out = _select_sources(both, c, expected)
             records = register_rows(merge_component(kept, c), c, period, persons, county)
             if c is CLIENT_PERIODS:
                 only = only_tasks(records)
-            else:
-                tasks = tasks and {
-                    **tasks,
-                    "service_task_unknown": int(records["palvelutehtava"].null_count()),
-                }
+            elif tasks:
+                tasks["service_task_unknown"] = records["palvelutehtava"].null_count()
             built[c.name] = records
             summary.union_cells += union_cells.to_dicts()
             summary.components[c.name] = {
