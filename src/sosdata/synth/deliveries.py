@@ -217,7 +217,17 @@ def _leave_empty(
         & (pl.col("_only") == pl.col("palvelutehtava"))
         & ~pl.col("_disturbed")
     )
-    omit_task = rows.select(inferable & pl.lit(rng.random(n) < OMIT_TASK)).to_series()
+    drawn = pl.lit(rng.random(n) < OMIT_TASK)
+    omit_task = rows.select(inferable & drawn).to_series()
+    if component == SERVICES.name:
+        # V's task is optional: left out for a client with several tasks too, it stays unknown
+        # in the register (the same draw, so the rest of the data does not move)
+        several = (pl.col("_tasks") >= 2) & ~pl.col("_disturbed")
+        unknown = rows.select(several & drawn).to_series()
+        omit_task = omit_task | unknown
+        rows = rows.with_columns(
+            palvelutehtava=pl.when(pl.lit(unknown)).then(None).otherwise("palvelutehtava")
+        )
     text = text.with_columns(
         palvelutehtava=pl.when(pl.lit(omit_task)).then(None).otherwise(pl.col("palvelutehtava"))
     )
