@@ -68,7 +68,7 @@ def init(ctx: typer.Context) -> None:
         else:
             console.print(f"{label}: {path} exists, kept")
     console.print(f"data directory ready: {s.data_dir}")
-    register_cli.initialise(s)
+    register_cli.initialise(ctx)
 
 
 def _group_help() -> None:

@@ -53,6 +53,26 @@ class StoredVersion:
     deadline: dt.date
 
 
+class NotificationNotFound(NotificationError, LookupError):
+    """No notification with that id that the user may see."""
+
+
+def not_found(notification_id: int) -> NotificationNotFound:
+    return NotificationNotFound(f"no notification {notification_id} that you may see")
+
+
+def organiser_of(conn: duckdb.DuckDBPyConnection, notification_id: int) -> str:
+    """The organiser whose notification it is (its latest version's)."""
+    row = conn.execute(
+        "SELECT organiser FROM notification_versions WHERE notification_id = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [notification_id],
+    ).fetchone()
+    if row is None:
+        raise not_found(notification_id)
+    return str(row[0])
+
+
 def sha256_of(notification: Notification) -> str:
     canonical = json.dumps(notification.to_dict(), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
