@@ -94,6 +94,8 @@ def test_cli_publishes_tables_and_charts(published, tmp_path) -> None:
             "en",
             "--out",
             str(out),
+            "--as",
+            "keeper",
         ],
     )
     assert result.exit_code == 0, result.output

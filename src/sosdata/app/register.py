@@ -93,7 +93,8 @@ class Register:
         return cursor
 
     def initialise(self, keeper: str) -> store.Initialised:
-        """Create or update the database; ``keeper`` becomes the first keeper of a new one."""
+        """Create or update the data directory, its keys and the database; ``keeper`` becomes
+        the first keeper of a new register."""
         self._lock.acquire()
         return store.initialise(self.settings, keeper)
 

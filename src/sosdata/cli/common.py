@@ -24,7 +24,7 @@ from sosdata.app.jobs import INTERNAL_ERROR
 from sosdata.config import Settings, load_settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.progress import Progress, Step
+from sosdata.progress import Progress, Step, silent
 from sosdata.register.users import os_user
 
 console = Console()
@@ -97,11 +97,11 @@ AS_OPTION = typer.Option(
 
 
 @contextmanager
-def progress_bar() -> Iterator[Progress]:
-    """A progress bar on standard error while long work runs (stage lines when it is not a
-    terminal)."""
+def progress_bar(*, log_stages: bool = True) -> Iterator[Progress]:
+    """A progress bar on standard error while long work runs; when standard error is not a
+    terminal, one line per stage (``log_stages``) or nothing."""
     if not err_console.is_terminal:
-        yield _stage_lines()
+        yield _stage_lines() if log_stages else silent
         return
     with Bar(
         SpinnerColumn(),

@@ -45,7 +45,8 @@ def validate(
     except PeriodError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     try:
-        with progress_bar() as progress:
+        # a report piped on: nothing but the bar on a terminal
+        with progress_bar(log_stages=False) as progress:
             # the offline validator is open to everyone: it reads no register data
             result = core(ctx).validate(
                 PUBLIC,

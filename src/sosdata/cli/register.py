@@ -40,8 +40,11 @@ def _table(frame: pl.DataFrame, title: str) -> None:
 
 
 def initialise(ctx: typer.Context) -> None:
-    """Create or update the register database (called by ``sosdata init``)."""
+    """Create or update the data directory, its keys and the database (``sosdata init``)."""
     done = core(ctx).initialise(os_user())
+    for label, origin in done.keys.items():
+        console.print(f"{label}: {origin}")
+    console.print(f"data directory ready: {core(ctx).settings.data_dir}")
     for name in done.applied:
         console.print(f"database: applied {name}")
     if done.first_keeper:

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from sosdata.config import Settings
+from sosdata.errors import NotFound
 from sosdata.notification import checks
 from sosdata.notification.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 from sosdata.notification.document import Notification, NotificationError, Positions, from_data
@@ -53,7 +54,7 @@ class StoredVersion:
     deadline: dt.date
 
 
-class NotificationNotFound(NotificationError, LookupError):
+class NotificationNotFound(NotificationError, NotFound):
     """No notification with that id that the user may see."""
 
 
