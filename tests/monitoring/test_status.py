@@ -29,7 +29,7 @@ def synthetic(tmp_path_factory) -> Path:
 @pytest.fixture
 def loaded(settings, synthetic):
     """Every delivery on time but two: the last is never sent, the one before arrives late."""
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     with store.opened(settings) as conn:
         users.add(conn, "keeper")

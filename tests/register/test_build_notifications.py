@@ -19,7 +19,7 @@ D = dt.date
 def notified(db, settings, organiser):
     """Two municipality groups of the organiser, each with its own promised sources."""
     notification = pytest.importorskip("sosdata.notification")
-    from sosdata.notification import store as notification_store
+    from sosdata.register.notifications import store as notification_store
     from sosdata.synth import notifications as synth_notifications
     from sosdata.synth.plan import Group, GroupSources
 

@@ -41,7 +41,7 @@ def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
 
 
 def test_register_equals_the_truth(settings, db, synthetic):
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     for path in sorted((synthetic / "notifications").glob("*.json")):
         exchange.import_file(db, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1))
