@@ -33,7 +33,6 @@ from sosdata.errors import AccessError, NotFound
 from sosdata.notification import FormContext, Notification
 from sosdata.periods import Quarter
 from sosdata.progress import Progress
-from sosdata.register.users import User
 from sosdata.register import (
     audit,
     build,
@@ -45,6 +44,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.users import User
 
 T = TypeVar("T")
 
