@@ -9,7 +9,7 @@ import pytest
 from sosdata.periods import Quarter
 from sosdata.register import store, submit
 from sosdata.register.kanta_load import Batch, record_batch
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 D = dt.date

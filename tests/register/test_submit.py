@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sosdata.register import deliveries, submit, users
-from verbs import call
+from world import call
 
 
 def _rows(organiser, hetu, n=4, task="1"):

@@ -12,7 +12,7 @@ import pytest
 from sosdata import components, keys
 from sosdata.periods import Quarter
 from sosdata.register import store
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 

@@ -13,7 +13,7 @@ import pytest
 from sosdata import codes, identity
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from verbs import call
+from world import call
 
 from . import test_tables as shared
 
