@@ -21,9 +21,10 @@ from sosdata.components import COMPONENTS
 from sosdata.delivery import rules, validate_path
 from sosdata.kanta.pipeline import derive_path
 from sosdata.periods import Quarter
-from sosdata.register import build, kanta_load, store, submit
+from sosdata.register import store
 from sosdata.statistics import tables
 from sosdata.statistics.suppression import TOTAL
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 KEEPER = "keeper"
@@ -184,9 +185,9 @@ def test_task_less_services_are_kept_from_file_to_statistics(settings, db, organ
 
     # 3. the build: rows of both sources kept; a task inferred from the other source's II
     db.close()
-    assert submit.submit(settings, delivery, KEEPER).status == "accepted"
-    kanta_load.load_kanta(settings, extract, Q1, KEEPER)
-    summary = build.build(settings, Q1, KEEPER)
+    assert call(settings, KEEPER, "submit", delivery).status == "accepted"
+    call(settings, KEEPER, "load_kanta", extract, Q1)
+    summary = call(settings, KEEPER, "build", Q1)
     v_summary = summary.components["palvelutiedot"]
     # P3's separate row (21) takes task 5 from Kanta's II
     assert v_summary["service_task_inferred"] == 1
