@@ -1,0 +1,113 @@
+"""``sosdata users`` commands for signing in: passwords, API tokens, disabling a user."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sosdata.cli.common import console, new_app, settings
+from sosdata.register import accounts, store, users
+
+AS_OPTION = typer.Option(
+    None, "--as", help="The register user acting (default: the account running the command)."
+)
+
+
+def _acting(conn, as_user: str | None, what: str, *, own: str | None = None) -> users.User:
+    """The acting user, who must be a keeper (or, with ``own``, that very user)."""
+    actor = users.get(conn, as_user or users.os_user())
+    if own is None or actor.user_id != own:
+        actor.require_keeper(what)
+    return actor
+
+
+def set_password(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="Whose password."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (one line)."
+    ),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Set a user's password for the web portal (keepers, or the user itself)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with store.opened(settings(ctx)) as conn:
+        _acting(conn, as_user, "set other users' passwords", own=user_id)
+        accounts.set_password(conn, user_id, password)
+    console.print(f"password of {user_id} set; the user's sessions were ended")
+
+
+def disable(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="The user to disable."),
+    enable: bool = typer.Option(False, "--enable", help="Enable the user again instead."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Disable a user: no sign-in, sessions ended, API tokens refused (keepers only)."""
+    with store.opened(settings(ctx)) as conn:
+        _acting(conn, as_user, "disable users")
+        accounts.set_disabled(conn, user_id, not enable)
+    console.print(f"user {user_id} {'enabled' if enable else 'disabled'}")
+
+
+token_app = new_app("API tokens for machine clients (bound to one organiser).")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="The organiser's user the token acts as."),
+    label: str = typer.Option("", "--label", help="What the token is for."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Make an API token; it is printed once and only its hash is kept."""
+    with store.opened(settings(ctx)) as conn:
+        _acting(conn, as_user, "create API tokens for other users", own=user_id)
+        token, secret = accounts.create_token(conn, user_id, label)
+    console.print(f"token {token.token_id} of {user_id} for {token.organiser} (shown only now):")
+    print(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    token_id: int = typer.Argument(..., help="The token's number (see 'token list')."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Revoke an API token (keepers, or the token's user)."""
+    with store.opened(settings(ctx)) as conn:
+        found = accounts.tokens(conn, token_id=token_id)
+        _acting(
+            conn, as_user, "revoke other users' tokens", own=found[0].user_id if found else None
+        )
+        token = accounts.revoke_token(conn, token_id)
+    console.print(f"token {token.token_id} of {token.user_id} revoked")
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    user_id: str | None = typer.Option(None, "--user", help="Only this user's tokens."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """API tokens (never their secrets)."""
+    with store.opened(settings(ctx)) as conn:
+        _acting(conn, as_user, "list other users' tokens", own=user_id)
+        found = accounts.tokens(conn, user_id=user_id)
+    for t in found:
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        console.print(
+            f"{t.token_id}\t{t.user_id}\t{t.organiser}\t{t.label}\t{state}",
+            highlight=False,
+            markup=False,
+        )
+
+
+def register(users_app: typer.Typer) -> None:
+    users_app.command("set-password")(set_password)
+    users_app.command("disable")(disable)
+    users_app.add_typer(token_app, name="token")

@@ -1,0 +1,115 @@
+"""What web tests share besides fixtures: the people of the test register, seeding, the server.
+
+Importable from every test (``from webharness import ANNA, csrf_of``): ``tests/web`` is on
+pytest's ``pythonpath``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from sosdata import keys
+from sosdata.config import Settings
+from sosdata.register import accounts, store, users
+from sosdata.web.portal import Portal
+
+ORGANISER_A = "1.2.246.10.9999901.10.0"
+ORGANISER_B = "1.2.246.10.9999902.10.0"
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    password: str
+    organiser: str | None = None
+
+
+KEEPER = Person("kaisa.keeper", "keeper-password-1")
+ANNA = Person("anna.a", "anna-password-12", ORGANISER_A)
+BERTIL = Person("bertil.b", "bertil-password-1", ORGANISER_B)
+DORA = Person("dora.disabled", "dora-password-12", ORGANISER_A)  # disabled after set-up
+PEOPLE = (KEEPER, ANNA, BERTIL, DORA)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@dataclass
+class Seeded:
+    settings: Settings
+    #: API tokens made during set-up: name → secret
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def seed(data_dir: Path) -> Seeded:
+    """A register with a keeper, two organisers' users, a disabled user, and API tokens."""
+    settings = Settings(data_dir=data_dir)
+    keys.create_key_file(settings.pseudonym_key_file)
+    keys.create_key_file(settings.encryption_key_file)
+    store.initialise(settings, KEEPER.user_id)
+    seeded = Seeded(settings)
+    with store.opened(settings) as conn:
+        for person in PEOPLE:
+            if person is not KEEPER:
+                users.add(conn, person.user_id, organiser=person.organiser)
+            accounts.set_password(conn, person.user_id, person.password)
+        for person in (ANNA, BERTIL, DORA):
+            seeded.tokens[person.user_id] = accounts.create_token(conn, person.user_id, "test")[1]
+        revoked, seeded.tokens["revoked"] = accounts.create_token(conn, ANNA.user_id, "old")
+        accounts.revoke_token(conn, revoked.token_id)
+        accounts.set_disabled(conn, DORA.user_id)
+    return seeded
+
+
+@dataclass
+class Server:
+    base_url: str
+    seeded: Seeded
+    portal: Portal
+
+    @property
+    def settings(self) -> Settings:
+        return self.seeded.settings
+
+    def client(self, **kw) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=60, **kw)
+
+    @contextmanager
+    def signed_in_client(self, person: Person, **kw) -> Iterator[httpx.Client]:
+        """An HTTP client with a session of ``person`` (signed in through the form)."""
+        with self.client(**kw) as client:
+            csrf = csrf_of(client.get("/sign-in").text)
+            answer = client.post(
+                "/sign-in",
+                data={"user_id": person.user_id, "password": person.password, "csrf_token": csrf},
+            )
+            assert answer.status_code == 303, answer.text
+            yield client
+
+
+def csrf_of(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
