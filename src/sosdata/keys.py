@@ -70,3 +70,18 @@ def encryption_key(settings: Settings) -> bytes:
 
 def pseudonymizer(settings: Settings) -> Pseudonymizer:
     return Pseudonymizer(pseudonym_key(settings))
+
+
+def ensure_keys(settings: Settings) -> dict[str, str]:
+    """Create the key files a new data directory needs; says of each key where it comes from:
+    ``environment``, ``created`` or ``kept``."""
+    found = {}
+    for label, path, from_env in (
+        ("pseudonym key", settings.pseudonym_key_file, settings.pseudonym_key),
+        ("encryption key", settings.encryption_key_file, settings.encryption_key),
+    ):
+        if from_env:
+            found[label] = "environment"
+        else:
+            found[label] = "created" if create_key_file(path) else "kept"
+    return found

@@ -381,6 +381,13 @@ class Status:
     matrix: pl.DataFrame
     quality: pl.DataFrame
 
+    def of_organiser(self, organiser: str) -> Status:
+        """The same status limited to one organiser's rows."""
+        mine = pl.col("organiser") == organiser
+        return Status(
+            self.quarter, self.deadline, self.matrix.filter(mine), self.quality.filter(mine)
+        )
+
     def to_dict(self) -> dict:
         def rows(frame: pl.DataFrame) -> list[dict]:
             return json.loads(frame.write_json())
@@ -468,26 +475,15 @@ def _xlsx(status: Status) -> bytes:
 
 
 def status(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     quarter: Quarter,
     *,
     now: dt.datetime | None = None,
-    conn: duckdb.DuckDBPyConnection | None = None,
 ) -> Status:
     """The monitoring matrix and quality scores of ``quarter`` from the register database."""
-    own = conn is None
-    if conn is None:
-        from sosdata.register import store
-
-        conn = store.connect(settings, read_only=settings.database_path.exists())
-    try:
-        grid = matrix(conn, quarter, settings, now=now)
-        return Status(
-            quarter, quarter.deadline(settings), grid, quality(conn, quarter, settings, grid)
-        )
-    finally:
-        if own:
-            conn.close()
+    grid = matrix(conn, quarter, settings, now=now)
+    return Status(quarter, quarter.deadline(settings), grid, quality(conn, quarter, settings, grid))
 
 
 def write(report: Status, path: Path, fmt: str) -> Path:

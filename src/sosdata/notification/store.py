@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from sosdata.config import Settings
+from sosdata.errors import NotFound
 from sosdata.notification import checks
 from sosdata.notification.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 from sosdata.notification.document import Notification, NotificationError, Positions, from_data
@@ -51,6 +52,26 @@ class StoredVersion:
     submitted_at: dt.datetime | None
     late: bool | None
     deadline: dt.date
+
+
+class NotificationNotFound(NotificationError, NotFound):
+    """No notification with that id that the user may see."""
+
+
+def not_found(notification_id: int) -> NotificationNotFound:
+    return NotificationNotFound(f"no notification {notification_id} that you may see")
+
+
+def organiser_of(conn: duckdb.DuckDBPyConnection, notification_id: int) -> str:
+    """The organiser whose notification it is (its latest version's)."""
+    row = conn.execute(
+        "SELECT organiser FROM notification_versions WHERE notification_id = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [notification_id],
+    ).fetchone()
+    if row is None:
+        raise not_found(notification_id)
+    return str(row[0])
 
 
 def sha256_of(notification: Notification) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sosdata import keys
 from sosdata.config import Settings
 from sosdata.errors import UserError
 
@@ -167,11 +168,17 @@ class Initialised:
     path: Path
     applied: list[str]
     first_keeper: str | None
+    #: each key: from the ``environment``, ``created`` or ``kept``
+    keys: dict[str, str]
 
 
 def initialise(settings: Settings, keeper: str) -> Initialised:
-    """Create or update the database; ``keeper`` becomes the first keeper of a new register."""
+    """Create or update the data directory, its keys and the database; ``keeper`` becomes the
+    first keeper of a new register."""
     from sosdata.register import users  # users are stored here: imported on use, not at load
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    made = keys.ensure_keys(settings)
 
     conn = _open(settings.database_path, read_only=False)
     try:
@@ -179,7 +186,7 @@ def initialise(settings: Settings, keeper: str) -> Initialised:
         first = keeper if users.ensure_first_keeper(conn, keeper) else None
     finally:
         conn.close()
-    return Initialised(settings.database_path, applied, first)
+    return Initialised(settings.database_path, applied, first, made)
 
 
 @contextmanager
