@@ -133,7 +133,9 @@ def rule_text(lang: str, rule_id: str, kind: str = RULE_EXPLANATION) -> str:
     return translator(lang).pgettext(kind, rule_id)
 
 
-_ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([^,;\s]*))?")
+_ACCEPT_ITEM = re.compile(
+    r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([^,;\s]*))?"
+)
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:

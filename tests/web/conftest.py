@@ -26,8 +26,8 @@ from webharness import (
     seed,
 )
 
+from sosdata.app import Register
 from sosdata.web import create_app
-from sosdata.web.portal import Portal
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,8 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
 @pytest.fixture(scope="module")
 def web_server(web_data: Seeded) -> Iterator[Server]:
     """``sosdata serve`` as it runs in production: uvicorn on loopback, in this process."""
-    portal = Portal(web_data.settings)
-    app = create_app(web_data.settings, portal=portal)
+    register = Register(web_data.settings, purpose="web tests")
+    app = create_app(web_data.settings, register=register)
     sock = free_socket()
     config = uvicorn.Config(app, log_level="warning", lifespan="on", server_header=False)
     server = uvicorn.Server(config)
@@ -52,12 +52,12 @@ def web_server(web_data: Seeded) -> Iterator[Server]:
         time.sleep(0.02)
     host, port = sock.getsockname()
     try:
-        yield Server(f"http://{host}:{port}", web_data, portal)
+        yield Server(f"http://{host}:{port}", web_data, register)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
-        portal.close()
+        register.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from sosdata.config import Settings
+from sosdata.errors import AccessError
 from sosdata.register import accounts, store, users
 
 ORG = "1.2.246.10.9999901.10.0"
@@ -29,7 +30,7 @@ def test_passwords_are_stored_as_argon2_hashes(conn):
 def test_short_passwords_and_unknown_users_are_refused(conn):
     with pytest.raises(accounts.AccountError, match="at least 12"):
         accounts.set_password(conn, "anna", "short")
-    with pytest.raises(users.AccessError, match="unknown user"):
+    with pytest.raises(AccessError, match="unknown user"):
         accounts.set_password(conn, "nobody", "a-long-password")
 
 

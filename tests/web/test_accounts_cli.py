@@ -27,7 +27,7 @@ def test_users_commands(cli, settings):
         assert accounts.token_user(conn, secret).user_id == "anna"
     # an organiser's user may not disable others
     refused = cli("users", "disable", me, "--as", "anna")
-    assert refused.exit_code == 1 and "only the register keeper" in refused.stderr
+    assert refused.exit_code == 1 and "may not manage users" in refused.stderr
     assert cli("users", "disable", "anna").exit_code == 0
     with store.opened(settings) as conn:
         assert accounts.token_user(conn, secret) is None

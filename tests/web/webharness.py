@@ -14,10 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from sosdata import keys
+from sosdata.app import Register, Role
 from sosdata.config import Settings
-from sosdata.register import accounts, store, users
-from sosdata.web.portal import Portal
 
 ORGANISER_A = "1.2.246.10.9999901.10.0"
 ORGANISER_B = "1.2.246.10.9999902.10.0"
@@ -59,20 +57,21 @@ class Seeded:
 def seed(data_dir: Path) -> Seeded:
     """A register with a keeper, two organisers' users, a disabled user, and API tokens."""
     settings = Settings(data_dir=data_dir)
-    keys.create_key_file(settings.pseudonym_key_file)
-    keys.create_key_file(settings.encryption_key_file)
-    store.initialise(settings, KEEPER.user_id)
     seeded = Seeded(settings)
-    with store.opened(settings) as conn:
+    with Register(settings, purpose="web test set-up") as register:
+        register.initialise(KEEPER.user_id)
+        keeper = register.actor(KEEPER.user_id)
         for person in PEOPLE:
             if person is not KEEPER:
-                users.add(conn, person.user_id, organiser=person.organiser)
-            accounts.set_password(conn, person.user_id, person.password)
+                register.add_user(
+                    keeper, person.user_id, role=Role.ORGANISER, organiser=person.organiser
+                )
+            register.set_password(keeper, person.user_id, person.password)
         for person in (ANNA, BERTIL, DORA):
-            seeded.tokens[person.user_id] = accounts.create_token(conn, person.user_id, "test")[1]
-        revoked, seeded.tokens["revoked"] = accounts.create_token(conn, ANNA.user_id, "old")
-        accounts.revoke_token(conn, revoked.token_id)
-        accounts.set_disabled(conn, DORA.user_id)
+            seeded.tokens[person.user_id] = register.create_token(keeper, person.user_id, "test")[1]
+        revoked, seeded.tokens["revoked"] = register.create_token(keeper, ANNA.user_id, "old")
+        register.revoke_token(keeper, revoked.token_id)
+        register.disable_user(keeper, DORA.user_id)
     return seeded
 
 
@@ -80,7 +79,8 @@ def seed(data_dir: Path) -> Seeded:
 class Server:
     base_url: str
     seeded: Seeded
-    portal: Portal
+    #: the server's own register (the same object its handlers call)
+    register: Register
 
     @property
     def settings(self) -> Settings:

@@ -6,20 +6,7 @@ import sys
 
 import typer
 
-from sosdata.cli.common import console, new_app, settings
-from sosdata.register import accounts, store, users
-
-AS_OPTION = typer.Option(
-    None, "--as", help="The register user acting (default: the account running the command)."
-)
-
-
-def _acting(conn, as_user: str | None, what: str, *, own: str | None = None) -> users.User:
-    """The acting user, who must be a keeper (or, with ``own``, that very user)."""
-    actor = users.get(conn, as_user or users.os_user())
-    if own is None or actor.user_id != own:
-        actor.require_keeper(what)
-    return actor
+from sosdata.cli.common import AS_OPTION, acting, console, core, new_app
 
 
 def set_password(
@@ -30,15 +17,13 @@ def set_password(
     ),
     as_user: str | None = AS_OPTION,
 ) -> None:
-    """Set a user's password for the web portal (keepers, or the user itself)."""
+    """Set a user's password for the web portal (keepers and admins, or the user itself)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with store.opened(settings(ctx)) as conn:
-        _acting(conn, as_user, "set other users' passwords", own=user_id)
-        accounts.set_password(conn, user_id, password)
-    console.print(f"password of {user_id} set; the user's sessions were ended")
+    core(ctx).set_password(acting(ctx, as_user), user_id, password)
+    console.print(f"password of {user_id} set; the user's sessions were ended", markup=False)
 
 
 def disable(
@@ -47,11 +32,9 @@ def disable(
     enable: bool = typer.Option(False, "--enable", help="Enable the user again instead."),
     as_user: str | None = AS_OPTION,
 ) -> None:
-    """Disable a user: no sign-in, sessions ended, API tokens refused (keepers only)."""
-    with store.opened(settings(ctx)) as conn:
-        _acting(conn, as_user, "disable users")
-        accounts.set_disabled(conn, user_id, not enable)
-    console.print(f"user {user_id} {'enabled' if enable else 'disabled'}")
+    """Disable a user: no sign-in, sessions ended, API tokens refused (keepers and admins)."""
+    core(ctx).disable_user(acting(ctx, as_user), user_id, disabled=not enable)
+    console.print(f"user {user_id} {'enabled' if enable else 'disabled'}", markup=False)
 
 
 token_app = new_app("API tokens for machine clients (bound to one organiser).")
@@ -65,10 +48,11 @@ def token_create(
     as_user: str | None = AS_OPTION,
 ) -> None:
     """Make an API token; it is printed once and only its hash is kept."""
-    with store.opened(settings(ctx)) as conn:
-        _acting(conn, as_user, "create API tokens for other users", own=user_id)
-        token, secret = accounts.create_token(conn, user_id, label)
-    console.print(f"token {token.token_id} of {user_id} for {token.organiser} (shown only now):")
+    token, secret = core(ctx).create_token(acting(ctx, as_user), user_id, label)
+    console.print(
+        f"token {token.token_id} of {user_id} for {token.organiser} (shown only now):",
+        markup=False,
+    )
     print(secret)
 
 
@@ -78,14 +62,9 @@ def token_revoke(
     token_id: int = typer.Argument(..., help="The token's number (see 'token list')."),
     as_user: str | None = AS_OPTION,
 ) -> None:
-    """Revoke an API token (keepers, or the token's user)."""
-    with store.opened(settings(ctx)) as conn:
-        found = accounts.tokens(conn, token_id=token_id)
-        _acting(
-            conn, as_user, "revoke other users' tokens", own=found[0].user_id if found else None
-        )
-        token = accounts.revoke_token(conn, token_id)
-    console.print(f"token {token.token_id} of {token.user_id} revoked")
+    """Revoke an API token (keepers and admins, or the token's user)."""
+    token = core(ctx).revoke_token(acting(ctx, as_user), token_id)
+    console.print(f"token {token.token_id} of {token.user_id} revoked", markup=False)
 
 
 @token_app.command("list")
@@ -95,10 +74,7 @@ def token_list(
     as_user: str | None = AS_OPTION,
 ) -> None:
     """API tokens (never their secrets)."""
-    with store.opened(settings(ctx)) as conn:
-        _acting(conn, as_user, "list other users' tokens", own=user_id)
-        found = accounts.tokens(conn, user_id=user_id)
-    for t in found:
+    for t in core(ctx).tokens(acting(ctx, as_user), user_id=user_id):
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
         console.print(
             f"{t.token_id}\t{t.user_id}\t{t.organiser}\t{t.label}\t{state}",

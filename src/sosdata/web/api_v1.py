@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from sosdata.web.visitor import ApiUser
+from sosdata.web.visitor import ApiActor
 
 router = APIRouter(tags=["register"])
 
@@ -31,6 +31,6 @@ def health() -> Health:
 
 
 @router.get("/me", response_model=Me)
-def me(user: ApiUser) -> Me:
+def me(actor: ApiActor) -> Me:
     """The user the request acts as."""
-    return Me(user_id=user.user_id, role=user.role, organiser=user.organiser)
+    return Me(user_id=actor.name, role=actor.role.value, organiser=actor.organiser)

@@ -19,9 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sosdata.app import Register
 from sosdata.config import Settings
 from sosdata.errors import UserError
-from sosdata.web.portal import Portal
 from sosdata.web.rendering import render
 from sosdata.web.visitor import SignInRequired, sign_in_url, visitor
 
@@ -131,24 +131,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(request, getattr(exc, "status_code", 400), str(exc))
 
 
-def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
+def create_app(settings: Settings, *, register: Register | None = None) -> FastAPI:
     """The web application over the register of ``settings``.
 
-    ``portal`` is given by tests that already hold one; otherwise the application opens its own
-    when it starts and closes it when it stops.
+    The application opens its :class:`Register` when it starts (taking the data directory's
+    writer lock: the server owns the database while it runs) and closes it when it stops;
+    ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1
     from sosdata.web.pages import account, home
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        owned = portal is None
-        app.state.portal = portal or Portal(settings)
+        owned = register is None
+        app.state.register = register or Register(settings, purpose="sosdata serve")
+        app.state.register.connection  # noqa: B018 - open now: a busy register fails at start
         try:
             yield
         finally:
             if owned:
-                app.state.portal.close()
+                app.state.register.close()
 
     app = FastAPI(
         title="sosdata",
@@ -160,8 +162,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    if portal is not None:
-        app.state.portal = portal
+    if register is not None:
+        app.state.register = register
     static = str(resources.files("sosdata.web").joinpath("static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     for router in (home.router, account.router):

@@ -21,9 +21,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from sosdata import i18n
+from sosdata.app import PUBLIC, Actor, Register
 from sosdata.register.accounts import Session
-from sosdata.register.users import User
-from sosdata.web.portal import Portal
 
 SESSION_COOKIE = "sosdata_session"
 LANGUAGE_COOKIE = "sosdata_lang"
@@ -33,12 +32,17 @@ CSRF_FIELD = "csrf_token"
 
 @dataclass
 class Visitor:
-    user: User | None
+    #: who acts: a signed-in user, or the public
+    actor: Actor
     session: Session | None
     lang: str
     csrf_token: str
     #: a pre-session CSRF value to set as a cookie on the response
     new_csrf_cookie: bool = False
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None
 
     @property
     def t(self) -> i18n.Translator:
@@ -52,8 +56,9 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def portal(request: Request) -> Portal:
-    return request.app.state.portal
+def core(request: Request) -> Register:
+    """The register the server runs over: every handler asks it, and nothing below it."""
+    return request.app.state.register
 
 
 def secure(request: Request) -> bool:
@@ -71,20 +76,23 @@ def visitor(request: Request) -> Visitor:
     found = getattr(request.state, "visitor", None)
     if found is not None:
         return found
-    session = None
+    actor, session = PUBLIC, None
     secret = request.cookies.get(SESSION_COOKIE)
-    if secret:
-        session = portal(request).session(secret)
+    found_session = core(request).session_actor(secret) if secret else None
+    if found_session is not None:
+        actor, session = found_session
     lang = (
         (session.language if session else None)
         or _language_cookie(request)
         or i18n.negotiate(request.headers.get("accept-language"))
     )
     if session is not None:
-        found = Visitor(session.user, session, lang, session.csrf_token)
+        found = Visitor(actor, session, lang, session.csrf_token)
     else:
         pre = request.cookies.get(CSRF_COOKIE)
-        found = Visitor(None, None, lang, pre or secrets.token_urlsafe(32), new_csrf_cookie=not pre)
+        found = Visitor(
+            actor, None, lang, pre or secrets.token_urlsafe(32), new_csrf_cookie=not pre
+        )
     request.state.visitor = found
     return found
 
@@ -97,33 +105,33 @@ def _language_cookie(request: Request) -> str | None:
 def signed_in(request: Request) -> Visitor:
     """A page's visitor who must be signed in (otherwise: to the sign-in page and back)."""
     found = visitor(request)
-    if found.user is None:
+    if not found.signed_in:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(path)
     return found
 
 
-def api_user(request: Request) -> User:
-    """The user of an API request: an API token, else a signed-in session; 401 otherwise."""
+def api_actor(request: Request) -> Actor:
+    """Who acts in an API request: an API token, else a signed-in session; 401 otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret:
-        user = portal(request).token_user(secret.strip())
-        if user is None:
+        actor = core(request).token_actor(secret.strip())
+        if actor is None:
             raise HTTPException(
                 401,
                 "the API token is unknown, revoked or of a disabled user",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return user
+        return actor
     found = visitor(request)
-    if found.user is None:
+    if not found.signed_in:
         raise HTTPException(
             401,
             "sign in or send an API token (Authorization: Bearer …)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return found.user
+    return found.actor
 
 
 async def checked_form(request: Request) -> FormData:
@@ -149,5 +157,5 @@ def sign_in_url(next_path: str) -> str:
 
 PageVisitor = Annotated[Visitor, Depends(signed_in)]
 AnyVisitor = Annotated[Visitor, Depends(visitor)]
-ApiUser = Annotated[User, Depends(api_user)]
+ApiActor = Annotated[Actor, Depends(api_actor)]
 CheckedForm = Annotated[FormData, Depends(checked_form)]

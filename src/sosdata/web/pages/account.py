@@ -13,8 +13,8 @@ from sosdata.web.visitor import (
     SESSION_COOKIE,
     AnyVisitor,
     CheckedForm,
+    core,
     local_path,
-    portal,
     set_cookie,
 )
 
@@ -33,7 +33,7 @@ def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
     next_path = local_path(form.get("next"))
     client = request.client.host if request.client else "unknown"
     try:
-        signed = portal(request).sign_in(user_id, password, client)
+        signed = core(request).sign_in(who.actor, user_id, password, client)
     except Throttled as exc:
         minutes = (exc.retry_after + 59) // 60
         error = who.t("Too many failed attempts. Try again in {minutes} minutes.", minutes=minutes)
@@ -68,8 +68,8 @@ def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
         signed.secret,
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
-    if signed.session.language is None:
-        portal(request).set_language(signed.session.user, who.lang)
+    if signed.session.language is None:  # the first sign-in keeps the language chosen so far
+        core(request).set_language(core(request).actor(signed.session.user.user_id), who.lang)
     return response
 
 
@@ -77,7 +77,7 @@ def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
 def sign_out(request: Request, who: AnyVisitor, form: CheckedForm) -> RedirectResponse:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        portal(request).sign_out(secret)
+        core(request).sign_out(secret)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -89,7 +89,7 @@ def choose_language(request: Request, who: AnyVisitor, form: CheckedForm) -> Red
     response = RedirectResponse(local_path(form.get("next")), status_code=303)
     if lang in i18n.LANGUAGES:
         assert isinstance(lang, str)
-        if who.user is not None:
-            portal(request).set_language(who.user, lang)
+        if who.signed_in:
+            core(request).set_language(who.actor, lang)
         set_cookie(request, response, LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600)
     return response
