@@ -225,6 +225,15 @@ class IssuePage:
     #: every issue of the delivery counted by rule, severity, component and file
     counts: pl.DataFrame
 
+    def by_rule(self) -> list[dict[str, Any]]:
+        """Issues per rule (rule, severity, issues): errors first, the most frequent first."""
+        totals = self.counts.group_by("rule", "severity").agg(pl.col("issues").sum())
+        return totals.sort("severity", "issues", "rule", descending=[False, True, False]).to_dicts()
+
+    def choices(self, column: str) -> list[str]:
+        """The values of ``column`` (rule, component, severity, file) that the issues have."""
+        return sorted(self.counts[column].drop_nulls().unique().to_list())
+
 
 def issue_page(
     conn: duckdb.DuckDBPyConnection,

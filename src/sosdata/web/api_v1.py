@@ -112,10 +112,7 @@ def delivery(request: Request, actor: ApiActor, delivery_id: int) -> dict[str, A
     reg = core(request)
     facts = reg.delivery(actor, delivery_id)
     page = reg.delivery_issues(actor, delivery_id, limit=0, reason="API: delivery facts")
-    counts: dict[str, int] = {}
-    for row in page.counts.iter_rows(named=True):
-        counts[row["rule"]] = counts.get(row["rule"], 0) + row["issues"]
-    return facts | {"counts": counts}
+    return facts | {"counts": {entry["rule"]: entry["issues"] for entry in page.by_rule()}}
 
 
 @router.get("/deliveries/{delivery_id}/issues", response_model=IssuePageOut)

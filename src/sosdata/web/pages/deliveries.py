@@ -109,13 +109,7 @@ def report_page(request: Request, who: PageVisitor, delivery_id: int) -> HTMLRes
     page = reg.delivery_issues(
         who.actor, delivery_id, chosen, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
-    counts = page.counts
-    by_rule = (
-        counts.group_by("rule", "severity").agg(counts["issues"].sum().alias("issues"))
-        if counts.height
-        else counts
-    )
-    rules = sorted(by_rule.to_dicts(), key=lambda r: (r["severity"], -r["issues"], r["rule"]))
+    rules = page.by_rule()
     for entry in rules:
         entry["explanation"] = i18n.rule_text(who.lang, entry["rule"])
     query = {k: v for k, v in request.query_params.items() if k != "page" and v}
@@ -129,10 +123,8 @@ def report_page(request: Request, who: PageVisitor, delivery_id: int) -> HTMLRes
         "pages": max(1, -(-page.matching // PAGE_SIZE)),
         "page_size": PAGE_SIZE,
         "choices": {
-            "rule": sorted({r["rule"] for r in counts.to_dicts()}),
-            "component": sorted({r["component"] for r in counts.to_dicts() if r["component"]}),
-            "severity": SEVERITIES,
-            "file": sorted({r["file"] for r in counts.to_dicts() if r["file"]}),
+            name: SEVERITIES if name == "severity" else page.choices(name)
+            for name in ("rule", "component", "severity", "file")
         },
         "sorts": ISSUE_SORTS,
         "query": query,
