@@ -64,6 +64,10 @@ def test_upload_follow_filter_and_download(
     page.get_by_text(status).wait_for()
     assert page.locator("table.issues tbody tr").count() == 3
     assert "rule=HETU_CHECKSUM" in page.url  # the filtered view has its own address
+    # the messages were stored in the sender's language
+    template = i18n.rule_text(lang, "HETU_CHECKSUM", i18n.RULE_MESSAGE)
+    message = page.locator("table.issues tbody tr td").last.inner_text()
+    assert message.startswith(template.split("{")[0]) and "-****" in message
     if lang == "en":
         screenshot(page, "report")
     with page.expect_download() as download:
