@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from sosdata.config import Settings
-from sosdata.notification import checks, store
+from sosdata.notification import checks
 from sosdata.notification.document import (
     Notification,
     NotificationError,
@@ -28,21 +28,9 @@ from sosdata.notification.form import (
     Question,
     text,
 )
+from sosdata.register.notifications import store
 
 EXPORT_FORMATS = ("csv", "xlsx")
-BOOKKEEPING = (
-    "id",
-    "version",
-    "status",
-    "round",
-    "deadline",
-    "county",
-    "organiser",
-    "group_name",
-    "created_at",
-    "submitted_at",
-    "late",
-)
 
 
 def import_file(
