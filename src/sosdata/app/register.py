@@ -45,6 +45,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.users import User
 
 T = TypeVar("T")
 
@@ -375,14 +376,15 @@ class Register:
         self,
         actor: Actor,
         period: Quarter,
-        out_dir: Path,
+        out_dir: Path | None = None,
         *,
         fmt: str = "csv",
         lang: str = "fi",
         audit_cells: bool = False,
         progress: Progress | None = None,
     ) -> Any:
-        """Publish the quarter's statistics (tables in ``fmt`` and charts) into ``out_dir``."""
+        """Publish the quarter's statistics: recorded as a publication, and written as tables in
+        ``fmt`` and charts into ``out_dir`` when given."""
         from sosdata.statistics import publish
 
         require(actor, Action.PUBLISH)
@@ -395,6 +397,7 @@ class Register:
                 self.settings,
                 period,
                 out_dir,
+                published_by=actor.name,
                 fmt=fmt,
                 lang=lang,
                 audit=audit_cells,
@@ -411,6 +414,34 @@ class Register:
         found = monitoring.status(self.cursor(), self.settings, period, now=now)
         return found if scope is None else found.of_organiser(scope)
 
+    def publications(self, actor: Actor) -> pl.DataFrame:
+        """Every publication, newest first."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.listing(self.cursor())
+
+    def published(
+        self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None
+    ) -> list[Any]:
+        """The tables of the quarter's latest publication (or of ``publication_id``), exactly as
+        they were published."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        found = publication_id or publications.latest(self.cursor(), str(quarter))
+        tables = publications.tables(self.cursor(), found)
+        if tables and tables[0].quarter != str(quarter):
+            raise publications.PublicationNotFound(f"publication {found} is not of {quarter}")
+        return tables
+
+    def revision(self, actor: Actor, older: int, newer: int) -> pl.DataFrame:
+        """The published cells that differ between two publications."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.changes(self.cursor(), older, newer)
+
     # ------------------------------------------------------------------ notifications
 
     def save_notification(
@@ -421,7 +452,7 @@ class Register:
         notification_id: int | None = None,
         positions: Any = None,
     ) -> Any:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.WRITE_NOTIFICATION, self._organiser_of_county(notification.county))
         if notification_id is not None:
@@ -445,8 +476,8 @@ class Register:
     ) -> Any:
         """Check and store a notification file (JSON or YAML); ``submitted_at`` records it as
         submitted then (a keeper taking in notifications filed on paper or by e-mail)."""
-        from sosdata.notification import exchange
         from sosdata.notification.document import from_data, read_file
+        from sosdata.register.notifications import exchange
 
         if submitted_at is not None:
             require(actor, Action.MANAGE_REFERENCE)
@@ -466,32 +497,32 @@ class Register:
 
     def send_notification(self, actor: Actor, notification_id: int) -> Any:
         """E-mail the latest version's summary with a one-time confirmation code."""
-        from sosdata.notification import submission
+        from sosdata.register.notifications import submission
 
         self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
         return submission.submit(self.cursor(), notification_id, self.settings, self.form)
 
     def confirm_notification(self, actor: Actor, notification_id: int, code: str) -> Any:
-        from sosdata.notification import submission
+        from sosdata.register.notifications import submission
 
         self._visible_notification(actor, Action.CONFIRM_NOTIFICATION, notification_id)
         return submission.confirm(self.cursor(), notification_id, code, self.settings, self.form)
 
     def notification(self, actor: Actor, notification_id: int, version: int | None = None) -> Any:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
         return notifications.get(self.cursor(), notification_id, self.settings, version)
 
     def notification_versions(self, actor: Actor, notification_id: int) -> pl.DataFrame:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
         return notifications.versions(self.cursor(), notification_id)
 
     def notifications(self, actor: Actor) -> pl.DataFrame:
         """The latest version of every notification the actor may read, with its status."""
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         scope = own_scope(actor, Action.READ_NOTIFICATIONS)
         found = notifications.listing(self.cursor(), self.settings)
@@ -501,7 +532,7 @@ class Register:
         """The county's submitted groups, and what is wrong with how they partition the county
         (municipalities in no group, or in two)."""
         from sosdata.notification import checks
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.READ_NOTIFICATIONS, self._organiser_of_county(county))
         found = notifications.county_coverage(self.cursor(), county, round_, self.form)
@@ -517,7 +548,7 @@ class Register:
         all_versions: bool = False,
         lang: str | None = None,
     ) -> int:
-        from sosdata.notification import exchange
+        from sosdata.register.notifications import exchange
 
         require(actor, Action.READ_NOTIFICATIONS)
         return exchange.export(
@@ -534,7 +565,7 @@ class Register:
         self, actor: Actor, round_: str, new: dt.date | None = None
     ) -> dt.date:
         """A notification round's deadline, after setting it to ``new`` when given."""
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         if new is not None:
             require(actor, Action.MANAGE_REFERENCE)
@@ -542,7 +573,7 @@ class Register:
         return notifications.deadline(self.cursor(), round_, self.settings)
 
     def notification_rounds(self, actor: Actor) -> list[tuple[str, dt.date]]:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.READ_NOTIFICATIONS, actor.organiser)
         return notifications.rounds(self.cursor(), self.settings)
@@ -552,7 +583,7 @@ class Register:
         return found.oid if found else None
 
     def _visible_notification(self, actor: Actor, action: Action, notification_id: int) -> None:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         organiser = notifications.organiser_of(self.cursor(), notification_id)
         if not allowed(actor, action, organiser):
@@ -560,13 +591,13 @@ class Register:
 
     # ------------------------------------------------------------------ users, audit, privacy
 
-    def users(self, actor: Actor) -> list[users.User]:
+    def users(self, actor: Actor) -> list[User]:
         require(actor, Action.MANAGE_USERS)
         return users.listing(self.cursor())
 
     def add_user(
         self, actor: Actor, user_id: str, *, role: Role, organiser: str | None = None
-    ) -> users.User:
+    ) -> User:
         require(actor, Action.MANAGE_USERS)
         if role is Role.PUBLIC:
             raise AccessError("the public is everyone who is not signed in, not a user")
