@@ -43,6 +43,8 @@ CHANGE_MIN_ROWS = 20
 #: components every organiser must deliver (SPEC §4: I–III mandatory)
 MANDATORY = ("asiakkuusjaksot", "lastensuojelu")
 FORMATS = ("text", "json", "csv", "xlsx")
+#: the states of a cell whose expected separate delivery is not in force
+OUTSTANDING = ("pending", "missing", "rejected")
 
 KEY = ["organiser", "municipality_group", "component"]
 MATRIX_SCHEMA = {
@@ -380,6 +382,39 @@ class Status:
             self.quarter, self.deadline, self.matrix.filter(mine), self.quality.filter(mine)
         )
 
+    def where(
+        self,
+        *,
+        organiser: str | None = None,
+        organisers: list[str] | None = None,
+        component: str | None = None,
+        delivery: str | None = None,
+    ) -> Status:
+        """The same status limited to the matrix rows that match every filter given
+        (``organisers``: any of these, e.g. the organisers of a county)."""
+        keep = pl.lit(True)
+        if organiser:
+            keep &= pl.col("organiser") == organiser
+        if organisers is not None:
+            keep &= pl.col("organiser").is_in(organisers)
+        if component:
+            keep &= pl.col("component") == component
+        if delivery:
+            keep &= pl.col("delivery") == delivery
+        grid = self.matrix.filter(keep)
+        kept = self.quality.filter(pl.col("organiser").is_in(grid["organiser"].unique()))
+        return Status(self.quarter, self.deadline, grid, kept)
+
+    def non_submitters(self) -> Status:
+        """The rows where a separate delivery is expected and none is in force: missing, still
+        pending, or only rejected."""
+        outstanding = pl.col("separate_expected").fill_null(False) & pl.col("delivery").is_in(
+            OUTSTANDING
+        )
+        grid = self.matrix.filter(outstanding)
+        kept = self.quality.filter(pl.col("organiser").is_in(grid["organiser"].unique()))
+        return Status(self.quarter, self.deadline, grid, kept)
+
     def to_dict(self) -> dict:
         def rows(frame: pl.DataFrame) -> list[dict]:
             return json.loads(frame.write_json())
@@ -485,3 +520,60 @@ def write(report: Status, path: Path, fmt: str) -> Path:
     else:
         path.write_text(data, encoding="utf-8")
     return path
+
+
+def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
+    """Per organiser, municipality group and component of ``quarter``: the separate deliveries
+    that carried it (``delivery_ids``, oldest first) and the Kanta batches that carried the
+    organiser's component (``kanta_batch_ids``; Kanta data is not split by group)."""
+    schema = {
+        "organiser": pl.String,
+        "municipality_group": pl.String,
+        "component": pl.String,
+        "delivery_ids": pl.List(pl.Int64),
+        "kanta_batch_ids": pl.List(pl.Int64),
+    }
+    present = _tables(conn)
+    if not {"deliveries", "delivery_components", "kanta_batches"} <= present:
+        return pl.DataFrame(schema=schema)
+    separate = conn.sql(
+        """SELECT d.organiser, d.municipality_group, c.component,
+                  list(d.delivery_id ORDER BY d.delivery_id) AS delivery_ids
+           FROM deliveries d JOIN delivery_components c USING (delivery_id)
+           WHERE d.quarter = $q GROUP BY ALL""",
+        params={"q": str(quarter)},
+    ).pl()
+    kanta = conn.sql(
+        """SELECT k.organiser, k.component,
+                  list(DISTINCT k.batch_id ORDER BY k.batch_id) AS kanta_batch_ids
+           FROM kanta_components k JOIN kanta_batches b USING (batch_id)
+           WHERE b.quarter = $q GROUP BY ALL""",
+        params={"q": str(quarter)},
+    ).pl()
+    grid = separate.join(kanta, on=["organiser", "component"], how="full", coalesce=True)
+    return grid.select(list(schema)).cast(schema)
+
+
+def kanta_batches(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    quarter: Quarter | None = None,
+    batch_id: int | None = None,
+    organiser: str | None = None,
+) -> pl.DataFrame:
+    """Kanta batches, one row per batch × organiser × component: when and by whom loaded,
+    the extract's name, rows stored and whether the batch is in force for it."""
+    return conn.sql(
+        """SELECT b.batch_id, b.quarter, b.loaded_at, b.loaded_by, b.source_file,
+                  k.organiser, k.component, k.rows, k.current
+           FROM kanta_batches b JOIN kanta_components k USING (batch_id)
+           WHERE ($quarter IS NULL OR b.quarter = $quarter)
+             AND ($batch IS NULL OR b.batch_id = $batch)
+             AND ($organiser IS NULL OR k.organiser = $organiser)
+           ORDER BY b.batch_id, k.organiser, k.component""",
+        params={
+            "quarter": str(quarter) if quarter else None,
+            "batch": batch_id,
+            "organiser": organiser,
+        },
+    ).pl()

@@ -12,6 +12,7 @@ from sosdata.cli import delivery as delivery_cli
 from sosdata.cli import kanta as kanta_cli
 from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
+from sosdata.cli import reminders as reminders_cli
 from sosdata.cli import statistics as statistics_cli
 from sosdata.cli import synth as synth_cli
 from sosdata.cli import web as web_cli
@@ -28,6 +29,7 @@ register_cli.register(app)
 delivery_cli.register(app)
 synth_cli.register(app)
 statistics_cli.register(app)
+reminders_cli.register(app)
 accounts_cli.register(register_cli.users_app)
 web_cli.register(app)
 
