@@ -19,8 +19,18 @@ Q1 = Quarter.parse("2023Q1")
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "notification.yaml"
 #: county → (organiser, group, language, contact person)
 GROUPS = {
-    "01": (ORGANISER_A, "Koko alue 01", "sv", {"name": "Anna Andersson", "email": "anna@example.fi"}),
-    "02": (ORGANISER_B, "Koko alue 02", "en", {"name": "Bertil Berg", "email": "bertil@example.fi"}),
+    "01": (
+        ORGANISER_A,
+        "Koko alue 01",
+        "sv",
+        {"name": "Anna Andersson", "email": "anna@example.fi"},
+    ),
+    "02": (
+        ORGANISER_B,
+        "Koko alue 02",
+        "en",
+        {"name": "Bertil Berg", "email": "bertil@example.fi"},
+    ),
 }
 
 

@@ -33,7 +33,6 @@ from sosdata.monitoring import OUTSTANDING, Status
 from sosdata.notification.email import send
 from sosdata.periods import Quarter
 
-
 _CONTACTS_SQL = """
 SELECT v.organiser, v.group_name AS municipality_group, v.lang,
        v.contact_email AS recipient,
@@ -200,8 +199,7 @@ class Outcome:
 
 def _sent_before(conn: duckdb.DuckDBPyConnection, reminder: Reminder) -> bool:
     row = conn.execute(
-        "SELECT count(*) FROM reminders WHERE quarter = ? AND recipient = ? "
-        "AND content_sha256 = ?",
+        "SELECT count(*) FROM reminders WHERE quarter = ? AND recipient = ? AND content_sha256 = ?",
         [reminder.quarter, reminder.recipient, reminder.content_sha256],
     ).fetchone()
     return bool(row and row[0])

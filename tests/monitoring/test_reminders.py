@@ -10,8 +10,8 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from monitoring_world import GROUPS, Q1, seed_quarter
 
+from monitoring_world import GROUPS, Q1, seed_quarter
 from sosdata.app import Register, Role
 from sosdata.components import COMPONENTS
 from sosdata.config import SmtpSettings

@@ -10,9 +10,9 @@ from email import message_from_bytes, policy
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
-from monitoring_world import GROUPS, Q1, seed_quarter
 from webharness import ANNA, KEEPER, ORGANISER_B, Seeded, seed
 
+from monitoring_world import GROUPS, Q1, seed_quarter
 from sosdata.config import SmtpSettings
 
 pytestmark = pytest.mark.xdist_group("web_monitoring")

@@ -48,7 +48,9 @@ def _quarter(request: Request) -> Quarter:
 
 def _filters(request: Request) -> dict[str, str]:
     q = request.query_params
-    return {name: (q.get(name) or "").strip() for name in ("organiser", "county", "component", "state")}
+    return {
+        name: (q.get(name) or "").strip() for name in ("organiser", "county", "component", "state")
+    }
 
 
 def _status(request: Request, who: Visitor, quarter: Quarter, chosen: dict[str, str]) -> Status:
