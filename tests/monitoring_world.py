@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import yaml
@@ -32,6 +37,9 @@ GROUPS = {
         {"name": "Bertil Berg", "email": "bertil@example.fi"},
     ),
 }
+
+#: one row of 40 with a wrong check character: accepted, with a rejected row
+CLEAN = {"bad_checksums": 1, "unknown_municipalities": 0}
 
 
 def notification_file(county: str, folder: Path) -> Path:
@@ -61,9 +69,38 @@ def seed_quarter(settings: Settings, keeper: str, folder: Path, *, late: bool) -
             register.import_notification(
                 actor, notification_file(county, folder), submitted_at=dt.datetime(2022, 3, 1)
             )
-        on_time = delivery_zip(folder / "a", ORGANISER_A, group=GROUPS["01"][1])
+        on_time = delivery_zip(folder / "a", ORGANISER_A, group=GROUPS["01"][1], **CLEAN)
         assert register.submit(actor, on_time).status == "accepted"
     with Register(passed if late else early, purpose="monitoring test set-up") as register:
-        other = delivery_zip(folder / "b", ORGANISER_B, group=GROUPS["02"][1], first=50)
+        other = delivery_zip(folder / "b", ORGANISER_B, group=GROUPS["02"][1], first=50, **CLEAN)
         outcome = register.submit(register.actor(keeper), other)
         assert outcome.status == "accepted" and outcome.late is late
+
+
+class Inbox:
+    """The messages a real SMTP server on loopback received, parsed; ``port`` is its port."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook)
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port for the duration."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -168,8 +168,9 @@ def compose(reminder: Reminder, settings: Settings, today: dt.date) -> EmailMess
     message["To"] = reminder.recipient
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.smtp.sender.rpartition("@")[2] or None)
-    message["Content-Language"] = lang
     message.set_content("\n".join(lines) + "\n")
+    # after set_content, which replaces every Content-* header
+    message["Content-Language"] = lang
     return message
 
 

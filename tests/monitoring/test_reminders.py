@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from monitoring_world import GROUPS, Q1, seed_quarter
+from monitoring_world import GROUPS, Q1, Inbox, seed_quarter, smtp_server
 from sosdata.app import Register, Role
 from sosdata.components import COMPONENTS
 from sosdata.config import SmtpSettings
@@ -21,24 +19,10 @@ from sosdata.notification.email import EmailError
 DEADLINE = dt.date.today() + dt.timedelta(3)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook)
-        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        yield controller.server.sockets[0].getsockname()[1], inbox
-    finally:
-        controller.stop()
+    with smtp_server() as inbox:
+        yield inbox.port, inbox
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from email import message_from_bytes, policy
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
 from webharness import ANNA, KEEPER, ORGANISER_B, Seeded, seed
 
-from monitoring_world import GROUPS, Q1, seed_quarter
+from monitoring_world import GROUPS, Q1, seed_quarter, smtp_server
 from sosdata.config import SmtpSettings
 
 pytestmark = pytest.mark.xdist_group("web_monitoring")
@@ -20,25 +18,10 @@ pytestmark = pytest.mark.xdist_group("web_monitoring")
 PAGE = f"/keeper/monitoring?quarter={Q1}"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook)
-        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
 def inbox():
-    found = Inbox()
-    controller = Controller(found, hostname="127.0.0.1", port=0)
-    controller.start()
-    found.port = controller.server.sockets[0].getsockname()[1]
-    try:
+    with smtp_server() as found:
         yield found
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")
