@@ -35,6 +35,7 @@ from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.register.notifications import expected_sources
+from sosdata.register.notifications.db import query_frame
 
 #: a change of row count larger than this share against the previous quarter is flagged
 CHANGE_LIMIT = 0.5
@@ -70,6 +71,7 @@ MATRIX_SCHEMA = {
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    conn.complete()  # a relation query needs no unfinished execute() result on the connection
     return {r[0] for r in conn.sql("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
@@ -533,23 +535,24 @@ def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
         "delivery_ids": pl.List(pl.Int64),
         "kanta_batch_ids": pl.List(pl.Int64),
     }
-    present = _tables(conn)
-    if not {"deliveries", "delivery_components", "kanta_batches"} <= present:
+    if not {"deliveries", "delivery_components", "kanta_batches"} <= _tables(conn):
         return pl.DataFrame(schema=schema)
-    separate = conn.sql(
+    separate = query_frame(
+        conn,
         """SELECT d.organiser, d.municipality_group, c.component,
                   list(d.delivery_id ORDER BY d.delivery_id) AS delivery_ids
            FROM deliveries d JOIN delivery_components c USING (delivery_id)
            WHERE d.quarter = $q GROUP BY ALL""",
-        params={"q": str(quarter)},
-    ).pl()
-    kanta = conn.sql(
+        {"q": str(quarter)},
+    )
+    kanta = query_frame(
+        conn,
         """SELECT k.organiser, k.component,
                   list(DISTINCT k.batch_id ORDER BY k.batch_id) AS kanta_batch_ids
            FROM kanta_components k JOIN kanta_batches b USING (batch_id)
            WHERE b.quarter = $q GROUP BY ALL""",
-        params={"q": str(quarter)},
-    ).pl()
+        {"q": str(quarter)},
+    )
     grid = separate.join(kanta, on=["organiser", "component"], how="full", coalesce=True)
     return grid.select(list(schema)).cast(schema)
 
@@ -563,7 +566,8 @@ def kanta_batches(
 ) -> pl.DataFrame:
     """Kanta batches, one row per batch × organiser × component: when and by whom loaded,
     the extract's name, rows stored and whether the batch is in force for it."""
-    return conn.sql(
+    return query_frame(
+        conn,
         """SELECT b.batch_id, b.quarter, b.loaded_at, b.loaded_by, b.source_file,
                   k.organiser, k.component, k.rows, k.current
            FROM kanta_batches b JOIN kanta_components k USING (batch_id)
@@ -571,9 +575,9 @@ def kanta_batches(
              AND ($batch IS NULL OR b.batch_id = $batch)
              AND ($organiser IS NULL OR k.organiser = $organiser)
            ORDER BY b.batch_id, k.organiser, k.component""",
-        params={
+        {
             "quarter": str(quarter) if quarter else None,
             "batch": batch_id,
             "organiser": organiser,
         },
-    ).pl()
+    )

@@ -32,6 +32,7 @@ from sosdata.config import Settings
 from sosdata.monitoring import OUTSTANDING, Status
 from sosdata.notification.email import send
 from sosdata.periods import Quarter
+from sosdata.register.notifications.db import query_frame
 
 _CONTACTS_SQL = """
 SELECT v.organiser, v.group_name AS municipality_group, v.lang,
@@ -50,7 +51,7 @@ QUALIFY row_number() OVER (
 def contacts(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
     """Per organiser and municipality group: the contact person of its latest submitted
     notification that applies to ``quarter``, and the notification's language."""
-    return conn.sql(_CONTACTS_SQL, params={"quarter": str(quarter)}).pl()
+    return query_frame(conn, _CONTACTS_SQL, {"quarter": str(quarter)})
 
 
 @dataclass
@@ -222,7 +223,7 @@ def _log(conn: duckdb.DuckDBPyConnection, reminder: Reminder, by: str, forced: b
             by,
             forced,
         ],
-    )
+    ).fetchall()  # leaves no unfinished result on the connection for its next query
 
 
 def remind(
@@ -261,9 +262,10 @@ def remind(
 
 def log(conn: duckdb.DuckDBPyConnection, quarter: Quarter | None = None) -> pl.DataFrame:
     """The reminders sent (of one quarter), newest first."""
-    return conn.sql(
+    return query_frame(
+        conn,
         "SELECT reminder_id, quarter, recipient, lang, groups::VARCHAR AS groups, deadline, "
         "sent_at, sent_by, forced FROM reminders "
         "WHERE $quarter IS NULL OR quarter = $quarter ORDER BY reminder_id DESC",
-        params={"quarter": str(quarter) if quarter else None},
-    ).pl()
+        {"quarter": str(quarter) if quarter else None},
+    )
