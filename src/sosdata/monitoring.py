@@ -384,6 +384,11 @@ class Status:
             self.quarter, self.deadline, self.matrix.filter(mine), self.quality.filter(mine)
         )
 
+    def _quality_of(self, grid: pl.DataFrame) -> pl.DataFrame:
+        """The scores of the organisers (and quarters) that ``grid`` shows."""
+        shown = grid.select("quarter", "organiser").unique()
+        return self.quality.join(shown, on=["quarter", "organiser"], how="semi")
+
     def where(
         self,
         *,
@@ -404,8 +409,7 @@ class Status:
         if delivery:
             keep &= pl.col("delivery") == delivery
         grid = self.matrix.filter(keep)
-        kept = self.quality.filter(pl.col("organiser").is_in(grid["organiser"].unique()))
-        return Status(self.quarter, self.deadline, grid, kept)
+        return Status(self.quarter, self.deadline, grid, self._quality_of(grid))
 
     def non_submitters(self) -> Status:
         """The rows where a separate delivery is expected and none is in force: missing, still
@@ -414,8 +418,7 @@ class Status:
             OUTSTANDING
         )
         grid = self.matrix.filter(outstanding)
-        kept = self.quality.filter(pl.col("organiser").is_in(grid["organiser"].unique()))
-        return Status(self.quarter, self.deadline, grid, kept)
+        return Status(self.quarter, self.deadline, grid, self._quality_of(grid))
 
     def to_dict(self) -> dict:
         def rows(frame: pl.DataFrame) -> list[dict]:
@@ -524,11 +527,24 @@ def write(report: Status, path: Path, fmt: str) -> Path:
     return path
 
 
+def combine(statuses: list[Status]) -> Status:
+    """Several quarters' statuses as one (the matrix and scores keep their ``quarter`` column;
+    the deadline is the last quarter's)."""
+    last = statuses[-1]
+    return Status(
+        last.quarter,
+        last.deadline,
+        pl.concat([s.matrix for s in statuses]),
+        pl.concat([s.quality for s in statuses]),
+    )
+
+
 def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
     """Per organiser, municipality group and component of ``quarter``: the separate deliveries
     that carried it (``delivery_ids``, oldest first) and the Kanta batches that carried the
     organiser's component (``kanta_batch_ids``; Kanta data is not split by group)."""
     schema = {
+        "quarter": pl.String,
         "organiser": pl.String,
         "municipality_group": pl.String,
         "component": pl.String,
@@ -554,6 +570,7 @@ def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
         {"q": str(quarter)},
     )
     grid = separate.join(kanta, on=["organiser", "component"], how="full", coalesce=True)
+    grid = grid.with_columns(pl.lit(str(quarter)).alias("quarter"))
     return grid.select(list(schema)).cast(schema)
 
 

@@ -102,6 +102,11 @@ def test_downloads_and_refusals_over_http(web_server) -> None:
         header = [c.value for c in sheet[1]]
         states = {row[header.index("delivery")] for row in sheet.iter_rows(2, values_only=True)}
         assert states and states <= {"missing", "pending", "rejected"}
+        # several quarters: rows per quarter, organiser and group, a quarter column in the CSV
+        several = client.get(f"/keeper/monitoring?since={Q1.previous()}&quarter={Q1}")
+        assert several.status_code == 200 and "<th scope=\"col\">Neljännes</th>" in several.text
+        csv = client.get(f"/keeper/monitoring/matrix.csv?since={Q1.previous()}&quarter={Q1}")
+        assert csv.status_code == 200 and csv.text.startswith("quarter;")
         assert client.get(f"/keeper/monitoring/other.csv?quarter={Q1}").status_code == 404
         assert client.get("/keeper/monitoring/kanta/999").status_code == 404
     with web_server.signed_in_client(ANNA) as client:

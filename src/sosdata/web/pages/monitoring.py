@@ -10,13 +10,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sosdata.components import COMPONENTS
-from sosdata.monitoring import Status
-from sosdata.periods import Quarter
+from sosdata.monitoring import Status, combine
+from sosdata.periods import Quarter, quarters_between
 from sosdata.web.rendering import render
 from sosdata.web.visitor import CheckedForm, PageVisitor, Visitor, core
 
 router = APIRouter(include_in_schema=False)
 
+#: the most quarters shown at once
+SPAN = 8
 #: the states of a cell, in the order the filter lists them
 STATES = ("on_time", "late", "missing", "pending", "rejected", "not_expected")
 #: downloads: (name, format) → media type
@@ -46,6 +48,15 @@ def _quarter(request: Request) -> Quarter:
     return Quarter.containing(dt.date.today()).previous()
 
 
+def _quarters(request: Request) -> list[Quarter]:
+    """The quarters shown: from ``since`` (when given) to ``quarter``, at most :data:`SPAN`."""
+    last = _quarter(request)
+    since = (request.query_params.get("since") or "").strip()
+    first = Quarter.parse(since) if since else last
+    found = quarters_between(first, last)[-SPAN:]
+    return found or [last]
+
+
 def _filters(request: Request) -> dict[str, str]:
     q = request.query_params
     return {
@@ -53,28 +64,37 @@ def _filters(request: Request) -> dict[str, str]:
     }
 
 
-def _status(request: Request, who: Visitor, quarter: Quarter, chosen: dict[str, str]) -> Status:
+def _status(
+    request: Request, who: Visitor, quarters: list[Quarter], chosen: dict[str, str]
+) -> Status:
     reg = core(request)
-    found = reg.status(who.actor, quarter)
     county = chosen["county"]
-    return found.where(
-        organiser=chosen["organiser"] or None,
-        organisers=[o.oid for o in reg.organisers if o.county == county] if county else None,
-        component=chosen["component"] or None,
-        delivery=chosen["state"] or None,
+    return combine(
+        [
+            reg.status(who.actor, quarter).where(
+                organiser=chosen["organiser"] or None,
+                organisers=[o.oid for o in reg.organisers if o.county == county]
+                if county
+                else None,
+                component=chosen["component"] or None,
+                delivery=chosen["state"] or None,
+            )
+            for quarter in quarters
+        ]
     )
 
 
 def _rows(status: Status, links: pl.DataFrame) -> list[dict[str, Any]]:
     """The matrix as rows of organiser × group with one cell per component."""
-    key = ["organiser", "municipality_group", "component"]
+    key = ["quarter", "organiser", "municipality_group", "component"]
     grid = status.matrix.join(links, on=key, how="left", nulls_equal=True)
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     # one entry per organiser, group and component of a quarter: a few hundred, not data rows
     for cell in grid.iter_rows(named=True):
         row = rows.setdefault(
-            (cell["organiser"] or "", cell["municipality_group"] or ""),
+            (cell["quarter"], cell["organiser"] or "", cell["municipality_group"] or ""),
             {
+                "quarter": cell["quarter"],
                 "organiser": cell["organiser"],
                 "organiser_name": cell["organiser_name"] or cell["organiser"],
                 "municipality_group": cell["municipality_group"],
@@ -88,20 +108,26 @@ def _rows(status: Status, links: pl.DataFrame) -> list[dict[str, Any]]:
 @router.get("/keeper/monitoring", response_class=HTMLResponse)
 def monitoring_page(request: Request, who: PageVisitor) -> HTMLResponse:
     reg = core(request)
-    quarter = _quarter(request)
+    quarters = _quarters(request)
+    quarter = quarters[-1]
     chosen = _filters(request)
-    status = _status(request, who, quarter, chosen)
-    links = reg.status_links(who.actor, quarter)
+    status = _status(request, who, quarters, chosen)
+    links = pl.concat([reg.status_links(who.actor, q) for q in quarters])
     sent = reg.reminders(who.actor, quarter)
     everything = reg.status(who.actor, quarter).matrix
     components = [c for c in COMPONENTS if c in set(everything["component"].to_list())]
-    query = {k: v for k, v in {"quarter": str(quarter), **chosen}.items() if v}
+    since = str(quarters[0]) if len(quarters) > 1 else ""
+    query = {k: v for k, v in {"quarter": str(quarter), "since": since, **chosen}.items() if v}
+    names = {o.county: o.name(who.lang) for o in reg.organisers}
     counties = sorted({o.county for o in reg.organisers if o.oid in set(everything["organiser"])})
     return render(
         request,
         who,
         "monitoring/monitoring.html",
         quarter=str(quarter),
+        since=since,
+        span=SPAN,
+        several=len(quarters) > 1,
         deadline=status.deadline.isoformat(),
         rows=_rows(status, links),
         components=components if not chosen["component"] else [chosen["component"]],
@@ -114,7 +140,7 @@ def monitoring_page(request: Request, who: PageVisitor) -> HTMLResponse:
         .unique("organiser")
         .sort("organiser")
         .to_dicts(),
-        counties=counties,
+        counties=[(c, names.get(c, c)) for c in counties],
         all_components=list(COMPONENTS),
         outstanding=status.non_submitters().matrix.height,
         reminders=sent.to_dicts(),
@@ -128,8 +154,9 @@ def monitoring_page(request: Request, who: PageVisitor) -> HTMLResponse:
 def download(request: Request, who: PageVisitor, what: str, fmt: str) -> Response:
     if what not in ("matrix", "non-submitters") or fmt not in MEDIA:
         raise HTTPException(404)
-    quarter = _quarter(request)
-    status = _status(request, who, quarter, _filters(request))
+    quarters = _quarters(request)
+    quarter = quarters[-1]
+    status = _status(request, who, quarters, _filters(request))
     if what == "non-submitters":
         status = status.non_submitters()
     # the files come from monitoring's own renderers, the ones `sosdata status` writes
