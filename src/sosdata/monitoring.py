@@ -543,14 +543,16 @@ def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
     """Per organiser, municipality group and component of ``quarter``: the separate deliveries
     that carried it (``delivery_ids``, oldest first) and the Kanta batches that carried the
     organiser's component (``kanta_batch_ids``; Kanta data is not split by group)."""
-    schema = {
-        "quarter": pl.String,
-        "organiser": pl.String,
-        "municipality_group": pl.String,
-        "component": pl.String,
-        "delivery_ids": pl.List(pl.Int64),
-        "kanta_batch_ids": pl.List(pl.Int64),
-    }
+    schema = pl.Schema(
+        {
+            "quarter": pl.String,
+            "organiser": pl.String,
+            "municipality_group": pl.String,
+            "component": pl.String,
+            "delivery_ids": pl.List(pl.Int64),
+            "kanta_batch_ids": pl.List(pl.Int64),
+        }
+    )
     if not {"deliveries", "delivery_components", "kanta_batches"} <= _tables(conn):
         return pl.DataFrame(schema=schema)
     separate = query_frame(
