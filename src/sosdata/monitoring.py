@@ -545,10 +545,10 @@ def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
     organiser's component (``kanta_batch_ids``; Kanta data is not split by group)."""
     schema = pl.Schema(
         {
-            "quarter": pl.String,
-            "organiser": pl.String,
-            "municipality_group": pl.String,
-            "component": pl.String,
+            "quarter": pl.String(),
+            "organiser": pl.String(),
+            "municipality_group": pl.String(),
+            "component": pl.String(),
             "delivery_ids": pl.List(pl.Int64),
             "kanta_batch_ids": pl.List(pl.Int64),
         }
