@@ -220,9 +220,11 @@ class Register:
         period: Quarter | None = None,
         organiser: str | None = None,
         municipality_group: str | None = None,
+        lang: str = "fi",
         progress: Progress | None = None,
     ) -> submit.Outcome:
-        """Validate a delivery and store it, all or nothing."""
+        """Validate a delivery and store it, all or nothing (the report's messages in
+        ``lang``)."""
         own = actor.organiser if actor.role is Role.ORGANISER else organiser
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
 
@@ -246,6 +248,7 @@ class Register:
                 organiser=own,
                 period=period,
                 municipality_group=municipality_group,
+                lang=lang,
                 progress=report,
             ),
             organiser=actor.organiser,
