@@ -57,6 +57,38 @@ def notification_file(county: str, folder: Path) -> Path:
     return path
 
 
+def kanta_extract(folder: Path) -> Path:
+    """A small Kanta extract: client cases of organiser A's clients in the quarter."""
+    import polars as pl
+
+    from sosdata import identity
+    from sosdata.kanta.extract import EXTRACT_SCHEMA, conform, write_extract
+
+    records = [
+        {
+            "document_id": f"doc-{n}",
+            "set_id": f"set-{n}",
+            "version": 1,
+            "version_time": dt.datetime(2023, 1, 1, 12, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+            "status": "active",
+            "document_type": "case",
+            "organiser": ORGANISER_A,
+            "identity_code": (code := identity.make(dt.date(1960, 1, 1 + n), 950 + n)),
+            "home_municipality": "091",
+            "sex": identity.parse(code).sex,
+            "service_tasks": ["1"],
+            "case_id": f"case-{n}",
+            "case_opened": dt.date(2023, 1, 2 + n),
+            "case_closed": None,
+        }
+        for n in range(6)
+    ]
+    present = set(records[0])
+    overrides = {k: t for k, t in EXTRACT_SCHEMA.items() if k in present}
+    frame = conform(pl.DataFrame(records, schema_overrides=overrides))
+    return write_extract(frame, folder / "extract.jsonl")
+
+
 def seed_quarter(settings: Settings, keeper: str, folder: Path, *, late: bool) -> None:
     """Notifications submitted for both counties; organiser A's client periods delivered on
     time, organiser B's on time too or, with ``late``, after the deadline."""
@@ -75,6 +107,8 @@ def seed_quarter(settings: Settings, keeper: str, folder: Path, *, late: bool) -
         other = delivery_zip(folder / "b", ORGANISER_B, group=GROUPS["02"][1], first=50, **CLEAN)
         outcome = register.submit(register.actor(keeper), other)
         assert outcome.status == "accepted" and outcome.late is late
+        loaded = register.load_kanta(register.actor(keeper), kanta_extract(folder), Q1)
+        assert loaded.stored_rows, loaded
 
 
 class Inbox:

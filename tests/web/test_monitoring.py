@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 import pytest
-from webharness import ANNA, KEEPER, ORGANISER_B, Seeded, seed
+from webharness import ANNA, KEEPER, ORGANISER_A, ORGANISER_B, Seeded, seed
 
 from monitoring_world import GROUPS, Q1, seed_quarter, smtp_server
 from sosdata.config import SmtpSettings
@@ -50,6 +50,14 @@ def test_matrix_filters_labels_links_and_download(
     assert matrix.locator("td[data-state=on_time]").count() == 1
     axe_check(page)
     screenshot(page, "monitoring")
+
+    # organiser A's client periods came through Kanta too: the cell links to the batch
+    page.locator("table.matrix a[href^='/keeper/monitoring/kanta/']").first.click()
+    page.wait_for_url("**/keeper/monitoring/kanta/*")
+    assert page.locator("h1").inner_text().startswith("Kanta-erä")
+    assert ORGANISER_A in page.locator("table").inner_text()
+    axe_check(page)
+    page.go_back()
 
     # filters: organiser B only, then only the late cells
     page.locator("select[name=organiser]").select_option(ORGANISER_B)
