@@ -38,7 +38,7 @@ PANELS = {
     "Set-up": ("init", "codes", "organisers", "users"),
     "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
     "Register": ("build", "export", "reidentify", "audit"),
-    "Outputs": ("stats", "status"),
+    "Outputs": ("stats", "status", "remind"),
     "Web": ("serve",),
     "Test data": ("synth",),
 }
