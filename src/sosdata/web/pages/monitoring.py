@@ -159,7 +159,8 @@ def download(request: Request, who: PageVisitor, what: str, fmt: str) -> Respons
     status = _status(request, who, quarters, _filters(request))
     if what == "non-submitters":
         status = status.non_submitters()
-    # the files come from monitoring's own renderers, the ones `sosdata status` writes
+    # the files come from monitoring's own renderers, the ones `sosdata status` writes: text
+    # cells are made inert against formula injection there, for both interfaces at once
     data = status.render(fmt)
     return Response(
         data,
