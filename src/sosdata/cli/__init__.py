@@ -9,6 +9,7 @@ import typer
 from sosdata.cli import accounts as accounts_cli
 from sosdata.cli import codes, organisers
 from sosdata.cli import delivery as delivery_cli
+from sosdata.cli import demo as demo_cli
 from sosdata.cli import kanta as kanta_cli
 from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
@@ -32,6 +33,7 @@ statistics_cli.register(app)
 reminders_cli.register(app)
 accounts_cli.register(register_cli.users_app)
 web_cli.register(app)
+demo_cli.register(app)
 
 #: how `sosdata --help` groups the commands, in the order a quarter flows through them
 PANELS = {
@@ -40,7 +42,7 @@ PANELS = {
     "Register": ("build", "export", "reidentify", "audit"),
     "Outputs": ("stats", "status", "remind"),
     "Web": ("serve",),
-    "Test data": ("synth",),
+    "Test data": ("synth", "demo"),
 }
 
 
