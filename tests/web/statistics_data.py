@@ -40,7 +40,7 @@ class Published:
     csv: dict[str, Path]
 
 
-def publish_two_quarters(data_dir: Path, out: Path, *, persons: int = 150) -> Published:
+def publish_two_quarters(data_dir: Path, out: Path, *, persons: int = 1000) -> Published:
     seeded = seed(data_dir)
     fake = _fake_register()
     municipalities = codes.municipalities_of(COUNTY)[:3]
