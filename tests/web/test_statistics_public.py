@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from pathlib import Path
 
 import polars as pl
@@ -240,7 +239,7 @@ def test_default_selection_fits_the_cell_limit_and_data_without_a_selection_uses
     assert data["size"] == sizes
 
 
-# --- JSON-stat 2.0 ---------------------------------------------------------------------------------
+# --- JSON-stat 2.0 -------------------------------------------------------------------------
 
 
 def test_json_stat_is_valid_and_an_independent_reader_gets_the_published_figures(
@@ -296,3 +295,73 @@ def test_every_px_file_reads_back_with_pyaxis(web_server, published, tmp_path: P
                 "id"
             ]
             assert parsed["METADATA"]["MATRIX"] == [table_id]
+
+
+# --- the public pages ----------------------------------------------------------------------------
+
+
+def test_pages_need_no_sign_in_and_downloads_are_the_published_files(web_server, published) -> None:
+    with web_server.client(headers=FI) as client:
+        index = client.get("/statistics")
+        quarter = client.get(f"/statistics/{LATER}")
+        csv = client.get(f"/statistics/{LATER}/{TABLE}/csv")
+        sv = client.get(f"/statistics/{LATER}", headers={"Cookie": "sosdata_lang=sv"})
+        missing = [
+            client.get(path).status_code
+            for path in (
+                "/statistics/2019Q1",
+                f"/statistics/{LATER}/no_such_table",
+                f"/statistics/{LATER}/{TABLE}/docx",
+                f"/statistics/{LATER}/charts/nothing.svg",
+            )
+        ]
+        chart = client.get(f"/statistics/{LATER}/charts/trend.svg")
+    assert index.status_code == quarter.status_code == 200
+    assert f'href="/statistics/{EARLIER}"' in index.text and f"/statistics/{LATER}" in index.text
+    assert csv.content == (published.csv[str(LATER)] / f"{TABLE}_{LATER}_fi.csv").read_bytes()
+    assert f"Statistik {LATER}" in sv.text and "per kommun" in sv.text
+    assert missing == [404, 404, 404, 404]
+    assert chart.headers["content-type"] == "image/svg+xml"
+    # the time series spans every published quarter
+    assert str(EARLIER) in chart.text and str(LATER) in chart.text
+
+
+def test_public_pages_in_a_browser_are_accessible_and_show_the_published_figures(
+    new_page, axe_check, screenshot, published
+) -> None:
+    page = new_page("fi-FI")
+    page.goto("/statistics")
+    axe_check(page)
+    screenshot(page, "statistics")
+    page.get_by_role("link", name=str(LATER), exact=True).click()
+    page.wait_for_url(f"**/statistics/{LATER}")
+    charts = page.locator("figure.chart img")
+    assert charts.count() == 2
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.chart img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    axe_check(page)
+    screenshot(page, "statistics-quarter")
+    page.locator(f'a[href="/statistics/{LATER}/{TABLE}"]').first.click()
+    page.wait_for_url(f"**/statistics/{LATER}/{TABLE}")
+    axe_check(page)
+    screenshot(page, "statistics-table")
+    shown = page.locator("table.figures tbody td").all_inner_texts()
+    expected = _published_csv(published, LATER, TABLE)["Arvo"].to_list()
+    assert shown == expected[: len(shown)] and ".." in shown
+
+
+def test_the_table_pages_work_without_javascript_in_english(new_page, published) -> None:
+    page = new_page("en-GB", java_script_enabled=False)
+    page.goto(f"/statistics/{LATER}/{TABLE}")
+    assert page.locator("html").get_attribute("lang") == "en"
+    first = page.locator("table.figures tbody td").all_inner_texts()
+    page.get_by_role("link", name="Next").click()
+    page.wait_for_url("**page=2")
+    second = page.locator("table.figures tbody td").all_inner_texts()
+    expected = _published_csv(published, LATER, TABLE)["Arvo"].to_list()
+    assert first + second == expected[: len(first) + len(second)]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PX").first.click()
+    assert download.value.suggested_filename == f"{TABLE}_{LATER}_en.px"
