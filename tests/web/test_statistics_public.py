@@ -196,6 +196,7 @@ def test_refusals_are_problem_bodies(web_server) -> None:
             headers={"Content-Type": "application/json"},
         )
         missing = client.get(f"{API}/tables/{table_id}2/metadata")
+        no_endpoint = client.get(f"{API}/navigation")
     for answer in [
         *cases.values(),
         unknown_variable,
@@ -205,6 +206,7 @@ def test_refusals_are_problem_bodies(web_server) -> None:
         too_many,
         not_json,
         missing,
+        no_endpoint,
     ]:
         assert answer.headers["content-type"] == "application/problem+json", answer.text
         body = answer.json()
@@ -220,7 +222,7 @@ def test_refusals_are_problem_bodies(web_server) -> None:
         not_json.status_code,
     } == {400}
     assert too_many.status_code == 403 and str(MAX_CELLS) in too_many.json()["detail"]
-    assert missing.status_code == 404
+    assert missing.status_code == no_endpoint.status_code == 404
 
 
 def test_default_selection_fits_the_cell_limit_and_data_without_a_selection_uses_it(

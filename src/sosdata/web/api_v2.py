@@ -162,3 +162,9 @@ async def data_by_post(request: Request, table_id: str) -> Response:
         raise pxweb.PxError("the body is not JSON") from None
     selection = pxweb.parse_selection(body)
     return await run_in_threadpool(_data, request, table_id, selection)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+def unknown(rest: str) -> Response:
+    """Any other address under the prefix: the specification's 404 Problem."""
+    raise pxweb.PxNotFound(f"no endpoint /{rest}: see /config and /tables")
