@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sosdata.statistics import pxweb
-from sosdata.web.published import PublishedStatistics
+from sosdata.web.published import PublishedStatistics, Release
 from sosdata.web.visitor import core
 
 PREFIX = "/api/v2"
@@ -59,22 +59,20 @@ def _json(data: object) -> Response:
     return Response(body, media_type="application/json; charset=utf-8")
 
 
-def _table(request: Request, table_id: str) -> pxweb.Published:
-    """One table of the API: only the quarter its id names is read."""
+def _table_of_release(request: Request, table_id: str) -> tuple[pxweb.Published, Release]:
+    """One table of the API and the publication it is of: only the quarter its id names (or
+    the latest quarter, for a table's own id) is read."""
     published = PublishedStatistics(request)
     match = _QUARTER_ID.match(table_id)
-    if match:
-        release = published.release(match.group(2))
-        if release is not None:
-            tables = published.tables(release)
-            return pxweb.find([pxweb.Published(t, release.published_at) for t in tables], table_id)
+    release = published.release(match.group(2)) if match else next(iter(published.releases()), None)
+    if release is None:
         raise pxweb.PxNotFound(f"no table {table_id!r}: see /tables for the tables offered")
-    releases = published.releases()
-    if not releases:
-        raise pxweb.PxNotFound(f"no table {table_id!r}: nothing has been published")
-    latest = releases[0]
-    offered = [pxweb.Published(t, latest.published_at) for t in published.tables(latest)]
-    return pxweb.find(offered, table_id)
+    offered = [pxweb.Published(t, release.published_at) for t in published.tables(release)]
+    return pxweb.find(offered, table_id), release
+
+
+def _table(request: Request, table_id: str) -> pxweb.Published:
+    return _table_of_release(request, table_id)[0]
 
 
 @router.get("/config")
@@ -126,10 +124,19 @@ def default_selection(request: Request, table_id: str) -> Response:
 
 def _data(request: Request, table_id: str, selection: dict[str, list[str]]) -> Response:
     lang = _lang(request)
-    found = _table(request, table_id)
+    found, release = _table_of_release(request, table_id)
     chosen = pxweb.resolve(found.table, selection, core(request).settings.pxweb_max_cells)
-    body, media_type, name = pxweb.render(
-        found, chosen, request.query_params.get("outputFormat"), lang
+    fmt = request.query_params.get("outputFormat")
+    key = (
+        "data",
+        release.publication_id,
+        found.id,
+        lang,
+        fmt,
+        tuple((name, tuple(codes)) for name, codes in chosen.items()),
+    )
+    body, media_type, name = PublishedStatistics(request).memo(
+        key, lambda: pxweb.render(found, chosen, fmt, lang)
     )
     disposition = "inline" if media_type.startswith("application/json") else "attachment"
     return Response(

@@ -1,13 +1,17 @@
 """What the public statistics pages and the PxWeb API read: the latest publication of each
 quarter, asked of the register on every request (a new publication shows at once), and its
-tables, kept in memory by publication (a publication never changes once recorded)."""
+tables, kept in memory by publication — a publication never changes once recorded, so neither
+does anything made from it: a table page's rows and a data request's answer are kept too
+(:meth:`PublishedStatistics.memo`), keyed by the publication they come from."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
 
@@ -19,6 +23,9 @@ from sosdata.web.visitor import core
 
 #: publications kept in memory (each holds every table of one quarter)
 KEPT = 8
+#: answers made from publications kept in memory (table page rows, data answers)
+MEMO = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,17 +44,15 @@ class PublishedStatistics:
         state = request.app.state
         if not hasattr(state, "published_tables"):
             state.published_tables = OrderedDict()
+            state.published_memo = OrderedDict()
             state.published_lock = threading.Lock()
         self._kept: OrderedDict[int, list[Table]] = state.published_tables
+        self._memo: OrderedDict[Hashable, object] = state.published_memo
         self._lock: threading.Lock = state.published_lock
 
     def releases(self) -> list[Release]:
         """The latest publication of every published quarter, newest quarter first."""
-        listing = self.register.publications(PUBLIC)
-        latest = listing.sort("publication_id", descending=True).unique(
-            "quarter", keep="first", maintain_order=True
-        )
-        rows = latest.sort("quarter", descending=True).iter_rows(named=True)
+        rows = self.register.latest_publications(PUBLIC).iter_rows(named=True)
         return [
             Release(r["quarter"], int(r["publication_id"]), r["published_at"], r["threshold"])
             for r in rows
@@ -76,3 +81,17 @@ class PublishedStatistics:
         return [
             Published(table, r.published_at) for r in self.releases() for table in self.tables(r)
         ]
+
+    def memo(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, kept for the next request of the same ``key`` (which must name the
+        publication the answer is made from)."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]  # type: ignore[return-value]
+        made = make()
+        with self._lock:
+            self._memo[key] = made
+            while len(self._memo) > MEMO:
+                self._memo.popitem(last=False)
+        return made

@@ -97,7 +97,10 @@ def table_page(
     table = _table(tables, table_id)
     stub, heading = table.dimensions[:-1], table.dimensions[-1]
     width = len(heading.codes)
-    every = export.labelled(table, who.lang)
+    every = PublishedStatistics(request).memo(
+        ("labelled", release.publication_id, table.id, who.lang),
+        lambda: export.labelled(table, who.lang),
+    )
     rows_total = every.height // width if width else 0
     pages = max(1, -(-rows_total // ROWS_PER_PAGE))
     page = min(max(page, 1), pages)
