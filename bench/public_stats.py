@@ -5,9 +5,10 @@ previous quarter and the quarter, serves the register with uvicorn on loopback a
 ``sosdata serve`` does, and times over HTTP, per published table of the quarter: its public page
 (first page of rows) and a PxWeb ``/data`` request for the whole table (every value of every
 variable, JSON-stat 2.0, and CSV). Baseline in the same run: ``/api/v2/config``, the server's
-floor for any request. Prints JSON: p50/p95 per kind (all tables together and the slowest table),
-the ratio to the baseline, the first request of a publication (reading its tables into memory)
-and whether every p95 is under the 300 ms target.
+floor for any request. Prints JSON: p50/p95 per kind (all tables together and the slowest table)
+of the repeated requests, the ratio to the baseline, apart from them the first request of each
+address (which makes the answer the later ones find kept) and the first request of the
+publication (reading its tables into memory), and whether every p95 is under the 300 ms target.
 
     flock /tmp/sosdata-heavy.lock .venv/bin/python bench/public_stats.py [--persons 1200000]
 """
@@ -18,6 +19,7 @@ import argparse
 import dataclasses
 import importlib.util
 import json
+import math
 import shutil
 import tempfile
 import threading
@@ -58,8 +60,9 @@ def _timed(client: httpx.Client, url: str, repeat: int) -> list[float]:
 
 
 def _p(samples: list[float], q: float) -> float:
+    """The nearest-rank percentile."""
     ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
 
 
 def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -150,10 +153,14 @@ def main() -> None:
         }
         within = True
         for kind, per_table in kinds.items():
-            every = [s for samples in per_table.values() for s in samples]
-            slowest = max(per_table, key=lambda t: _p(per_table[t], 0.95))
-            worst = _p(per_table[slowest], 0.95)
+            # the first request of each address makes the answer; the later ones find it kept
+            cold = {t: samples[0] for t, samples in per_table.items()}
+            warm = {t: samples[1:] for t, samples in per_table.items()}
+            every = [s for samples in warm.values() for s in samples]
+            slowest = max(warm, key=lambda t: _p(warm[t], 0.95))
+            worst = _p(warm[slowest], 0.95)
             within = within and worst < TARGET_MS
+            coldest = max(cold, key=lambda t: cold[t])
             result[kind] = {
                 "p50_ms": _p(every, 0.5),
                 "p95_ms": _p(every, 0.95),
@@ -161,6 +168,9 @@ def main() -> None:
                 "slowest_table_cells": cells[slowest],
                 "slowest_table_p95_ms": worst,
                 "p95_over_baseline": round(_p(every, 0.95) / max(base_p95, 0.001), 1),
+                "first_request_p95_ms": _p(list(cold.values()), 0.95),
+                "first_request_slowest_table": coldest,
+                "first_request_slowest_ms": round(cold[coldest], 1),
             }
         result["every_table_p95_under_target"] = within
         print(json.dumps(result, indent=1))
