@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 
@@ -176,7 +177,7 @@ def tables(
     shown = hits[(number - 1) * size : number * size]
 
     def page_href(n: int) -> str:
-        q = f"&query={query}" if query else ""
+        q = f"&query={quote(query)}" if query else ""
         return f"{base}/tables?lang={lang}&pageNumber={n}&pageSize={size}{q}"
 
     links = [_link("self", page_href(number), lang)]
