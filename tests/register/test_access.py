@@ -75,6 +75,7 @@ VERBS: dict[str, tuple[set[str], Call]] = {
     "publish": (KEEPER_ONLY, lambda r, a, w: r.publish(a, Q1.next().next(), w["out"])),
     "publications": (ALL, lambda r, a, w: r.publications(a)),
     "published": (ALL, lambda r, a, w: r.published(a, Q1)),
+    "latest_publications": (ALL, lambda r, a, w: r.latest_publications(a)),
     "revision": (ALL, lambda r, a, w: r.revision(a, 1, 2)),
     "status": (
         ORGANISERS_AND_KEEPER,

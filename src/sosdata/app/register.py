@@ -487,6 +487,14 @@ class Register:
         require(actor, Action.READ_STATISTICS)
         return publications.listing(self.cursor())
 
+    def latest_publications(self, actor: Actor) -> pl.DataFrame:
+        """The latest publication of every published quarter, newest quarter first (cheap: no
+        counts, asked on every public page)."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.latest_each(self.cursor())
+
     def published(
         self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None
     ) -> list[Any]:

@@ -151,8 +151,8 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     writer lock: the server owns the database while it runs) and closes it when it stops;
     ``register`` is given by a caller that already holds one.
     """
-    from sosdata.web import api_v1
-    from sosdata.web.pages import account, deliveries, home, jobs, monitoring
+    from sosdata.web import api_v1, api_v2
+    from sosdata.web.pages import account, deliveries, home, jobs, monitoring, statistics
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -187,7 +187,9 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         monitoring.router,
     ):
         app.include_router(router)
+    app.include_router(statistics.router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
+    api_v2.install(app)
     install_error_handlers(app)
     app.add_middleware(
         UploadLimit,
