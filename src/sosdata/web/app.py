@@ -152,7 +152,7 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1
-    from sosdata.web.pages import account, deliveries, home, jobs
+    from sosdata.web.pages import account, deliveries, home, jobs, quarters, selfcheck
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -180,6 +180,8 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     static = str(resources.files("sosdata.web").joinpath("static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     for router in (home.router, account.router, deliveries.router, jobs.router):
+        app.include_router(router)
+    for router in (quarters.router, selfcheck.router):
         app.include_router(router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
     install_error_handlers(app)
