@@ -23,7 +23,7 @@ from sosdata.statistics import tables
 
 pytestmark = pytest.mark.xdist_group("web_quarters")
 
-Q = Quarter.parse("2023Q1")
+Q = Quarter.parse("2023Q2")
 WAIT = 120_000  # ms: builds and publications on a shared machine
 
 
@@ -40,7 +40,7 @@ def quarter_delivery(folder: Path, organiser: str, quarter: Quarter, clients: in
 
 @pytest.fixture(scope="module")
 def web_data(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
-    """Organiser A: 40 clients in 2022Q4 (published) and 70 in 2023Q1 (built); B: 30 in 2023Q1."""
+    """Organiser A: 40 clients in 2023Q1 (published) and 70 in 2023Q2 (built); B: 30 in 2023Q2."""
     tmp = tmp_path_factory.mktemp("quarters")
     seeded = seed(tmp / "data")
     with Register(seeded.settings, purpose="web test set-up") as register:
@@ -162,9 +162,9 @@ def test_the_self_check_of_an_organisers_user(
     assert page.locator("#self-check-table tbody tr").count() > 0
     assert page.locator("#sources tbody tr").count() >= 1
     # the organiser's clients grew from 40 to 70 or more: flagged as a large change
-    page.locator("#table").select_option("clients_county")
+    page.locator("#table").select_option("persons_county")
     page.locator("form.inline button").click()
-    page.wait_for_url("**table=clients_county")
+    page.wait_for_url("**table=persons_county")
     assert page.locator("#self-check-table tr.flagged").count() > 0
     axe_check(page)
     screenshot(page, "self-check")

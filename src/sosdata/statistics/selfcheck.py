@@ -187,6 +187,7 @@ def _previous_tables(
         return publications.tables(conn, publications.latest(conn, str(period))), "published"
     except publications.PublicationNotFound:
         pass
+    conn.complete()
     if str(period) in quarters_present(conn):
         return compute(conn, period, settings, with_trend=False), "built"
     return [], None
@@ -200,6 +201,7 @@ def sources(conn: duckdb.DuckDBPyConnection, organiser: str, period: Quarter) ->
         "GROUP BY source"
         for c in components.COMPONENTS.values()
     )
+    conn.complete()
     frame = pl.from_arrow(
         conn.sql(union, params={"quarter": str(period), "organiser": organiser}).to_arrow_table()
     )
@@ -215,6 +217,7 @@ def self_check(
     previous = period.previous()
     found = SelfCheck(organiser.oid, str(period), str(previous))
     current = _current_build(conn, period)
+    conn.complete()  # a relation query needs no unfinished execute() result on the connection
     if current is None or str(period) not in quarters_present(conn):
         return found
     found.build_id, found.built_at = int(current["build_id"]), current["built_at"]
