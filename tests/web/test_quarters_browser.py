@@ -65,7 +65,7 @@ def test_keeper_builds_approves_reopens_and_publishes(
     web_server, page, sign_in, axe_check, screenshot, tmp_path
 ) -> None:
     sign_in(page, KEEPER, f"/keeper/quarters/{Q}")
-    assert "built" in page.locator("#quarter-state").inner_text()
+    assert page.locator("#quarter-state").get_attribute("data-state") == "built"
     # build as a job: the job page shows progress, then the result
     page.locator("#build").click()
     page.wait_for_url(f"**/keeper/quarters/{Q}/jobs/*")
@@ -75,6 +75,7 @@ def test_keeper_builds_approves_reopens_and_publishes(
     page.goto(f"/keeper/quarters/{Q}")
     page.locator("#approve").click()
     page.wait_for_url(f"**/keeper/quarters/{Q}")
+    assert page.locator("#quarter-state").get_attribute("data-state") == "approved"
     assert page.locator("#reopen").is_visible()
     axe_check(page)
     screenshot(page, "quarter-approved")
