@@ -56,15 +56,21 @@ class CheckedTable:
     def flagged(self) -> int:
         return int(self.rows["flagged"].sum())
 
-    def labelled(self, lang: str) -> pl.DataFrame:
-        """The rows with each dimension's label (column named by its title in ``lang``)."""
+    def labelled(self, lang: str, *, zeros: bool = True) -> pl.DataFrame:
+        """The rows with each dimension's label (column named by its title in ``lang``);
+        ``zeros=False`` leaves out the cells that are zero in both quarters."""
+        rows = self.rows
+        if not zeros:
+            rows = rows.filter(
+                (pl.col("shown") != "0") | (pl.col("previous").fill_null("0") != "0")
+            )
         columns = [
             pl.col(d.name)
             .replace_strict({c: d.label(c, lang) for c in d.codes}, default=pl.col(d.name))
             .alias(d.title.get(lang) or d.name)
             for d in self.dimensions
         ]
-        return self.rows.select(*columns, "shown", "previous", "change_percent", "flagged")
+        return rows.select(*columns, "shown", "previous", "change_percent", "flagged")
 
 
 @dataclass

@@ -55,6 +55,8 @@ def self_check(
     reg = core(request)
     found = reg.self_check(who.actor, organiser, _quarter(quarter))
     shown = found.table(table or None)
+    # the page leaves out what is zero in both quarters; the downloads have every cell
+    labelled = shown.labelled(who.lang, zeros=False) if shown else None
     return render(
         request,
         who,
@@ -62,8 +64,8 @@ def self_check(
         check=found,
         organiser=reg.organisers.get(organiser),
         shown=shown,
-        rows=shown.labelled(who.lang).rows() if shown else [],
-        columns=shown.labelled(who.lang).columns[: len(shown.dimensions)] if shown else [],
+        rows=labelled.rows() if labelled is not None else [],
+        columns=labelled.columns[: len(shown.dimensions)] if shown and labelled is not None else [],
         sources=found.sources.to_dicts() if found.built else [],
     )
 
