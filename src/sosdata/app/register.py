@@ -67,6 +67,9 @@ class Register:
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self.jobs = Jobs(self.cursor)
         self._writer: WriterThread | None = None
+        #: the self-check's suppressed tables per (quarter, build): the same for every organiser
+        self._built_tables: dict[tuple[str, int], list[Any]] = {}
+        self._built_tables_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the unit of work
 
@@ -445,7 +448,23 @@ class Register:
         found = self.organisers.get(organiser)
         if found is None:
             raise selfcheck.SelfCheckNotFound(f"no organiser {organiser}")
-        return selfcheck.self_check(self.cursor(), self.settings, found, period)
+        return selfcheck.self_check(
+            self.cursor(), self.settings, found, period, self._tables_of_build
+        )
+
+    def _tables_of_build(self, period: Quarter, build_id: int) -> list[Any]:
+        """A build's suppressed tables, computed once: a build never changes, a new one has a
+        new id; the latest few are kept."""
+        from sosdata.statistics import tables
+
+        key = (str(period), build_id)
+        with self._built_tables_lock:  # one computation at a time; the others wait for it
+            if key not in self._built_tables:
+                computed = tables.compute(self.cursor(), period, self.settings, with_trend=False)
+                if len(self._built_tables) >= 4:
+                    self._built_tables.pop(next(iter(self._built_tables)))
+                self._built_tables[key] = computed
+            return self._built_tables[key]
 
     def status(
         self, actor: Actor, period: Quarter, *, now: dt.datetime | None = None

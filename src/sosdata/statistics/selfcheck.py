@@ -14,7 +14,7 @@ current build, and says so when the quarter has none.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -34,6 +34,11 @@ LARGE_CHANGE_PERCENT = 25.0
 #: …when the cell changed by at least this many units (small counts swing by chance)
 LARGE_CHANGE_UNITS = 10
 SUPPRESSED = ".."
+
+
+#: the suppressed tables of a quarter's build: (quarter, build id) → tables; the tables are the
+#: same for every organiser, so a caller may keep them per build (``Register`` does)
+TablesOf = Callable[[Quarter, int], list[Table]]
 
 
 class SelfCheckNotFound(NotFound):
@@ -186,16 +191,22 @@ def _current_build(conn: duckdb.DuckDBPyConnection, period: Quarter) -> dict | N
     return register_build.current_build(conn, period)
 
 
+def computed(conn: duckdb.DuckDBPyConnection, settings: Settings) -> TablesOf:
+    """Tables computed afresh each time (no keeping)."""
+    return lambda period, _build_id: compute(conn, period, settings, with_trend=False)
+
+
 def _previous_tables(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, period: Quarter
+    conn: duckdb.DuckDBPyConnection, period: Quarter, tables_of: TablesOf
 ) -> tuple[list[Table], str | None]:
     try:
         return publications.tables(conn, publications.latest(conn, str(period))), "published"
     except publications.PublicationNotFound:
         pass
+    built = _current_build(conn, period)
     conn.complete()
-    if str(period) in quarters_present(conn):
-        return compute(conn, period, settings, with_trend=False), "built"
+    if built is not None and str(period) in quarters_present(conn):
+        return tables_of(period, int(built["build_id"])), "built"
     return [], None
 
 
@@ -218,8 +229,15 @@ def sources(conn: duckdb.DuckDBPyConnection, organiser: str, period: Quarter) ->
 
 
 def self_check(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, organiser: Organiser, period: Quarter
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    organiser: Organiser,
+    period: Quarter,
+    tables_of: TablesOf | None = None,
 ) -> SelfCheck:
+    """The organiser's self-check of ``period``; ``tables_of`` gives a build's suppressed
+    tables (default: computed afresh)."""
+    tables_of = tables_of or computed(conn, settings)
     previous = period.previous()
     found = SelfCheck(organiser.oid, str(period), str(previous))
     current = _current_build(conn, period)
@@ -227,8 +245,8 @@ def self_check(
     if current is None or str(period) not in quarters_present(conn):
         return found
     found.build_id, found.built_at = int(current["build_id"]), current["built_at"]
-    now = compute(conn, period, settings, with_trend=False)
-    before, found.previous_source = _previous_tables(conn, settings, previous)
+    now = tables_of(period, found.build_id)
+    before, found.previous_source = _previous_tables(conn, previous, tables_of)
     own_before = _own(before, organiser)
     for table, (table_id, cells) in zip(
         [t for t in now if _area_filter(t, organiser) is not None],
