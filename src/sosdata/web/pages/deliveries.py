@@ -49,7 +49,7 @@ def start_check(
 
     def store() -> None:
         try:
-            reg.submit(actor, path, period=quarter)
+            reg.submit(actor, path, period=quarter, lang=lang)
         finally:
             uploads.discard(path)
 
