@@ -226,12 +226,16 @@ class Register:
         organiser: str | None = None,
         municipality_group: str | None = None,
         lang: str = "fi",
+        received_at: dt.datetime | None = None,
         progress: Progress | None = None,
     ) -> submit.Outcome:
         """Validate a delivery and store it, all or nothing (the report's messages in
-        ``lang``)."""
+        ``lang``). ``received_at``: a keeper records a file received earlier by other means
+        (on time or late by that day)."""
         own = actor.organiser if actor.role is Role.ORGANISER else organiser
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
+        if received_at is not None:
+            require(actor, Action.MANAGE_REFERENCE)
 
         def authorise(found: str | None) -> None:
             if not allowed(actor, Action.SUBMIT, found):
@@ -254,6 +258,7 @@ class Register:
                 period=period,
                 municipality_group=municipality_group,
                 lang=lang,
+                received_at=received_at,
                 progress=report,
             ),
             organiser=actor.organiser,
