@@ -152,7 +152,7 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1
-    from sosdata.web.pages import account, deliveries, home, jobs, quarters, selfcheck
+    from sosdata.web.pages import account, deliveries, home, jobs, monitoring, quarters, selfcheck
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -179,7 +179,13 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         app.state.register = register
     static = str(resources.files("sosdata.web").joinpath("static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for router in (home.router, account.router, deliveries.router, jobs.router):
+    for router in (
+        home.router,
+        account.router,
+        deliveries.router,
+        jobs.router,
+        monitoring.router,
+    ):
         app.include_router(router)
     for router in (quarters.router, selfcheck.router):
         app.include_router(router)
