@@ -152,7 +152,16 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1, api_v2
-    from sosdata.web.pages import account, deliveries, home, jobs, monitoring, statistics
+    from sosdata.web.pages import (
+        account,
+        deliveries,
+        home,
+        jobs,
+        monitoring,
+        quarters,
+        selfcheck,
+        statistics,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -185,9 +194,11 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         deliveries.router,
         jobs.router,
         monitoring.router,
+        quarters.router,
+        selfcheck.router,
+        statistics.router,
     ):
         app.include_router(router)
-    app.include_router(statistics.router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
     api_v2.install(app)
     install_error_handlers(app)
