@@ -21,6 +21,7 @@ demo: setup  # a register with three quarters of history, served at http://127.0
 test: setup
 	$(BIN)/ruff check
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup

@@ -10,6 +10,7 @@ Example ``sosdata.toml``::
     error_threshold = 0.05          # share of a component's rows in error that rejects it
     suppression_threshold = 5       # published counts below this are suppressed
     upload_limit_mb = 1024          # the largest file the web portal and API take
+    pxweb_max_cells = 200000        # the most cells one PxWeb API data request may select
     notification_deadline = 2022-04-04
 
     [deadlines]                     # per-quarter overrides of the default deadline rule
@@ -62,6 +63,8 @@ class Settings:
     language: str = "fi"
     #: the largest file the web portal and API take (HTTP 413 past it)
     upload_limit_mb: int = 1024
+    #: the most cells one PxWeb API v2 data request may select (HTTP 403 past it)
+    pxweb_max_cells: int = 200_000
     deadlines: dict[str, dt.date] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     source: Path | None = None
@@ -107,13 +110,13 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             return number
         case "suppression_threshold":
             return int(value)
-        case "upload_limit_mb":
+        case "upload_limit_mb" | "pxweb_max_cells":
             try:
                 number = int(value)
             except (TypeError, ValueError):
-                raise ConfigError(f"{where}: upload_limit_mb must be a whole number") from None
+                raise ConfigError(f"{where}: {name} must be a whole number") from None
             if number < 1:
-                raise ConfigError(f"{where}: upload_limit_mb must be at least 1")
+                raise ConfigError(f"{where}: {name} must be at least 1")
             return number
         case "notification_deadline":
             return _as_date(value, where)

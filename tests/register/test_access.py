@@ -73,13 +73,29 @@ VERBS: dict[str, tuple[set[str], Call]] = {
     "load_kanta": (KEEPER_ONLY, lambda r, a, w: r.load_kanta(a, w["missing"], Q1)),
     "build": (KEEPER_ONLY, lambda r, a, w: r.build(a, Q1.next())),
     "publish": (KEEPER_ONLY, lambda r, a, w: r.publish(a, Q1.next().next(), w["out"])),
+    "quarter_state": (KEEPER_ONLY, lambda r, a, w: r.quarter_state(a, Q1)),
+    "quarter_history": (KEEPER_ONLY, lambda r, a, w: r.quarter_history(a, Q1)),
+    "approve": (KEEPER_ONLY, lambda r, a, w: r.approve(a, Q1.next())),
+    "reopen": (KEEPER_ONLY, lambda r, a, w: r.reopen(a, Q1, reason="access test")),
+    "self_check": (ORGANISERS_AND_KEEPER, lambda r, a, w: r.self_check(a, w["oid"], Q1)),
     "publications": (ALL, lambda r, a, w: r.publications(a)),
     "published": (ALL, lambda r, a, w: r.published(a, Q1)),
+    "latest_publications": (ALL, lambda r, a, w: r.latest_publications(a)),
     "revision": (ALL, lambda r, a, w: r.revision(a, 1, 2)),
     "status": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: _sees(r.status(a, Q1).matrix["organiser"], w["oid"]),
     ),
+    "status_links": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.status_links(a, Q1)["organiser"], w["oid"]),
+    ),
+    "kanta_batches": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.kanta_batches(a)["organiser"], w["oid"]),
+    ),
+    "remind": (KEEPER_ONLY, lambda r, a, w: r.remind(a, Q1)),
+    "reminders": (KEEPER_ONLY, lambda r, a, w: r.reminders(a, Q1)),
     "save_notification": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: r.save_notification(a, w["notification_document"]),
@@ -198,6 +214,16 @@ def world(tmp_path_factory):
             "user": user,
             "token": register.create_token(keeper, user, name)[0].token_id,
         }
+        # a Kanta batch's bookkeeping for the organiser (its rows do not matter here)
+        batch = 900 + len(worlds)
+        register.cursor().execute(
+            "INSERT INTO kanta_batches VALUES (?, ?, now(), 'keeper', 'extract.parquet', ?, '{}')",
+            [batch, str(Q1), name],
+        )
+        register.cursor().execute(
+            "INSERT INTO kanta_components VALUES (?, ?, 'asiakkuusjaksot', 0, true)",
+            [batch, org.oid],
+        ).fetchall()
     register.build(keeper, Q1)
     register.publish(keeper, Q1)  # publication 1
     register.publish(keeper, Q1)  # publication 2: a revision, if nothing changed an empty one

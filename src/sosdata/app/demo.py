@@ -109,7 +109,7 @@ def _accounts(register: Register, synth: Path) -> list[Account]:
     """The keeper, an administrator and a data-team user of each county in the demo."""
     keeper = register.actor(KEEPER)
     counties = sorted({p.name.split("-")[0] for p in (synth / "notifications").glob("*.json")})
-    made = [
+    made: list[tuple[str, Role, str | None, str]] = [
         (KEEPER, Role.KEEPER, None, "the register keeper: monitoring, quarters, publication"),
         (ADMIN, Role.ADMIN, None, "an administrator: users only"),
     ]
@@ -118,7 +118,7 @@ def _accounts(register: Register, synth: Path) -> list[Account]:
         org = registry.for_county(county)
         assert org is not None
         made.append((f"data-{county}", Role.ORGANISER, org.oid, f"{org.name('en')}'s data team"))
-    accounts = []
+    accounts: list[Account] = []
     for user_id, role, organiser, note in made:
         if user_id != KEEPER:
             register.add_user(keeper, user_id, role=role, organiser=organiser)

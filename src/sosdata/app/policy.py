@@ -46,8 +46,12 @@ class Action(StrEnum):
     LOAD_KANTA = "load a Kanta extract"
     BUILD = "build a quarter"
     PUBLISH = "publish statistics"
+    MANAGE_QUARTER = "approve or reopen a quarter"
+    READ_QUARTER = "read a quarter's state and history"
+    SELF_CHECK = "read the self-check of an organiser's figures"
     READ_STATISTICS = "read published statistics"
     READ_STATUS = "read the monitoring status"
+    SEND_REMINDERS = "send reminders"  # e-mail the notifications' contact persons; the log
     WRITE_NOTIFICATION = "write a notification"  # save a version, send it for confirmation
     CONFIRM_NOTIFICATION = "confirm a notification"
     READ_NOTIFICATIONS = "read notifications"
@@ -80,8 +84,13 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.LOAD_KANTA: _rule(_, ANY, _, _),
     Action.BUILD: _rule(_, ANY, _, _),
     Action.PUBLISH: _rule(_, ANY, _, _),
+    Action.MANAGE_QUARTER: _rule(_, ANY, _, _),
+    Action.READ_QUARTER: _rule(_, ANY, _, _),
+    # the figures the build would publish, restricted to the organiser's own area, suppressed
+    Action.SELF_CHECK: _rule(OWN, ANY, _, _),
     Action.READ_STATISTICS: _rule(ANY, ANY, ANY, ANY),
     Action.READ_STATUS: _rule(OWN, ANY, _, _),
+    Action.SEND_REMINDERS: _rule(_, ANY, _, _),
     Action.WRITE_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.CONFIRM_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.READ_NOTIFICATIONS: _rule(OWN, ANY, _, _),

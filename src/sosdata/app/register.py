@@ -32,7 +32,7 @@ from sosdata.config import Settings
 from sosdata.errors import AccessError, NotFound
 from sosdata.notification import FormContext, Notification
 from sosdata.periods import Quarter
-from sosdata.progress import Progress
+from sosdata.progress import Progress, Step
 from sosdata.register import (
     accounts,
     audit,
@@ -40,6 +40,7 @@ from sosdata.register import (
     deliveries,
     export,
     kanta_load,
+    lifecycle,
     privacy,
     store,
     submit,
@@ -67,6 +68,9 @@ class Register:
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self.jobs = Jobs(self.cursor)
         self._writer: WriterThread | None = None
+        #: the self-check's suppressed tables per (quarter, build): the same for every organiser
+        self._built_tables: dict[tuple[str, int], list[Any]] = {}
+        self._built_tables_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the unit of work
 
@@ -375,8 +379,13 @@ class Register:
             actor,
             "build",
             str(period),
-            lambda _report: build.build(
-                self.cursor(), self.settings, period, built_by=actor.name, reason=reason
+            lambda report: build.build(
+                self.cursor(),
+                self.settings,
+                period,
+                built_by=actor.name,
+                reason=reason,
+                progress=report,
             ),
             organiser=None,
             progress=progress,
@@ -398,11 +407,10 @@ class Register:
         from sosdata.statistics import publish
 
         require(actor, Action.PUBLISH)
-        return self._job(
-            actor,
-            "publish",
-            str(period),
-            lambda _report: publish.publish(
+
+        def work(report: Progress) -> Any:
+            report(Step("computing and suppressing the tables", 0, 1))
+            done = publish.publish(
                 self.cursor(),
                 self.settings,
                 period,
@@ -411,10 +419,62 @@ class Register:
                 fmt=fmt,
                 lang=lang,
                 audit=audit_cells,
-            ),
-            organiser=None,
-            progress=progress,
         )
+            report(Step("published", 1, 1))
+            return done
+
+        return self._job(actor, "publish", str(period), work, organiser=None, progress=progress)
+
+    # ------------------------------------------------------------------ the quarter's life
+
+    def quarter_state(self, actor: Actor, period: Quarter) -> lifecycle.QuarterState:
+        """Open, built, approved (locked) or published."""
+        require(actor, Action.READ_QUARTER)
+        return lifecycle.state(self.cursor(), period)
+
+    def quarter_history(self, actor: Actor, period: Quarter) -> pl.DataFrame:
+        """Every change of the quarter's state: who, when, why, which build and publication."""
+        require(actor, Action.READ_QUARTER)
+        return lifecycle.history(self.cursor(), period)
+
+    def approve(self, actor: Actor, period: Quarter) -> lifecycle.QuarterState:
+        """Approve the quarter's current build: the quarter is locked to its inputs."""
+        require(actor, Action.MANAGE_QUARTER)
+        return lifecycle.approve(self.cursor(), period, actor.name)
+
+    def reopen(self, actor: Actor, period: Quarter, *, reason: str) -> lifecycle.QuarterState:
+        """Lift an approved or published quarter's lock (audited with the reason)."""
+        require(actor, Action.MANAGE_QUARTER)
+        return lifecycle.reopen(self.cursor(), period, actor.name, reason)
+
+    def self_check(self, actor: Actor, organiser: str, period: Quarter) -> Any:
+        """The tables the quarter's current build would publish about ``organiser``'s own area,
+        suppressed as published, beside the previous quarter (an organiser's own; the keeper
+        any). Another organiser's self-check is not found, never refused."""
+        from sosdata.statistics import selfcheck
+
+        if not allowed(actor, Action.SELF_CHECK, organiser):
+            raise selfcheck.SelfCheckNotFound(f"no self-check of {organiser} that you may read")
+        found = self.organisers.get(organiser)
+        if found is None:
+            raise selfcheck.SelfCheckNotFound(f"no organiser {organiser}")
+        return selfcheck.self_check(
+            self.cursor(), self.settings, found, period, self._tables_of_build
+        )
+
+    def _tables_of_build(self, period: Quarter, build_id: int) -> list[Any]:
+        """A build's suppressed tables, computed once: a build never changes, a new one has a
+        new id; the latest few are kept."""
+        from sosdata.statistics import tables
+
+        key = (str(period), build_id)
+        with self._built_tables_lock:  # one computation at a time; the others wait for it
+            if key not in self._built_tables:
+                computed = tables.compute(self.cursor(), period, self.settings, with_trend=False)
+                if len(self._built_tables) >= 4:
+                    self._built_tables.pop(next(iter(self._built_tables)))
+                self._built_tables[key] = computed
+            return self._built_tables[key]
 
     def status(
         self, actor: Actor, period: Quarter, *, now: dt.datetime | None = None
@@ -424,12 +484,76 @@ class Register:
         found = monitoring.status(self.cursor(), self.settings, period, now=now)
         return found if scope is None else found.of_organiser(scope)
 
+    def status_links(self, actor: Actor, period: Quarter) -> pl.DataFrame:
+        """Per cell of the monitoring matrix: the deliveries and Kanta batches that carried it
+        (an organiser's user: its own cells only)."""
+        scope = own_scope(actor, Action.READ_STATUS)
+        found = monitoring.links(self.cursor(), period)
+        return found if scope is None else found.filter(pl.col("organiser") == scope)
+
+    def kanta_batches(
+        self, actor: Actor, *, period: Quarter | None = None, batch_id: int | None = None
+    ) -> pl.DataFrame:
+        """Kanta batches per organiser and component (an organiser's user: its own rows)."""
+        scope = own_scope(actor, Action.READ_DELIVERIES)
+        return monitoring.kanta_batches(
+            self.cursor(), quarter=period, batch_id=batch_id, organiser=scope
+        )
+
+    def remind(
+        self,
+        actor: Actor,
+        period: Quarter,
+        *,
+        days_before: int | None = None,
+        force: bool = False,
+        today: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> Any:
+        """E-mail each contact person of the notifications what is still missing for their
+        groups; every reminder is logged, and one with the same content is not sent again
+        unless ``force``."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return self._job(
+            actor,
+            "remind",
+            str(period),
+            lambda _report: reminders.remind(
+                self.cursor(),
+                self.settings,
+                monitoring.status(self.cursor(), self.settings, period),
+                sent_by=actor.name,
+                days_before=days_before,
+                force=force,
+                today=today,
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def reminders(self, actor: Actor, period: Quarter | None = None) -> pl.DataFrame:
+        """The reminders sent (of one quarter), newest first."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return reminders.log(self.cursor(), period)
+
     def publications(self, actor: Actor) -> pl.DataFrame:
         """Every publication, newest first."""
         from sosdata.statistics import publications
 
         require(actor, Action.READ_STATISTICS)
         return publications.listing(self.cursor())
+
+    def latest_publications(self, actor: Actor) -> pl.DataFrame:
+        """The latest publication of every published quarter, newest quarter first (cheap: no
+        counts, asked on every public page)."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.latest_each(self.cursor())
 
     def published(
         self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None

@@ -20,6 +20,11 @@
 5. Everything is written in one transaction that also makes the new build the current one of the
    quarter and drops the rows of the builds it supersedes: readers see the previous build until
    the new one commits. Building again from the same inputs gives the same rows.
+
+The inputs of every build are recorded (``build_inputs``). When the quarter is approved or
+published (locked, ``register.lifecycle``), step 1 reads the inputs of the approved build instead
+of those in force: deliveries and Kanta batches received after approval are not used until the
+keeper reopens the quarter.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from sosdata import codes, components, organisers
 from sosdata.components import CLIENT_PERIODS, Component, belongs_to
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import audit, merge, notifications, rows, store
+from sosdata.progress import Progress, Step, silent
+from sosdata.register import audit, lifecycle, merge, notifications, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -193,30 +199,64 @@ def _county_of_municipality(settings: Settings) -> pl.DataFrame:
     )
 
 
-def _separate_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
+def _in_force(locked: int | None, source: str, alias: str) -> str:
+    """The condition on ``alias`` (a delivery or Kanta component) of the inputs a build reads:
+    those in force, or while the quarter is locked those of the approved build."""
+    if locked is None:
+        return f"{alias}.current"
+    key = "delivery_id" if source == SEPARATE else "batch_id"
+    organiser = "" if source == SEPARATE else f" AND i.organiser = {alias}.organiser"
+    return (
+        f"EXISTS (SELECT 1 FROM build_inputs i WHERE i.build_id = {int(locked)} "
+        f"AND i.source = '{source}' AND i.input_id = {alias}.{key} "
+        f"AND i.component = {alias}.component{organiser})"
+    )
+
+
+def _separate_rows(
+    conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
+) -> pl.DataFrame:
     columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
         f"SELECT {columns}, d.municipality_group AS kuntaryhma, '{SEPARATE}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN delivery_components dc ON dc.delivery_id = a.delivery_id AND dc.component = ? "
-        "  AND dc.current "
+        f"  AND {_in_force(locked, SEPARATE, 'dc')} "
         "JOIN deliveries d ON d.delivery_id = a.delivery_id AND d.quarter = ? "
         "  AND d.status = 'accepted'",
         [c.name, quarter],
     )
 
 
-def _kanta_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
+def _kanta_rows(
+    conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
+) -> pl.DataFrame:
     columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
         f"SELECT {columns}, CAST(NULL AS VARCHAR) AS kuntaryhma, '{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN kanta_components kc ON kc.batch_id = a.batch_id AND kc.organiser = a.jarjestaja "
-        "  AND kc.component = ? AND kc.current "
+        f"  AND kc.component = ? AND {_in_force(locked, KANTA, 'kc')} "
         "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ?",
         [c.name, quarter],
+    )
+
+
+def _inputs(conn: duckdb.DuckDBPyConnection, quarter: str, locked: int | None) -> pl.DataFrame:
+    """The delivery and Kanta components a build of the quarter reads (``build_inputs`` rows
+    without the build id)."""
+    return store.frame(
+        conn,
+        f"SELECT '{SEPARATE}' AS source, dc.delivery_id AS input_id, "
+        "CAST(NULL AS VARCHAR) AS organiser, dc.component FROM delivery_components dc "
+        "JOIN deliveries d USING (delivery_id) WHERE d.quarter = ? AND d.status = 'accepted' "
+        f"AND {_in_force(locked, SEPARATE, 'dc')} "
+        f"UNION ALL SELECT '{KANTA}', kc.batch_id, kc.organiser, kc.component "
+        "FROM kanta_components kc JOIN kanta_batches b USING (batch_id) WHERE b.quarter = ? "
+        f"AND {_in_force(locked, KANTA, 'kc')} ORDER BY 1, 2, 3, 4",
+        [quarter, quarter],
     )
 
 
@@ -382,9 +422,14 @@ def build(
     *,
     built_by: str,
     reason: str = "quarter build",
+    progress: Progress | None = None,
 ) -> BuildSummary:
     """Build ``period``'s register and make it the current one."""
+    report = progress or silent
     quarter = str(period)
+    locked = lifecycle.locked_build(conn, period)
+    steps = 2 * len(components.COMPONENTS) + 1
+    report(Step("reading the inputs", 0, steps))
     audit.record(conn, built_by, "build", f"register {quarter}", reason)
     expected = expected_sources(conn, period)
     groups = _municipality_groups(settings, expected)
@@ -410,6 +455,18 @@ def build(
             quarter,
         ),
     )
+    inputs_used = _inputs(conn, quarter, locked)
+    if locked is not None:
+        summary.deliveries = sorted(
+            {int(i) for i in inputs_used.filter(pl.col("source") == SEPARATE)["input_id"]}
+        )
+        summary.kanta_batches = sorted(
+            {int(i) for i in inputs_used.filter(pl.col("source") == KANTA)["input_id"]}
+        )
+        summary.notes.append(
+            f"the quarter is locked to the approved build {locked}: its inputs were used, and "
+            "nothing received after the approval"
+        )
     if expected is None:
         summary.notes.append(
             "no delivery-method notifications: every cell is built from the union of the "
@@ -417,14 +474,19 @@ def build(
         )
     built: dict[str, pl.DataFrame] = {}
     inputs = {}
+    step = 0
     for c in components.COMPONENTS.values():
-        separate = _separate_rows(conn, c, quarter)
-        kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
+        separate = _separate_rows(conn, c, quarter, locked)
+        kanta = _assign_groups(_kanta_rows(conn, c, quarter, locked), groups, areas)
         inputs[c.name] = (separate, kanta)
+        step += 1
+        report(Step("reading the inputs", step, steps))
     persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
     only: pl.DataFrame | None = None  # from II, built first
     for c in components.COMPONENTS.values():
         separate, kanta = inputs[c.name]
+        step += 1
+        report(Step(f"merging {c.name}", step, steps))
         both = pl.concat([separate, kanta.select(separate.columns)])
         tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
         if only is not None and "palvelutehtava" in c.column_names:
@@ -456,7 +518,9 @@ def build(
             f"{len(summary.union_cells)} cells have no notification and were built from the "
             "union of both sources (see union_cells)"
         )
-    _commit(conn, summary, built, groups, _organiser_rows(settings), built_by)
+    report(Step("writing the build", steps - 1, steps))
+    _commit(conn, summary, built, groups, _organiser_rows(settings), built_by, inputs_used)
+    report(Step("built", steps, steps))
     return summary
 
 
@@ -471,6 +535,7 @@ def _commit(
     groups: pl.DataFrame,
     organiser_rows: pl.DataFrame,
     built_by: str,
+    inputs_used: pl.DataFrame,
 ) -> None:
     quarter = summary.quarter
     with store.transaction(conn):
@@ -500,6 +565,12 @@ def _commit(
                 json.dumps(summary.to_dict(), ensure_ascii=False),
             ],
         )
+        store.run(
+            conn,
+            "INSERT INTO build_inputs BY NAME SELECT * FROM inputs_used",
+            inputs_used=inputs_used.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
+        )
+        lifecycle.record_build(conn, Quarter.parse(quarter), int(build_id), built_by)
         conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
         store.run(
             conn,

@@ -72,7 +72,7 @@ def publish(
     the files — tables in ``fmt`` and the SVG charts in ``out_dir``, when given. A failed export
     records nothing, and later quarters' time series repeat what this publication showed.
     """
-    from sosdata.register import build, store
+    from sosdata.register import build, lifecycle, store
 
     published = compute(settings, quarter, conn, audit=audit)
     current = build.current_build(conn, quarter)
@@ -84,6 +84,7 @@ def publish(
             build_id=int(current["build_id"]) if current else None,
         )
         tables.store_series(conn, published)
+        lifecycle.record_publication(conn, quarter, publication, published_by)
         files = export.export(published, out_dir, fmt, lang) if out_dir is not None else []
         drawn = charts.write_charts(published, out_dir, lang) if out_dir is not None else []
     return Published(published, files, drawn, settings.suppression_threshold, publication)

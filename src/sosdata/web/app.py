@@ -151,8 +151,17 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     writer lock: the server owns the database while it runs) and closes it when it stops;
     ``register`` is given by a caller that already holds one.
     """
-    from sosdata.web import api_v1
-    from sosdata.web.pages import account, deliveries, home, jobs
+    from sosdata.web import api_v1, api_v2
+    from sosdata.web.pages import (
+        account,
+        deliveries,
+        home,
+        jobs,
+        monitoring,
+        quarters,
+        selfcheck,
+        statistics,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -179,9 +188,19 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         app.state.register = register
     static = str(resources.files("sosdata.web").joinpath("static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for router in (home.router, account.router, deliveries.router, jobs.router):
+    for router in (
+        home.router,
+        account.router,
+        deliveries.router,
+        jobs.router,
+        monitoring.router,
+        quarters.router,
+        selfcheck.router,
+        statistics.router,
+    ):
         app.include_router(router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
+    api_v2.install(app)
     install_error_handlers(app)
     app.add_middleware(
         UploadLimit,
