@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sosdata import keys
 from sosdata.config import Settings
 from sosdata.errors import UserError
 
@@ -121,7 +122,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     """
     path: Path = settings.database_path
     if read_only and not path.exists():
-        raise StoreError(f"{path}: no register database; run 'sosdata init' first")
+        raise StoreError(f"{path}: no register database; initialise the data directory first")
     conn = _open(path, read_only)
     try:
         if read_only:
@@ -129,7 +130,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             if behind:
                 raise StoreError(
                     f"{path}: the database schema is behind ({behind[0].name} not applied); "
-                    "run 'sosdata init' to update it"
+                    "initialise the data directory again to update it"
                 )
         else:
             migrate(conn)
@@ -166,11 +167,17 @@ class Initialised:
     path: Path
     applied: list[str]
     first_keeper: str | None
+    #: each key: from the ``environment``, ``created`` or ``kept``
+    keys: dict[str, str]
 
 
 def initialise(settings: Settings, keeper: str) -> Initialised:
-    """Create or update the database; ``keeper`` becomes the first keeper of a new register."""
+    """Create or update the data directory, its keys and the database; ``keeper`` becomes the
+    first keeper of a new register."""
     from sosdata.register import users  # users are stored here: imported on use, not at load
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    made = keys.ensure_keys(settings)
 
     conn = _open(settings.database_path, read_only=False)
     try:
@@ -178,7 +185,7 @@ def initialise(settings: Settings, keeper: str) -> Initialised:
         first = keeper if users.ensure_first_keeper(conn, keeper) else None
     finally:
         conn.close()
-    return Initialised(settings.database_path, applied, first)
+    return Initialised(settings.database_path, applied, first, made)
 
 
 @contextmanager

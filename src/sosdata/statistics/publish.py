@@ -31,17 +31,6 @@ class Published:
         return sum(int(t.cells["status"].is_not_null().sum()) for t in self.tables)
 
 
-def _connect(settings: Settings, quarter: Quarter) -> duckdb.DuckDBPyConnection:
-    """The register database, brought up to date (the published-series store included)."""
-    from sosdata.register import store
-
-    if not settings.database_path.exists():
-        raise NotBuiltError(
-            f"{settings.database_path}: no register database; load data and build {quarter} first"
-        )
-    return store.connect(settings)
-
-
 def compute(
     settings: Settings, quarter: Quarter, conn: duckdb.DuckDBPyConnection, *, audit: bool = False
 ) -> list[tables.Table]:
@@ -56,13 +45,13 @@ def compute(
 
 
 def publish(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     quarter: Quarter,
     out_dir: Path,
     *,
     fmt: str = "csv",
     lang: str = "fi",
-    conn=None,
     audit: bool = False,
 ) -> Published:
     """Tables in ``fmt`` and the SVG charts, side by side in ``out_dir``.
@@ -73,16 +62,9 @@ def publish(
     """
     from sosdata.register import store
 
-    own = conn is None
-    if conn is None:
-        conn = _connect(settings, quarter)
-    try:
-        published = compute(settings, quarter, conn, audit=audit)
-        with store.transaction(conn):
-            tables.store_series(conn, published)
-            files = export.export(published, out_dir, fmt, lang)
-            drawn = charts.write_charts(published, out_dir, lang)
-    finally:
-        if own:
-            conn.close()
+    published = compute(settings, quarter, conn, audit=audit)
+    with store.transaction(conn):
+        tables.store_series(conn, published)
+        files = export.export(published, out_dir, fmt, lang)
+        drawn = charts.write_charts(published, out_dir, lang)
     return Published(published, files, drawn, settings.suppression_threshold)
