@@ -27,12 +27,13 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from sosdata import codes, components, organisers
 from sosdata.components import Component
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import audit, merge, notifications, rows, store
+from sosdata.register import audit, merge, notifications, packed_sort, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -190,29 +191,36 @@ def _county_of_municipality(settings: Settings) -> pl.DataFrame:
     )
 
 
+def _input_columns(c: Component) -> str:
+    """The stored columns, the person's index (see :func:`_persons`) for the pseudonym."""
+    return ", ".join("p.person" if n == "pseudonym" else f"a.{n}" for n in rows.stored_columns(c))
+
+
 def _separate_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
-    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
-        f"SELECT {columns}, d.municipality_group AS kuntaryhma, '{SEPARATE}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma, "
+        f"'{SEPARATE}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN delivery_components dc ON dc.delivery_id = a.delivery_id AND dc.component = ? "
         "  AND dc.current "
         "JOIN deliveries d ON d.delivery_id = a.delivery_id AND d.quarter = ? "
-        "  AND d.status = 'accepted'",
+        "  AND d.status = 'accepted' "
+        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
         [c.name, quarter],
     )
 
 
 def _kanta_rows(conn: duckdb.DuckDBPyConnection, c: Component, quarter: str) -> pl.DataFrame:
-    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
-        f"SELECT {columns}, CAST(NULL AS VARCHAR) AS kuntaryhma, '{KANTA}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma, "
+        f"'{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN kanta_components kc ON kc.batch_id = a.batch_id AND kc.organiser = a.jarjestaja "
         "  AND kc.component = ? AND kc.current "
-        "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ?",
+        "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ? "
+        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
         [c.name, quarter],
     )
 
@@ -301,9 +309,10 @@ def _select_sources(
 
 
 def merge_component(frame: pl.DataFrame, c: Component) -> pl.DataFrame:
-    """Both sources' rows of one component merged into register records."""
+    """Both sources' rows of one component merged into register records (persons by their
+    index, see :func:`_persons`)."""
     own_key, ranges = MERGE_KEYS[c.name]
-    key = ["jarjestaja", "pseudonym", *own_key]
+    key = ["jarjestaja", "person", *own_key]
     if ranges is None:
         return merge.dedupe(frame, key, ATTRIBUTES)
     start, end = ranges
@@ -317,28 +326,35 @@ def register_rows(
     persons: pl.DataFrame,
     county: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Records of the quarter in the columns of the ``register_<component>`` view."""
+    """Records of the quarter in the columns of the ``register_<component>`` view, the person's
+    index (``person``) standing for the pseudonym until they are stored."""
     start, end = pl.col(c.start), pl.col(c.end)
-    return (
-        merged.filter(period.overlaps_expr(start, end))
-        .join(persons, on="pseudonym", how="left", maintain_order="left")
+    records = merged.filter(period.overlaps_expr(start, end))
+    columns = ["person" if n == "pseudonym" else n for n in view_columns(c)]
+    records = (
+        records.with_columns(syntymapaiva=persons["syntymapaiva"].gather(records["person"]))
         .join(county, on="kotikunta", how="left", maintain_order="left")
         .with_columns(pl.lit(str(period)).alias("quarter"))
-        .select(view_columns(c))
-        .sort("jarjestaja", "kuntaryhma", "pseudonym", *c.own_columns, SOURCE, nulls_last=True)
+        .select(columns)
     )
+    # the person's index follows the pseudonyms' order: the same order as by pseudonym
+    return packed_sort.sort(records, ["jarjestaja", "kuntaryhma", "person", *c.own_columns, SOURCE])
 
 
 # ----------------------------------------------------------------------------- the build
 
+#: the name under which the build's person index is visible to its queries
+PERSON_INDEX = "build_person_index"
 
-def _persons_of(conn: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame]) -> pl.DataFrame:
+
+def _persons(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every person's pseudonym and birth date, in pseudonym order: a person's place here (its
+    index, ``person``) stands for the 64-character pseudonym while the build sorts and merges,
+    and keeps the pseudonyms' order."""
     return store.frame(
         conn,
-        "SELECT p.pseudonym, p.birth_date AS syntymapaiva FROM persons p "
-        "SEMI JOIN wanted w USING (pseudonym)",
-        wanted=pl.concat([f.select("pseudonym") for f in frames]).unique(),
-    )
+        "SELECT pseudonym, birth_date AS syntymapaiva FROM persons ORDER BY pseudonym",
+    ).with_row_index("person")
 
 
 def build(
@@ -381,39 +397,44 @@ def build(
             "no delivery-method notifications: every cell is built from the union of the "
             "Kanta and separate sources"
         )
-    built: dict[str, pl.DataFrame] = {}
-    inputs = {}
-    for c in components.COMPONENTS.values():
-        separate = _separate_rows(conn, c, quarter)
-        kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
-        inputs[c.name] = (separate, kanta)
-    persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
-    for c in components.COMPONENTS.values():
-        separate, kanta = inputs[c.name]
-        both = pl.concat([separate, kanta.select(separate.columns)])
-        kept, union_cells, left_out = _select_sources(both, c, expected)
-        records = register_rows(merge_component(kept, c), c, period, persons, county)
-        built[c.name] = records
-        summary.union_cells += union_cells.to_dicts()
-        summary.components[c.name] = {
-            "rows": records.height,
-            "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
-            "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
-            "left_out_by_notification": left_out.rename(
-                {
-                    "jarjestaja": "organiser",
-                    "kuntaryhma": "municipality_group",
-                    "_rule": "notified_source",
-                    "len": "rows",
-                }
-            ).to_dicts(),
-        }
-    if summary.union_cells and expected is not None:
-        summary.notes.append(
-            f"{len(summary.union_cells)} cells have no notification and were built from the "
-            "union of both sources (see union_cells)"
-        )
-    _commit(conn, summary, built, groups, _organiser_rows(settings), built_by)
+    persons = _persons(conn)
+    index = persons.select("pseudonym", "person").to_arrow()
+    pseudonyms = index.column("pseudonym").combine_chunks()
+    with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
+        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
+        summary.build_id = int(build_id)
+        for c in components.COMPONENTS.values():
+            # one component at a time, stored as soon as it is built: only its rows in memory
+            separate = _separate_rows(conn, c, quarter)
+            kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
+            both = pl.concat([separate, kanta.select(separate.columns)])
+            kept, union_cells, left_out = _select_sources(both, c, expected)
+            del both
+            records = register_rows(merge_component(kept, c), c, period, persons, county)
+            del kept
+            summary.union_cells += union_cells.to_dicts()
+            summary.components[c.name] = {
+                "rows": records.height,
+                "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
+                "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
+                "left_out_by_notification": left_out.rename(
+                    {
+                        "jarjestaja": "organiser",
+                        "kuntaryhma": "municipality_group",
+                        "_rule": "notified_source",
+                        "len": "rows",
+                    }
+                ).to_dicts(),
+            }
+            del separate, kanta
+            _store_records(conn, c, records, pseudonyms, build_id, quarter)
+            del records
+        if summary.union_cells and expected is not None:
+            summary.notes.append(
+                f"{len(summary.union_cells)} cells have no notification and were built from "
+                "the union of both sources (see union_cells)"
+            )
+        _commit(conn, summary, groups, _organiser_rows(settings), built_by)
     return summary
 
 
@@ -421,54 +442,64 @@ def _ids(conn: duckdb.DuckDBPyConnection, sql: str, quarter: str) -> list[int]:
     return [int(r[0]) for r in conn.execute(sql, [quarter]).fetchall()]
 
 
+def _store_records(
+    conn: duckdb.DuckDBPyConnection,
+    c: Component,
+    records: pl.DataFrame,
+    pseudonyms: pa.Array,
+    build_id: int,
+    quarter: str,
+) -> None:
+    """Replace the quarter's records of ``c`` (inside the build's transaction). The pseudonym
+    goes to DuckDB as an Arrow dictionary column: the person's index into the pseudonyms."""
+    table = built_table(c)
+    conn.execute(
+        f"DELETE FROM {table} WHERE build_id IN (SELECT build_id FROM builds WHERE quarter = ?)",
+        [quarter],
+    )
+    arrow = records.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)).to_arrow()
+    person = arrow.column("person").combine_chunks()
+    arrow = arrow.drop_columns(["person"]).append_column(
+        "pseudonym", pa.DictionaryArray.from_arrays(person, pseudonyms)
+    )
+    with store.registered(conn, {"records": arrow}):
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
+
+
 def _commit(
     conn: duckdb.DuckDBPyConnection,
     summary: BuildSummary,
-    built: dict[str, pl.DataFrame],
     groups: pl.DataFrame,
     organiser_rows: pl.DataFrame,
     built_by: str,
 ) -> None:
-    quarter = summary.quarter
-    with store.transaction(conn):
-        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
-        summary.build_id = int(build_id)
-        for name, frame in built.items():
-            table = built_table(components.get(name))
-            conn.execute(
-                f"DELETE FROM {table} WHERE build_id IN "
-                "(SELECT build_id FROM builds WHERE quarter = ?)",
-                [quarter],
-            )
-            store.run(
-                conn,
-                f"INSERT INTO {table} BY NAME SELECT * FROM records",
-                records=frame.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
-            )
-        conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
-        conn.execute(
-            "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
-            "VALUES (?, ?, ?, ?, true, ?)",
-            [
-                build_id,
-                quarter,
-                dt.datetime.now(),
-                built_by,
-                json.dumps(summary.to_dict(), ensure_ascii=False),
-            ],
-        )
-        conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
-        store.run(
-            conn,
-            "INSERT INTO municipality_groups BY NAME SELECT * FROM quarter_groups",
-            quarter_groups=groups.with_columns(quarter=pl.lit(quarter)),
-        )
-        conn.execute("DELETE FROM organisers")
-        store.run(
-            conn,
-            "INSERT INTO organisers BY NAME SELECT * FROM organiser_rows",
-            organiser_rows=organiser_rows,
-        )
+    """The build's row (now the current one), its municipality groups and the organisers, in
+    the transaction that stored its records."""
+    quarter, build_id = summary.quarter, summary.build_id
+    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
+    conn.execute(
+        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
+        "VALUES (?, ?, ?, ?, true, ?)",
+        [
+            build_id,
+            quarter,
+            dt.datetime.now(),
+            built_by,
+            json.dumps(summary.to_dict(), ensure_ascii=False),
+        ],
+    )
+    conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
+    store.run(
+        conn,
+        "INSERT INTO municipality_groups BY NAME SELECT * FROM quarter_groups",
+        quarter_groups=groups.with_columns(quarter=pl.lit(quarter)),
+    )
+    conn.execute("DELETE FROM organisers")
+    store.run(
+        conn,
+        "INSERT INTO organisers BY NAME SELECT * FROM organiser_rows",
+        organiser_rows=organiser_rows,
+    )
 
 
 def current_build(conn: duckdb.DuckDBPyConnection, period: Quarter) -> dict[str, Any] | None:
