@@ -33,7 +33,7 @@ from sosdata import codes, components, organisers
 from sosdata.components import Component
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import audit, merge, notifications, packed_sort, rows, store
+from sosdata.register import audit, merge, notifications, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -331,14 +331,15 @@ def register_rows(
     start, end = pl.col(c.start), pl.col(c.end)
     records = merged.filter(period.overlaps_expr(start, end))
     columns = ["person" if n == "pseudonym" else n for n in view_columns(c)]
-    records = (
+    # records stay in the merge's order (organiser, person, the component's key, start): the
+    # person's index follows the pseudonyms' order, so the same inputs give the same rows in
+    # the same order
+    return (
         records.with_columns(syntymapaiva=persons["syntymapaiva"].gather(records["person"]))
         .join(county, on="kotikunta", how="left", maintain_order="left")
         .with_columns(pl.lit(str(period)).alias("quarter"))
         .select(columns)
     )
-    # the person's index follows the pseudonyms' order: the same order as by pseudonym
-    return packed_sort.sort(records, ["jarjestaja", "kuntaryhma", "person", *c.own_columns, SOURCE])
 
 
 # ----------------------------------------------------------------------------- the build
