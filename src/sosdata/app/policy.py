@@ -57,6 +57,8 @@ class Action(StrEnum):
     EXPORT = "export the register"
     REIDENTIFY = "re-identify persons"
     READ_JOB = "follow a job"
+    SIGN_IN = "sign in"
+    MANAGE_ACCOUNT = "manage one's own account"  # password, language, API tokens
 
 
 def _rule(organiser: Scope, keeper: Scope, admin: Scope, public: Scope) -> dict[Role, Scope]:
@@ -89,6 +91,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.EXPORT: _rule(_, ANY, _, _),
     Action.REIDENTIFY: _rule(_, ANY, _, _),
     Action.READ_JOB: _rule(OWN, ANY, _, _),
+    Action.SIGN_IN: _rule(ANY, ANY, ANY, ANY),
+    # one's own account is no organiser's thing: the verbs check that it is the actor's own
+    Action.MANAGE_ACCOUNT: _rule(ANY, ANY, ANY, _),
 }
 
 
@@ -149,3 +154,22 @@ def own_scope(actor: Actor, action: Action) -> str | None:
         return None
     require(actor, action, actor.organiser)
     return actor.organiser
+
+
+def markdown() -> str:
+    """The access table as Markdown (``docs/access.md`` is generated from it)."""
+    roles = list(Role)
+    marks = {Scope.ANY: "yes", Scope.OWN: "own organiser's", Scope.NONE: "—"}
+    lines = [
+        "# Who may do what",
+        "",
+        "Generated from `sosdata/app/policy.py` by `make docs`; every verb of the register asks",
+        "this table before it does anything, and `tests/register/test_access.py` tries every verb",
+        "as every role on its own and on another organiser's data.",
+        "",
+        "| action | " + " | ".join(str(r) for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, rule in RULES.items():
+        lines.append(f"| {action} | " + " | ".join(marks[rule[r]] for r in roles) + " |")
+    return "\n".join(lines) + "\n"
