@@ -24,6 +24,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fi import hetu as stdnum_hetu
 
 from sosdata import fixedwidth
+from sosdata.column_hmac import ColumnHmac
 
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURIES: dict[str, int] = (
@@ -164,6 +165,7 @@ class Pseudonymizer:
         if len(key) < 32:
             raise ValueError("the pseudonym key must be at least 32 bytes")
         self._template = hmac.new(key, digestmod=hashlib.sha256)
+        self._column = ColumnHmac(key, self)
 
     def __call__(self, code: str) -> str:
         mac = self._template.copy()
@@ -171,10 +173,9 @@ class Pseudonymizer:
         return mac.hexdigest()
 
     def series(self, codes: pl.Series) -> pl.Series:
-        """Pseudonyms of a column, null for null; pass distinct codes, each is hashed once."""
-        return pl.Series(
-            codes.name, [None if c is None else self(c) for c in codes.to_list()], pl.String
-        )
+        """Pseudonyms of a column, null for null, in one compiled pass (``column_hmac``); pass
+        distinct codes, each is hashed once."""
+        return self._column.series(codes)
 
 
 # --- the same checks over whole columns ----------------------------------------------------

@@ -101,3 +101,115 @@ def test_details_come_from_the_latest_part_and_separate_wins_a_tie():
     )
     got = merge.merge_ranges(frame, ["person"], "start", "end", ["home"])
     assert got.rows() == [("a", "093", d(2023, 1, 1), d(2023, 1, 31), "both")]
+
+
+# ----------------------------------------------------------------------------- the group-by form
+# The merge as whole-column group-bys (the form it had before the compiled pass): the same
+# records, in the same order, on random inputs with several key columns, details, undated parts,
+# nulls in keys and details, and ranges that end before they start.
+
+_DAY_OFFSET, _KEY_SPAN = 719_163, 1 << 22
+
+
+def _days(column: pl.Expr) -> pl.Expr:
+    return column.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
+
+
+def _group_provenance(source: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(source.n_unique() > 1)
+        .then(pl.lit(merge.BOTH))
+        .otherwise(source.first())
+        .alias(merge.SOURCE)
+    )
+
+
+def _group_dedupe(frame, key, attributes):
+    return (
+        frame.sort([*key, pl.col("source") == merge.SEPARATE, *attributes], nulls_last=True)
+        .group_by(key, maintain_order=True)
+        .agg(*[pl.col(a).last() for a in attributes], _group_provenance(pl.col("source")))
+        .select(*key, *attributes, "source")
+    )
+
+
+def _group_merge(frame, key, start, end, attributes):
+    columns = [*key, *attributes, start, end]
+    dated = frame.filter(pl.col(start).is_not_null())
+    undated = frame.filter(pl.col(start).is_null())
+    ordered = dated.sort(
+        [*key, start, pl.col("source") == merge.SEPARATE, *attributes, end], nulls_last=True
+    ).with_columns(_key=pl.struct(key).rle_id().cast(pl.Int64) * _KEY_SPAN)
+    reach = (pl.col("_key") + _days(pl.col(end).fill_null(OPEN))).cum_max().shift(1)
+    islands = ordered.with_columns(
+        _island=((pl.col("_key") + _days(pl.col(start))) > reach.fill_null(-1)).cum_sum()
+    )
+    merged = (
+        islands.group_by("_island")
+        .agg(
+            *[pl.col(k).first() for k in key],
+            *[pl.col(a).last() for a in attributes],
+            pl.col(start).min(),
+            pl.when(pl.col(end).is_null().any()).then(None).otherwise(pl.col(end).max()).alias(end),
+            _group_provenance(pl.col("source")),
+        )
+        .select(*columns, "source")
+    )
+    exact = _group_dedupe(undated, [*key, start, end], attributes).select(*columns, "source")
+    return pl.concat([merged, exact.cast(merged.schema)], how="vertical").sort(
+        [*key, start, end, *attributes], nulls_last=True
+    )
+
+
+wide_part = st.tuples(
+    st.sampled_from(["1.2.246.10.1", "1.2.246.10.2", None]),  # organiser
+    st.integers(0, 3),  # person
+    st.sampled_from(["1", "2", None]),  # service task
+    st.one_of(st.none(), st.integers(0, 40)),  # start day, None = undated
+    st.one_of(st.none(), st.integers(-5, 15)),  # length, None = open; negative ends early
+    st.sampled_from([merge.KANTA, merge.SEPARATE]),
+    st.sampled_from(["091", "092", None]),  # home municipality
+    st.sampled_from(["1", "2"]),  # sex
+)
+
+
+def _wide(parts) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            (
+                organiser,
+                person,
+                task,
+                None if s is None else FIRST + dt.timedelta(s),
+                None if n is None else FIRST + dt.timedelta((s or 0) + n),
+                source,
+                home,
+                sex,
+            )
+            for organiser, person, task, s, n, source, home, sex in parts
+        ],
+        schema={
+            "jarjestaja": pl.String,
+            "person": pl.UInt32,
+            "palvelutehtava": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "source": pl.String,
+            "kotikunta": pl.String,
+            "sukupuoli": pl.String,
+        },
+        orient="row",
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(wide_part, min_size=0, max_size=40))
+def test_merge_is_the_group_by_form(parts):
+    frame = _wide(parts)
+    key = ["jarjestaja", "person", "palvelutehtava"]
+    attributes = ["kotikunta", "sukupuoli"]
+    got = merge.merge_ranges(frame, key, "start", "end", attributes)
+    expected = _group_merge(frame, key, "start", "end", attributes)
+    assert got.equals(expected)
+    deduped = merge.dedupe(frame, [*key, "start", "end"], attributes)
+    assert deduped.equals(_group_dedupe(frame, [*key, "start", "end"], attributes))

@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from sosdata import codes, components, organisers
 from sosdata.components import CLIENT_PERIODS, Component, belongs_to
@@ -213,18 +214,24 @@ def _in_force(locked: int | None, source: str, alias: str) -> str:
     )
 
 
+def _input_columns(c: Component) -> str:
+    """The stored columns, the person's index (see :func:`_persons`) for the pseudonym."""
+    return ", ".join("p.person" if n == "pseudonym" else f"a.{n}" for n in rows.stored_columns(c))
+
+
 def _separate_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
-        f"SELECT {columns}, d.municipality_group AS kuntaryhma, '{SEPARATE}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma, "
+        f"'{SEPARATE}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN delivery_components dc ON dc.delivery_id = a.delivery_id AND dc.component = ? "
         f"  AND {_in_force(locked, SEPARATE, 'dc')} "
         "JOIN deliveries d ON d.delivery_id = a.delivery_id AND d.quarter = ? "
-        "  AND d.status = 'accepted'",
+        "  AND d.status = 'accepted' "
+        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
         [c.name, quarter],
     )
 
@@ -232,14 +239,15 @@ def _separate_rows(
 def _kanta_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    columns = ", ".join(f"a.{n}" for n in rows.stored_columns(c))
     return store.frame(
         conn,
-        f"SELECT {columns}, CAST(NULL AS VARCHAR) AS kuntaryhma, '{KANTA}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma, "
+        f"'{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         "JOIN kanta_components kc ON kc.batch_id = a.batch_id AND kc.organiser = a.jarjestaja "
         f"  AND kc.component = ? AND {_in_force(locked, KANTA, 'kc')} "
-        "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ?",
+        "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ? "
+        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
         [c.name, quarter],
     )
 
@@ -344,9 +352,10 @@ def _select_sources(
 
 
 def merge_component(frame: pl.DataFrame, c: Component) -> pl.DataFrame:
-    """Both sources' rows of one component merged into register records."""
+    """Both sources' rows of one component merged into register records (persons by their
+    index, see :func:`_persons`)."""
     own_key, ranges = MERGE_KEYS[c.name]
-    key = ["jarjestaja", "pseudonym", *own_key]
+    key = ["jarjestaja", "person", *own_key]
     if ranges is None:
         return merge.dedupe(frame, key, ATTRIBUTES)
     start, end = ranges
@@ -360,14 +369,18 @@ def register_rows(
     persons: pl.DataFrame,
     county: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Records of the quarter in the columns of the ``register_<component>`` view."""
+    """Records of the quarter in the columns of the ``register_<component>`` view, the person's
+    index (``person``) standing for the pseudonym until they are stored."""
+    records = merged.filter(belongs_to(c, period))
+    columns = ["person" if n == "pseudonym" else n for n in view_columns(c)]
+    # records stay in the merge's order (organiser, person, the component's key, start): the
+    # person's index follows the pseudonyms' order, so the same inputs give the same rows in
+    # the same order
     return (
-        merged.filter(belongs_to(c, period))
-        .join(persons, on="pseudonym", how="left", maintain_order="left")
+        records.with_columns(syntymapaiva=persons["syntymapaiva"].gather(records["person"]))
         .join(county, on="kotikunta", how="left", maintain_order="left")
         .with_columns(pl.lit(str(period)).alias("quarter"))
-        .select(view_columns(c))
-        .sort("jarjestaja", "kuntaryhma", "pseudonym", *c.own_columns, SOURCE, nulls_last=True)
+        .select(columns)
     )
 
 
@@ -375,12 +388,12 @@ def register_rows(
 
 
 def only_tasks(client_periods: pl.DataFrame) -> pl.DataFrame:
-    """Organiser and person → their service task, for the persons whose client periods of the
-    quarter are in exactly one task (the seed's footnote: "Om klientrelationsperioden endast
-    gäller en serviceuppgift → ifrågavarande serviceuppgift")."""
+    """Organiser and person (by index) → their service task, for the persons whose client
+    periods of the quarter are in exactly one task (the seed's footnote: "Om
+    klientrelationsperioden endast gäller en serviceuppgift → ifrågavarande serviceuppgift")."""
     task = pl.col("palvelutehtava")
     return (
-        client_periods.group_by("jarjestaja", "pseudonym")
+        client_periods.group_by("jarjestaja", "person")
         .agg(task.n_unique().alias("_tasks"), task.first().alias("_only_task"))
         .filter(pl.col("_tasks") == 1)
         .drop("_tasks")
@@ -393,7 +406,7 @@ def infer_tasks(frame: pl.DataFrame, only: pl.DataFrame) -> tuple[pl.DataFrame, 
     missing = frame.get_column("palvelutehtava").is_null()
     if not missing.any():
         return frame, 0
-    filled = frame.join(only, on=["jarjestaja", "pseudonym"], how="left", maintain_order="left")
+    filled = frame.join(only, on=["jarjestaja", "person"], how="left", maintain_order="left")
     inferred = int((missing & filled.get_column("_only_task").is_not_null()).sum())
     return (
         filled.with_columns(
@@ -405,14 +418,18 @@ def infer_tasks(frame: pl.DataFrame, only: pl.DataFrame) -> tuple[pl.DataFrame, 
 
 # ----------------------------------------------------------------------------- the build
 
+#: the name under which the build's person index is visible to its queries
+PERSON_INDEX = "build_person_index"
 
-def _persons_of(conn: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame]) -> pl.DataFrame:
+
+def _persons(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every person's pseudonym and birth date, in pseudonym order: a person's place here (its
+    index, ``person``) stands for the 64-character pseudonym while the build sorts and merges,
+    and keeps the pseudonyms' order."""
     return store.frame(
         conn,
-        "SELECT p.pseudonym, p.birth_date AS syntymapaiva FROM persons p "
-        "SEMI JOIN wanted w USING (pseudonym)",
-        wanted=pl.concat([f.select("pseudonym") for f in frames]).unique(),
-    )
+        "SELECT pseudonym, birth_date AS syntymapaiva FROM persons ORDER BY pseudonym",
+    ).with_row_index("person")
 
 
 def build(
@@ -472,54 +489,55 @@ def build(
             "no delivery-method notifications: every cell is built from the union of the "
             "Kanta and separate sources"
         )
-    built: dict[str, pl.DataFrame] = {}
-    inputs = {}
-    step = 0
-    for c in components.COMPONENTS.values():
-        separate = _separate_rows(conn, c, quarter, locked)
-        kanta = _assign_groups(_kanta_rows(conn, c, quarter, locked), groups, areas)
-        inputs[c.name] = (separate, kanta)
-        step += 1
-        report(Step("reading the inputs", step, steps))
-    persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
+    persons = _persons(conn)
+    index = persons.select("pseudonym", "person").to_arrow()
+    pseudonyms = index.column("pseudonym").combine_chunks()
     only: pl.DataFrame | None = None  # from II, built first
-    for c in components.COMPONENTS.values():
-        separate, kanta = inputs[c.name]
-        step += 1
-        report(Step(f"merging {c.name}", step, steps))
-        both = pl.concat([separate, kanta.select(separate.columns)])
-        tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
-        if only is not None and "palvelutehtava" in c.column_names:
-            both, tasks["service_task_inferred"] = infer_tasks(both, only)
-        kept, union_cells, left_out = _select_sources(both, c, expected)
-        records = register_rows(merge_component(kept, c), c, period, persons, county)
-        if c is CLIENT_PERIODS:
-            only = only_tasks(records)
-        elif tasks:
-            tasks["service_task_unknown"] = records["palvelutehtava"].null_count()
-        built[c.name] = records
-        summary.union_cells += union_cells.to_dicts()
-        summary.components[c.name] = {
-            "rows": records.height,
-            "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
-            "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
-            **tasks,
-            "left_out_by_notification": left_out.rename(
-                {
-                    "jarjestaja": "organiser",
-                    "kuntaryhma": "municipality_group",
-                    "_rule": "notified_source",
-                    "len": "rows",
-                }
-            ).to_dicts(),
-        }
-    if summary.union_cells and expected is not None:
-        summary.notes.append(
-            f"{len(summary.union_cells)} cells have no notification and were built from the "
-            "union of both sources (see union_cells)"
-        )
-    report(Step("writing the build", steps - 1, steps))
-    _commit(conn, summary, built, groups, _organiser_rows(settings), built_by, inputs_used)
+    with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
+        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
+        summary.build_id = int(build_id)
+        for step, c in enumerate(components.COMPONENTS.values()):
+            # one component at a time, stored as soon as it is built: only its rows in memory
+            report(Step(f"building {c.name}", 2 * step + 1, steps))
+            separate = _separate_rows(conn, c, quarter, locked)
+            kanta = _assign_groups(_kanta_rows(conn, c, quarter, locked), groups, areas)
+            both = pl.concat([separate, kanta.select(separate.columns)])
+            tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
+            if only is not None and "palvelutehtava" in c.column_names:
+                both, tasks["service_task_inferred"] = infer_tasks(both, only)
+            kept, union_cells, left_out = _select_sources(both, c, expected)
+            del both
+            records = register_rows(merge_component(kept, c), c, period, persons, county)
+            del kept
+            if c is CLIENT_PERIODS:
+                only = only_tasks(records)
+            elif tasks:
+                tasks["service_task_unknown"] = records["palvelutehtava"].null_count()
+            summary.union_cells += union_cells.to_dicts()
+            summary.components[c.name] = {
+                "rows": records.height,
+                "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
+                "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
+                **tasks,
+                "left_out_by_notification": left_out.rename(
+                    {
+                        "jarjestaja": "organiser",
+                        "kuntaryhma": "municipality_group",
+                        "_rule": "notified_source",
+                        "len": "rows",
+                    }
+                ).to_dicts(),
+            }
+            del separate, kanta
+            report(Step(f"storing {c.name}", 2 * step + 2, steps))
+            _store_records(conn, c, records, pseudonyms, build_id, quarter)
+            del records
+        if summary.union_cells and expected is not None:
+            summary.notes.append(
+                f"{len(summary.union_cells)} cells have no notification and were built from "
+                "the union of both sources (see union_cells)"
+            )
+        _commit(conn, summary, groups, _organiser_rows(settings), built_by, inputs_used)
     report(Step("built", steps, steps))
     return summary
 
@@ -528,61 +546,71 @@ def _ids(conn: duckdb.DuckDBPyConnection, sql: str, quarter: str) -> list[int]:
     return [int(r[0]) for r in conn.execute(sql, [quarter]).fetchall()]
 
 
+def _store_records(
+    conn: duckdb.DuckDBPyConnection,
+    c: Component,
+    records: pl.DataFrame,
+    pseudonyms: pa.Array,
+    build_id: int,
+    quarter: str,
+) -> None:
+    """Replace the quarter's records of ``c`` (inside the build's transaction). The pseudonym
+    goes to DuckDB as an Arrow dictionary column: the person's index into the pseudonyms."""
+    table = built_table(c)
+    conn.execute(
+        f"DELETE FROM {table} WHERE build_id IN (SELECT build_id FROM builds WHERE quarter = ?)",
+        [quarter],
+    )
+    arrow = records.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)).to_arrow()
+    person = arrow.column("person").combine_chunks()
+    arrow = arrow.drop_columns(["person"]).append_column(
+        "pseudonym", pa.DictionaryArray.from_arrays(person, pseudonyms)
+    )
+    with store.registered(conn, {"records": arrow}):
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
+
+
 def _commit(
     conn: duckdb.DuckDBPyConnection,
     summary: BuildSummary,
-    built: dict[str, pl.DataFrame],
     groups: pl.DataFrame,
     organiser_rows: pl.DataFrame,
     built_by: str,
     inputs_used: pl.DataFrame,
 ) -> None:
-    quarter = summary.quarter
-    with store.transaction(conn):
-        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
-        summary.build_id = int(build_id)
-        for name, frame in built.items():
-            table = built_table(components.get(name))
-            conn.execute(
-                f"DELETE FROM {table} WHERE build_id IN "
-                "(SELECT build_id FROM builds WHERE quarter = ?)",
-                [quarter],
-            )
-            store.run(
-                conn,
-                f"INSERT INTO {table} BY NAME SELECT * FROM records",
-                records=frame.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
-            )
-        conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
-        conn.execute(
-            "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
-            "VALUES (?, ?, ?, ?, true, ?)",
-            [
-                build_id,
-                quarter,
-                dt.datetime.now(),
-                built_by,
-                json.dumps(summary.to_dict(), ensure_ascii=False),
-            ],
-        )
-        store.run(
-            conn,
-            "INSERT INTO build_inputs BY NAME SELECT * FROM inputs_used",
-            inputs_used=inputs_used.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
-        )
-        lifecycle.record_build(conn, Quarter.parse(quarter), int(build_id), built_by)
-        conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
-        store.run(
-            conn,
-            "INSERT INTO municipality_groups BY NAME SELECT * FROM quarter_groups",
-            quarter_groups=groups.with_columns(quarter=pl.lit(quarter)),
-        )
-        conn.execute("DELETE FROM organisers")
-        store.run(
-            conn,
-            "INSERT INTO organisers BY NAME SELECT * FROM organiser_rows",
-            organiser_rows=organiser_rows,
-        )
+    """The build's row (now the current one), its municipality groups and the organisers, in
+    the transaction that stored its records."""
+    quarter, build_id = summary.quarter, summary.build_id
+    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
+    conn.execute(
+        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
+        "VALUES (?, ?, ?, ?, true, ?)",
+        [
+            build_id,
+            quarter,
+            dt.datetime.now(),
+            built_by,
+            json.dumps(summary.to_dict(), ensure_ascii=False),
+        ],
+    )
+    store.run(
+        conn,
+        "INSERT INTO build_inputs BY NAME SELECT * FROM inputs_used",
+        inputs_used=inputs_used.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)),
+    )
+    lifecycle.record_build(conn, Quarter.parse(quarter), int(build_id), built_by)
+    conn.execute("DELETE FROM municipality_groups WHERE quarter = ?", [quarter])
+    store.run(
+        conn,
+        "INSERT INTO municipality_groups BY NAME SELECT * FROM quarter_groups",
+        quarter_groups=groups.with_columns(quarter=pl.lit(quarter)),
+    )
+    conn.execute("DELETE FROM organisers")
+    store.run(
+        conn,
+        "INSERT INTO organisers BY NAME SELECT * FROM organiser_rows",
+        organiser_rows=organiser_rows,
+    )
 
 
 def current_build(conn: duckdb.DuckDBPyConnection, period: Quarter) -> dict[str, Any] | None:

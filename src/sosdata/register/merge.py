@@ -12,42 +12,111 @@ municipality, sex, municipality group) come from one part: the one that starts l
 recent facts), on a tie the separate delivery's, then the greatest values — an order that does
 not depend on the input's row order.
 
-Everything is whole-column Polars: one sort, then a cumulative maximum over the whole column
-(the key's index is added to every day so that it acts per key without a window), then one
-group-by. The output is sorted, so the same input gives the same rows.
+The rows are put in order by one sort through packed keys (``packed_sort``); then one compiled
+pass (Numba) walks them in that order and marks where each merged record ends, with its start,
+its end and whether its parts' sources differ. Polars then takes those rows. The output is
+sorted, so the same input gives the same rows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
+from numba import njit
+
+from sosdata.register import packed_sort
 
 KANTA = "kanta"
 SEPARATE = "separate"
 BOTH = "both"
 SOURCE = "source"
 
-#: stands for "no end" while merging, so that a cumulative maximum keeps the range open
-_OPEN = dt.date(9999, 12, 31)
-#: days as integers shifted to be non-negative for every year 1–9999; a key's index times
-#: _KEY_SPAN is above every day, so key_index * _KEY_SPAN + day increases across keys
-_DAY_OFFSET = 719_163
-_KEY_SPAN = 1 << 22
-
-
-def _days(column: pl.Expr) -> pl.Expr:
-    return column.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
-
-
-def _provenance(source: pl.Expr) -> pl.Expr:
-    """One source when every merged part came from it, else ``both``."""
-    return pl.when(source.n_unique() > 1).then(pl.lit(BOTH)).otherwise(source.first()).alias(SOURCE)
+#: "no end": above every real day (9999-12-31 included), so a maximum keeps a range open
+_OPEN = np.iinfo(np.int32).max
 
 
 def _preference() -> pl.Expr:
     return pl.col(SOURCE) == SEPARATE
+
+
+@njit(cache=True, nogil=True)
+def _islands(order, key_words, starts, ends, sources):
+    """Walk the rows in ``order`` (sorted by key, then start); a row starting after the latest
+    end of its key so far begins a new record. Per record: the position (in ``order``) of its
+    last row, its start, its latest end and whether its rows' sources differ."""
+    n = order.shape[0]
+    last = np.empty(n, np.int64)
+    first_start = np.empty(n, np.int64)
+    latest_end = np.empty(n, np.int64)
+    mixed = np.zeros(n, np.bool_)
+    records = -1
+    reach = 0
+    source = 0
+    ordered = True
+    for i in range(n):
+        row = order[i]
+        new_key = i == 0
+        if not new_key:
+            previous = order[i - 1]
+            for w in range(key_words.shape[0]):
+                if key_words[w, row] != key_words[w, previous]:
+                    new_key = True
+        start, end = starts[row], ends[row]
+        if new_key or start > reach:
+            if not new_key:
+                ordered &= start > first_start[records]
+            records += 1
+            first_start[records], latest_end[records] = start, end
+            source = sources[row]
+            reach = end
+        else:
+            latest_end[records] = max(latest_end[records], end)
+            mixed[records] |= sources[row] != source
+            reach = max(reach, end)
+        last[records] = i
+    records += 1
+    return last[:records], first_start[:records], latest_end[:records], mixed[:records], ordered
+
+
+def _merged(
+    frame: pl.DataFrame, key: list[str], then: list[str | pl.Expr], ranges: tuple[str, str] | None
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``frame``'s last row of each merged record (sorted by ``key`` and ``then``), and the
+    records' starts and ends (days; ``_OPEN``), whether their sources differ and whether
+    each key's records start in order (see :func:`_islands`). Without
+    ``ranges`` every row of a key is one record."""
+    key_words = packed_sort.keys(frame, key)
+    words = [w.alias(f"_w{i}") for i, w in enumerate([*key_words, *packed_sort.keys(frame, then)])]
+    order = (
+        pl.DataFrame(words).select(pl.arg_sort_by([w.name for w in words])).to_series().to_numpy()
+    )
+    if ranges is None:
+        starts = np.zeros(frame.height, np.int64)
+        ends = np.full(frame.height, _OPEN, np.int64)
+    else:
+        start, end = ranges
+        days = frame.select(
+            pl.col(start).cast(pl.Int32).cast(pl.Int64),
+            pl.col(end).cast(pl.Int32).cast(pl.Int64).fill_null(_OPEN),
+        )
+        starts, ends = (c.to_numpy() for c in days.iter_columns())
+    sources, _ = packed_sort.rank_of(frame[SOURCE])
+    keyed = (
+        np.stack([w.to_numpy() for w in key_words])
+        if key_words
+        else np.zeros((0, frame.height), np.uint64)
+    )
+    last, first_start, latest_end, mixed, ordered = _islands(
+        order, keyed, starts, ends, sources.to_numpy()
+    )
+    return frame[order[last]], first_start, latest_end, mixed, bool(ordered)
+
+
+def _source(mixed: np.ndarray) -> pl.Expr:
+    """One source when every part came from it, else ``both``."""
+    return pl.when(pl.Series(mixed)).then(pl.lit(BOTH)).otherwise(pl.col(SOURCE)).alias(SOURCE)
 
 
 def merge_ranges(
@@ -63,32 +132,28 @@ def merge_ranges(
     columns = [*key, *attributes, start, end]
     dated = frame.filter(pl.col(start).is_not_null())
     undated = frame.filter(pl.col(start).is_null())
-
     # Within a key, parts with the same start may come in any order without changing the
     # islands (a later one starts on the same day, so within the earlier one's reach); sorting
     # them by preference puts the part whose details win last in its island.
-    ordered = dated.sort(
-        [*key, start, _preference(), *attributes, end], nulls_last=True
-    ).with_columns(_key=pl.struct(key).rle_id().cast(pl.Int64) * _KEY_SPAN)
-    reach = (pl.col("_key") + _days(pl.col(end).fill_null(_OPEN))).cum_max().shift(1)
-    islands = ordered.with_columns(
-        _island=((pl.col("_key") + _days(pl.col(start))) > reach.fill_null(-1)).cum_sum()
+    last, first_start, latest_end, mixed, ordered = _merged(
+        dated, key, [start, _preference(), *attributes, end], (start, end)
     )
-    merged = (
-        islands.group_by("_island")
-        .agg(
-            *[pl.col(k).first() for k in key],
-            *[pl.col(a).last() for a in attributes],
-            pl.col(start).min(),
-            # an open part keeps the merged range open
-            pl.when(pl.col(end).is_null().any()).then(None).otherwise(pl.col(end).max()).alias(end),
-            _provenance(pl.col(SOURCE)),
-        )
-        .select(*columns, SOURCE)
-    )
+    merged = last.with_columns(
+        pl.Series(start, first_start).cast(pl.Int32).cast(pl.Date),
+        pl.when(pl.Series(latest_end) == _OPEN)
+        .then(None)
+        .otherwise(pl.Series(latest_end))
+        .cast(pl.Int32)
+        .cast(pl.Date)
+        .alias(end),
+        _source(mixed),
+    ).select(*columns, SOURCE)
+    if undated.height == 0 and ordered:
+        return merged  # each key's starts differ: already in the order below
     exact = dedupe(undated, [*key, start, end], attributes).select(*columns, SOURCE)
-    return pl.concat([merged, exact.cast(merged.schema)], how="vertical").sort(
-        [*key, start, end, *attributes], nulls_last=True
+    return packed_sort.sort(
+        pl.concat([merged, exact.cast(merged.schema)], how="vertical"),
+        [*key, start, end, *attributes],
     )
 
 
@@ -96,9 +161,5 @@ def dedupe(frame: pl.DataFrame, key: Sequence[str], attributes: Sequence[str] = 
     """Records equal on ``key`` from both sources become one record with source ``both``;
     ``attributes`` come from the separate delivery when both sources state them."""
     key, attributes = list(key), list(attributes)
-    return (
-        frame.sort([*key, _preference(), *attributes], nulls_last=True)
-        .group_by(key, maintain_order=True)
-        .agg(*[pl.col(a).last() for a in attributes], _provenance(pl.col(SOURCE)))
-        .select(*key, *attributes, SOURCE)
-    )
+    last, _, _, mixed, _ = _merged(frame, key, [_preference(), *attributes], None)
+    return last.with_columns(_source(mixed)).select(*key, *attributes, SOURCE)
