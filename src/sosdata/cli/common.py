@@ -2,24 +2,67 @@
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from sosdata.config import Settings, load_settings
 from sosdata.errors import UserError
+from sosdata.identity import redact
 from sosdata.periods import Quarter
 
 console = Console()
 err_console = Console(stderr=True)
 
+#: characters a terminal acts on rather than shows: C0 and C1 controls, DEL, and the
+#: bidirectional overrides that reorder what is shown
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_IN_TEXT = re.compile(f"[{_CONTROL}]")
+_CONTROL_IN_VALUE = re.compile(f"[{_CONTROL}\t\n]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(value: object) -> str:
+    """A value that came from a file or the database, ready to be put into a printed line or a
+    table cell: identity codes masked, control characters (line breaks too) written as
+    escapes, markup brackets escaped so that Rich prints them as they are."""
+    text = "" if value is None else str(value)
+    return escape(_CONTROL_IN_VALUE.sub(_escaped, redact(text)))
+
+
+def plain(text: str) -> str:
+    """A whole text made of what files hold (a report, YAML, CSV): lines and tabs kept, every
+    other control character written as an escape; to be printed without markup."""
+    return _CONTROL_IN_TEXT.sub(_escaped, text)
+
+
+def echo(text: str, *, end: str = "\n", err: bool = False) -> None:
+    """Print :func:`plain` text as it is: no markup, no highlighting."""
+    typer.echo(plain(text) + end, nl=False, err=err)
+
 
 def report_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
+
+
+#: set to see the traceback of an unexpected error instead of its one line
+DEBUG_VARIABLE = "SOSDATA_DEBUG"
 
 
 class Group(TyperGroup):
-    """Shows a :class:`UserError` as one clear line on stderr, exit code 1, no traceback."""
+    """Shows a :class:`UserError` as one clear line on stderr, exit code 1, no traceback; a
+    file-system error (an output path that is a folder, in a missing folder, not writable) the
+    same way; anything else as one line saying it is a fault of the program (exit code 70)."""
 
     def invoke(self, ctx: typer.Context):
         try:
@@ -27,6 +70,21 @@ class Group(TyperGroup):
         except UserError as exc:
             report_error(str(exc))
             raise typer.Exit(1) from None
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else ""
+            report_error(f"{where}: {exc.strerror or exc}" if where else str(exc))
+            raise typer.Exit(1) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            report_error(
+                f"internal error ({type(exc).__name__}): {exc}; nothing more was done. Please "
+                f"report it (set {DEBUG_VARIABLE}=1 to see where it happened)"
+            )
+            sys.stderr.flush()
+            raise typer.Exit(70) from None
 
 
 def new_app(help_text: str) -> typer.Typer:

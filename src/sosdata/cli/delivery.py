@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sosdata.cli.common import LANG_OPTION, check_lang, err_console, settings
+from sosdata.cli.common import LANG_OPTION, check_lang, echo, err_console, settings
 from sosdata.delivery.report import FORMATS
 from sosdata.delivery.validate import DeliveryUsageError, validate_path
 from sosdata.periods import PeriodError, Quarter
@@ -58,7 +58,7 @@ def validate(
         raise typer.BadParameter(str(exc)) from None
     text = result.report.render(fmt, lang)
     if output is None:
-        sys.stdout.write(text)
+        echo(text, end="")
     else:
         output.write_text(text, encoding="utf-8")
         verdict = "accepted" if result.accepted else "rejected"

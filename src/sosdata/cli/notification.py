@@ -8,7 +8,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sosdata.cli.common import LANG_OPTION, check_lang, console, err_console, new_app, settings
+from sosdata.cli.common import (
+    LANG_OPTION,
+    check_lang,
+    console,
+    echo,
+    err_console,
+    new_app,
+    settings,
+    shown,
+)
 from sosdata.notification import checks, exchange, interactive, schema, store, submission, summary
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
 from sosdata.periods import Quarter
@@ -126,7 +135,7 @@ def import_(
             submitted_at=submitted_at,
         )
     for issue in saved.warnings:
-        err_console.print(f"warning: {issue.message('en')}", highlight=False, soft_wrap=True)
+        err_console.print(f"warning: {shown(issue.message('en'))}", highlight=False, soft_wrap=True)
     console.print(_saved_line(saved), highlight=False, soft_wrap=True)
 
 
@@ -190,7 +199,7 @@ def list_(ctx: typer.Context) -> None:
             str(row["id"]),
             row["round"],
             row["county"],
-            row["group_name"],
+            shown(row["group_name"]),
             str(row["municipalities"]),
             str(row["version"]),
             row["status"],
@@ -208,7 +217,7 @@ def list_(ctx: typer.Context) -> None:
             console.print(f"{where}: every municipality in exactly one group", soft_wrap=True)
         for issue in issues:
             console.print(
-                f"[yellow]{where}:[/] {issue.message('en')}", highlight=False, soft_wrap=True
+                f"[yellow]{where}:[/] {shown(issue.message('en'))}", highlight=False, soft_wrap=True
             )
 
 
@@ -226,10 +235,10 @@ def show(
         stored = store.get(conn, notification_id, s, version)
         history = store.versions(conn, notification_id)
     if fmt == "yaml":
-        typer.echo(stored.notification.to_yaml(), nl=False)
+        echo(stored.notification.to_yaml(), end="")
         return
     if fmt == "json":
-        typer.echo(stored.notification.to_json(), nl=False)
+        echo(stored.notification.to_json(), end="")
         return
     if fmt != "text":
         raise typer.BadParameter("choose text, yaml or json", param_hint="--format")
@@ -248,7 +257,7 @@ def show(
             for r in history.iter_rows(named=True)
         ),
     ]
-    typer.echo(summary.render_text(stored.notification, _context(ctx), lang, header))
+    echo(summary.render_text(stored.notification, _context(ctx), lang, header))
 
 
 @app.command("submit")

@@ -11,7 +11,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from sosdata.cli.common import console, err_console, new_app, quarter, settings
+from sosdata.cli.common import console, echo, err_console, new_app, quarter, settings, shown
 from sosdata.config import Settings
 from sosdata.register import audit, build, deliveries, export, privacy, store, submit, users
 
@@ -26,7 +26,7 @@ def _user(as_user: str | None) -> str:
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]{message}[/]", highlight=False)
+    err_console.print(f"[dim]{shown(message)}[/]", highlight=False)
 
 
 def _print_json(data: Any) -> None:
@@ -36,9 +36,9 @@ def _print_json(data: Any) -> None:
 def _table(frame: pl.DataFrame, title: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(column)
+        table.add_column(shown(column))
     for row in frame.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(shown(v) for v in row))
     console.print(table)
 
 
@@ -88,8 +88,8 @@ def submit_command(
     else:
         late = " [yellow]LATE[/]" if outcome.late else ""
         console.print(
-            f"delivery {outcome.delivery_id}: {outcome.status}{late} — {outcome.organiser}, "
-            f"{outcome.municipality_group}, {outcome.quarter}"
+            f"delivery {outcome.delivery_id}: {outcome.status}{late} — {shown(outcome.organiser)}, "
+            f"{shown(outcome.municipality_group)}, {outcome.quarter}"
         )
         for name, n in outcome.stored_rows.items():
             replaced = outcome.replaced.get(name)
@@ -141,9 +141,10 @@ def deliveries_show(
         return
     for key, value in facts.items():
         if key not in ("manifest", "components"):
-            console.print(f"{key}: {value}", highlight=False)
+            console.print(f"{key}: {shown(value)}", highlight=False)
     if facts["manifest"]:
-        console.print(f"description: {facts['manifest'].get('kuvaus', '')}", highlight=False)
+        description = shown(facts["manifest"].get("kuvaus", ""))
+        console.print(f"description: {description}", highlight=False)
     _table(
         pl.DataFrame(
             [
@@ -176,18 +177,18 @@ def deliveries_report(
     if fmt == "json":
         _print_json(found)
     elif fmt == "csv":
-        console.print(issues.write_csv(separator=";"), end="", highlight=False, soft_wrap=True)
+        echo(issues.write_csv(separator=";"), end="")
     elif fmt == "text":
         verdict = "accepted" if found["accepted"] else "REJECTED"
         console.print(f"delivery {delivery_id}: {verdict}", highlight=False)
         for name, c in (found.get("components") or {}).items():
             console.print(
-                f"  {name}: {c.get('rows')} rows, {c.get('accepted_rows')} accepted, "
+                f"  {shown(name)}: {c.get('rows')} rows, {c.get('accepted_rows')} accepted, "
                 f"{c.get('rejected_rows')} rejected",
                 highlight=False,
             )
         for rule, n in (found.get("counts") or {}).items():
-            console.print(f"  {rule}: {n}", highlight=False)
+            console.print(f"  {shown(rule)}: {n}", highlight=False)
         for issue in issues.head(200).iter_rows(named=True):
             where = ", ".join(
                 str(x)
@@ -195,7 +196,7 @@ def deliveries_report(
                 if x
             )
             console.print(
-                f"{issue['severity']} {issue['rule']} {where}: {issue['message']}",
+                shown(f"{issue['severity']} {issue['rule']} {where}: {issue['message']}"),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -222,9 +223,9 @@ def build_command(
     console.print(f"build {summary.build_id} of {summary.quarter} is now current")
     for name, facts in summary.components.items():
         sources = ", ".join(f"{k} {v}" for k, v in facts["by_source"].items()) or "none"
-        console.print(f"  {name}: {facts['rows']} records ({sources})", highlight=False)
+        console.print(f"  {name}: {facts['rows']} records ({shown(sources)})", highlight=False)
     for note in summary.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {shown(note)}", highlight=False)
 
 
 def export_command(

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from sosdata import monitoring
-from sosdata.cli.common import LANG_OPTION, check_lang, console, quarter, settings
+from sosdata.cli.common import LANG_OPTION, check_lang, console, echo, quarter, settings
 from sosdata.statistics import publish
 
 
@@ -61,7 +61,7 @@ def status(
             raise typer.BadParameter("xlsx is binary: give --out FILE", param_hint="--out")
         sys.stdout.buffer.write(data)
     else:
-        typer.echo(data, nl=False)
+        echo(data, end="")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
+from sosdata import identity
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
 from sosdata.delivery.reader import FileIssue
@@ -248,9 +249,9 @@ class Report:
                     "rule": i.rule,
                     "severity": rules.get(i.rule).severity.value,
                     "component": i.component,
-                    "file": i.file,
+                    "file": identity.redact(i.file),
                     "line": i.line,
-                    "column": i.column,
+                    "column": identity.redact(i.column) if i.column else i.column,
                     "message": i.message(lang),
                 }
                 for i in self.file_issues

@@ -70,7 +70,8 @@ def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     path = Path(path)
     if path.is_dir():
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        # links are not followed (the reader refuses a folder that has one)
+        for item in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
             digest.update(item.relative_to(path).as_posix().encode() + b"\0")
             _update(digest, item)
             digest.update(b"\0")
@@ -303,13 +304,21 @@ def submit(
         earlier = _earlier(conn, user, sha256, path)
     if earlier is not None:
         return earlier
-    period = period or declared_period(path)
+    the_organiser = organiser if user.is_keeper else user.organiser
+    if _single_csv(path) and (the_organiser is None or not municipality_group):
+        # a ZIP's manifest says whose the rows are; a lone CSV has only the options to say it
+        raise SubmitError(
+            f"{path.name}: a single CSV file needs its organiser and municipality group: give "
+            "--organiser OID and --group NAME (or deliver a ZIP with a manifest); nothing was "
+            "stored"
+        )
+    period = period or declared_period(path, settings)
     say(f"validating {path.name} for {period}")
     result = validate_path(
         path,
         period,
         settings=settings,
-        organiser=organiser if user.is_keeper else user.organiser,
+        organiser=the_organiser,
         municipality_group=municipality_group,
         progress=progress is not None,
     )
@@ -354,14 +363,20 @@ def _earlier(
     return Outcome(delivery_id, status, True, late, quarter, organiser, group)
 
 
-def declared_period(path: Path) -> Quarter:
+def _single_csv(path: Path) -> bool:
+    import zipfile
+
+    return path.is_file() and not zipfile.is_zipfile(path)
+
+
+def declared_period(path: Path, settings: Settings | None = None) -> Quarter:
     """The follow-up period the delivery's manifest declares."""
     from sosdata.delivery import manifest as manifests
     from sosdata.delivery.reader import MANIFEST_NAME, FileProblem, open_package
 
     advice = "give the period with --period, or run 'sosdata validate' to see what is wrong"
     try:
-        package = open_package(path)
+        package = open_package(path, settings)
     except FileProblem as problem:
         reason = problem.issue.message("en")
         raise SubmitError(f"{path}: cannot be read ({reason}); {advice}") from None
