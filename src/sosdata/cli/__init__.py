@@ -32,7 +32,7 @@ statistics_cli.register(app)
 PANELS = {
     "Set-up": ("init", "codes", "organisers", "users"),
     "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
-    "Register": ("build", "export", "reidentify", "audit"),
+    "Register": ("build", "export", "reidentify", "audit", "backup", "restore"),
     "Outputs": ("stats", "status"),
     "Test data": ("synth",),
 }
@@ -56,7 +56,7 @@ def root(
 def init(ctx: typer.Context) -> None:
     """Create the data directory and its secret keys (kept readable by the owner only)."""
     s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    s.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for label, path, from_env in (
         ("pseudonym key", s.pseudonym_key_file, s.pseudonym_key),
         ("encryption key", s.encryption_key_file, s.encryption_key),

@@ -6,7 +6,6 @@ import os
 import re
 import sys
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -74,8 +73,8 @@ class Group(TyperGroup):
             where = exc.filename if exc.filename is not None else ""
             report_error(f"{where}: {exc.strerror or exc}" if where else str(exc))
             raise typer.Exit(1) from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
+        except (typer.TyperException, typer.Exit, typer.Abort):
+            raise  # usage errors and exits: the command line shows them itself
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE):
                 raise

@@ -11,6 +11,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from sosdata import safe_export
 from sosdata.cli.common import console, echo, err_console, new_app, quarter, settings, shown
 from sosdata.config import Settings
 from sosdata.register import audit, build, deliveries, export, privacy, store, submit, users
@@ -177,7 +178,7 @@ def deliveries_report(
     if fmt == "json":
         _print_json(found)
     elif fmt == "csv":
-        echo(issues.write_csv(separator=";"), end="")
+        echo(safe_export.csv_text(issues), end="")
     elif fmt == "text":
         verdict = "accepted" if found["accepted"] else "REJECTED"
         console.print(f"delivery {delivery_id}: {verdict}", highlight=False)
@@ -329,8 +330,37 @@ def kanta_load(
             console.print(f"  {name}: {n} rows")
 
 
+def backup_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="A new (or empty) folder for the backup."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Copy the register database into FOLDER as one consistent snapshot (keys not included:
+    back them up separately)."""
+    from sosdata.register import backup
+
+    info = backup.backup_register(settings(ctx), folder, _user(as_user))
+    rows = sum(info.tables.values())
+    console.print(f"backed up {len(info.tables)} tables ({rows:,} rows) to {shown(folder)}")
+    console.print("the keys are not in the backup: keep a copy of them apart from it")
+
+
+def restore_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="A folder made by 'sosdata backup'."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Put a backup in place of the register database (the current one is kept beside it)."""
+    from sosdata.register import backup
+
+    info = backup.restore(settings(ctx), folder, _user(as_user))
+    console.print(f"restored the backup of {shown(info.created_at)} from {shown(folder)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the register's commands to ``app``."""
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
     app.command("submit")(submit_command)
     app.add_typer(deliveries_app, name="deliveries")
     app.command("build")(build_command)

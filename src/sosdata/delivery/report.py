@@ -10,7 +10,6 @@ column-wise. Identity codes appear only masked (birth-date part kept).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from sosdata import identity
+from sosdata import identity, safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
 from sosdata.delivery.reader import FileIssue
@@ -318,9 +317,7 @@ class Report:
             placeholder = '"issues": []'
             return text.replace(placeholder, f'"issues": {listed.write_json()}', 1)
         if fmt == "csv":
-            buffer = io.StringIO()
-            self.issue_frame(lang).write_csv(buffer, separator=";")
-            return buffer.getvalue()
+            return safe_export.csv_text(self.issue_frame(lang))
         if fmt == "text":
             return self._text(lang)
         if fmt == "html":

@@ -8,6 +8,7 @@ per area: register 0001–0049, notification 0050–0059, statistics and monitor
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -102,15 +103,42 @@ def migrate(conn: duckdb.DuckDBPyConnection, folder: Path | None = None) -> list
     return todo
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+#: DuckDB names the process holding the lock: "... is held in /usr/bin/python3 (PID 123)"
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
+#: the database and its folder are the register keeper's alone, like the keys
+DATABASE_MODE = 0o600
+DATA_DIR_MODE = 0o700
+
+
+def _open(path: Path, read_only: bool, *, create: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file; only ``create`` (``sosdata init``) makes a missing data folder.
+    A new database file is made readable by its owner alone."""
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    elif not path.parent.is_dir():
+        raise StoreError(f"{path.parent}: no such data folder; run 'sosdata init' to create one")
+    new = not path.exists()
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        conn = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
+        holder = _LOCK_HOLDER.search(str(exc))
+        if holder:
+            raise StoreError(
+                f"{path}: the register database is in use by another process (PID "
+                f"{holder.group(1)}); wait for it to finish and try again"
+            ) from None
         raise StoreError(
-            f"{path}: cannot open the register database ({exc}); another sosdata process may be "
-            "writing to it — wait for it to finish and try again"
-        ) from exc
+            f"{path}: cannot open the register database ({_without_paths(exc)}); another "
+            "sosdata process may be writing to it — wait for it to finish and try again"
+        ) from None
+    if new and not read_only:
+        os.chmod(path, DATABASE_MODE)
+    return conn
+
+
+def _without_paths(exc: Exception) -> str:
+    """DuckDB's message without the interpreter's or other absolute paths it names."""
+    return re.sub(r"(?<![\w.])/[^\s\"']+", "…", str(exc)).strip()
 
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -172,7 +200,7 @@ def initialise(settings: Settings, keeper: str) -> Initialised:
     """Create or update the database; ``keeper`` becomes the first keeper of a new register."""
     from sosdata.register import users  # users are stored here: imported on use, not at load
 
-    conn = _open(settings.database_path, read_only=False)
+    conn = _open(settings.database_path, read_only=False, create=True)
     try:
         applied = [m.name for m in migrate(conn)]
         first = keeper if users.ensure_first_keeper(conn, keeper) else None
