@@ -124,8 +124,8 @@ def _open(path: Path, read_only: bool, *, create: bool = False) -> duckdb.DuckDB
         holder = _LOCK_HOLDER.search(str(exc))
         if holder:
             raise StoreError(
-                f"{path}: the register database is in use by another process (PID "
-                f"{holder.group(1)}); wait for it to finish and try again"
+                f"{path}: the register database is held by process {holder.group(1)}; another "
+                "sosdata process may be writing to it — wait for it to finish and try again"
             ) from None
         raise StoreError(
             f"{path}: cannot open the register database ({_without_paths(exc)}); another "

@@ -10,7 +10,7 @@ import duckdb
 from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.statistics import charts, export, tables
+from sosdata.statistics import charts, export, revisions, tables
 
 FORMATS = export.FORMATS
 
@@ -45,14 +45,16 @@ def _connect(settings: Settings, quarter: Quarter) -> duckdb.DuckDBPyConnection:
 def compute(
     settings: Settings, quarter: Quarter, conn: duckdb.DuckDBPyConnection, *, audit: bool = False
 ) -> list[tables.Table]:
-    """The quarter's suppressed tables, read from the register database. ``audit``: check
-    every table's protection again by linear programming (slow; fails if a cell is exposed)."""
+    """The quarter's suppressed tables, read from the register database, linked to its
+    earlier publications (:mod:`.revisions`). ``audit``: check every table's protection again
+    by linear programming (slow; fails if a cell is exposed)."""
     if str(quarter) not in tables.quarters_present(conn):
         raise NotBuiltError(
             f"{settings.database_path}: quarter {quarter} has not been built; run the register "
             f"build for {quarter} first"
         )
-    return tables.compute(conn, quarter, settings, audit=audit)
+    earlier = revisions.earlier(conn, str(quarter))
+    return tables.compute(conn, quarter, settings, audit=audit, earlier=earlier)
 
 
 def publish(
@@ -80,6 +82,11 @@ def publish(
         published = compute(settings, quarter, conn, audit=audit)
         with store.transaction(conn):
             tables.store_series(conn, published)
+            revisions.record(
+                conn,
+                str(quarter),
+                {t.id: (t.cells, t.dims) for t in published if t.definition != "trend"},
+            )
             files = export.export(published, out_dir, fmt, lang)
             drawn = charts.write_charts(published, out_dir, lang)
     finally:
