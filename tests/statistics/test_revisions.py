@@ -28,7 +28,6 @@ COMPONENTS = tuple(fake_register.OWN)
 @pytest.fixture
 def register(register_db, stats_settings: Settings) -> Settings:
     _, parts = register_db
-    stats_settings.data_dir.mkdir(parents=True, exist_ok=True)
     with store.opened(stats_settings) as conn:
         fake_register.write(conn, parts)
     return stats_settings
