@@ -189,7 +189,9 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
         if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
             continue
         name = key[len(ENV_PREFIX) :].lower()
-        if name.startswith("smtp_"):
+        if name == "smtp_port":
+            smtp["port"] = _number(int, "smtp port", value, f"${key}", 1, 65535)
+        elif name.startswith("smtp_"):
             smtp[name[5:]] = value
         elif name in known and name not in {"deadlines", "smtp"}:
             values[name] = _coerce(name, value, f"${key}")

@@ -201,6 +201,7 @@ def initialise(settings: Settings, keeper: str) -> Initialised:
     from sosdata.register import users  # users are stored here: imported on use, not at load
 
     conn = _open(settings.database_path, read_only=False, create=True)
+    os.chmod(settings.data_dir, DATA_DIR_MODE)  # made earlier (keys) or by hand: owner only
     try:
         applied = [m.name for m in migrate(conn)]
         first = keeper if users.ensure_first_keeper(conn, keeper) else None
