@@ -178,6 +178,10 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
             raise ConfigError(f"{path}: configuration file not found") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply to be a configuration") from None
         unknown = set(raw) - known
         if unknown:
             raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
