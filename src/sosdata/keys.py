@@ -57,7 +57,9 @@ def _read(setting: str | None, path: Path, env_name: str) -> bytes:
     try:
         return _decode(path.read_text(encoding="ascii"), str(path))
     except FileNotFoundError as exc:
-        raise KeyProblem(f"{path} not found: run 'sosdata init' or set ${env_name}") from exc
+        raise KeyProblem(
+            f"{path} not found: initialise the data directory or set ${env_name}"
+        ) from exc
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -70,3 +72,18 @@ def encryption_key(settings: Settings) -> bytes:
 
 def pseudonymizer(settings: Settings) -> Pseudonymizer:
     return Pseudonymizer(pseudonym_key(settings))
+
+
+def ensure_keys(settings: Settings) -> dict[str, str]:
+    """Create the key files a new data directory needs; says of each key where it comes from:
+    ``environment``, ``created`` or ``kept``."""
+    found = {}
+    for label, path, from_env in (
+        ("pseudonym key", settings.pseudonym_key_file, settings.pseudonym_key),
+        ("encryption key", settings.encryption_key_file, settings.encryption_key),
+    ):
+        if from_env:
+            found[label] = "environment"
+        else:
+            found[label] = "created" if create_key_file(path) else "kept"
+    return found

@@ -34,6 +34,7 @@ from sosdata import organisers, safe_export
 from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.register.notifications import expected_sources
 
 #: a change of row count larger than this share against the previous quarter is flagged
 CHANGE_LIMIT = 0.5
@@ -79,16 +80,7 @@ def _expected(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame
         "expected_source": pl.String,
         "separate_expected": pl.Boolean,
     }
-    try:
-        from sosdata.notification import expected_sources
-    except ImportError:
-        return pl.DataFrame(schema=schema)
-    try:
-        frame = expected_sources(conn, quarter)
-    except TypeError:
-        frame = expected_sources(conn)
-    except duckdb.CatalogException:
-        return pl.DataFrame(schema=schema)
+    frame = expected_sources(conn, quarter)
     if frame.is_empty():
         return pl.DataFrame(schema=schema)
     return (
@@ -381,6 +373,13 @@ class Status:
     matrix: pl.DataFrame
     quality: pl.DataFrame
 
+    def of_organiser(self, organiser: str) -> Status:
+        """The same status limited to one organiser's rows."""
+        mine = pl.col("organiser") == organiser
+        return Status(
+            self.quarter, self.deadline, self.matrix.filter(mine), self.quality.filter(mine)
+        )
+
     def to_dict(self) -> dict:
         def rows(frame: pl.DataFrame) -> list[dict]:
             return json.loads(frame.write_json())
@@ -472,26 +471,15 @@ def _xlsx(status: Status) -> bytes:
 
 
 def status(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     quarter: Quarter,
     *,
     now: dt.datetime | None = None,
-    conn: duckdb.DuckDBPyConnection | None = None,
 ) -> Status:
     """The monitoring matrix and quality scores of ``quarter`` from the register database."""
-    own = conn is None
-    if conn is None:
-        from sosdata.register import store
-
-        conn = store.connect(settings, read_only=settings.database_path.exists())
-    try:
-        grid = matrix(conn, quarter, settings, now=now)
-        return Status(
-            quarter, quarter.deadline(settings), grid, quality(conn, quarter, settings, grid)
-        )
-    finally:
-        if own:
-            conn.close()
+    grid = matrix(conn, quarter, settings, now=now)
+    return Status(quarter, quarter.deadline(settings), grid, quality(conn, quarter, settings, grid))
 
 
 def write(report: Status, path: Path, fmt: str) -> Path:

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -115,15 +116,25 @@ def parse(text: str, source: str, codes_dir: Path | None = None) -> list[Organis
 
 
 def load(data_dir: Path | None = None) -> Organisers:
-    """The imported list if the data directory has one, else the shipped fictitious list."""
-    codes_dir = data_dir / "codes" if data_dir else None
-    if data_dir is not None and (data_dir / IMPORTED_FILE).is_file():
-        path = data_dir / IMPORTED_FILE
-        return Organisers(
-            parse(path.read_text(encoding="utf-8-sig"), str(path), codes_dir), str(path)
-        )
+    """The imported list if the data directory has one, else the shipped fictitious list; read
+    from disk once per process, and again only when the imported file changes."""
+    imported = data_dir / IMPORTED_FILE if data_dir is not None else None
+    if imported is not None and imported.is_file():
+        stat = imported.stat()
+        return _read(imported, (stat.st_mtime_ns, stat.st_size))
+    return _shipped()
+
+
+@lru_cache(maxsize=16)
+def _read(path: Path, _stamp: tuple[int, int]) -> Organisers:
+    codes_dir = path.parent / "codes"
+    return Organisers(parse(path.read_text(encoding="utf-8-sig"), str(path), codes_dir), str(path))
+
+
+@cache
+def _shipped() -> Organisers:
     text = resources.files("sosdata.codes").joinpath("data/organisers.csv").read_text("utf-8")
-    return Organisers(parse(text, "codes/data/organisers.csv", codes_dir), "package (fictitious)")
+    return Organisers(parse(text, "codes/data/organisers.csv", None), "package (fictitious)")
 
 
 def import_csv(path: Path, data_dir: Path) -> Organisers:

@@ -102,6 +102,12 @@ def test_on_a_terminal_the_progress_display_does_not_disturb(settings, good):
     assert child.exitstatus == 0
 
 
-def test_library_progress_display(deliveries, good):
-    result = deliveries.validate(good, progress=True)
+def test_validation_reports_its_stages_in_the_one_progress_shape(deliveries, good):
+    """The library prints nothing: it reports ``Step``s to whoever watches (a bar, a job)."""
+    from sosdata.progress import Step
+
+    steps: list[Step] = []
+    result = deliveries.validate(good, progress=steps.append)
     assert result.accepted
+    assert steps and all(isinstance(s, Step) for s in steps)
+    assert steps[0].stage.endswith(": opening") and steps[-1].stage == "report"

@@ -97,3 +97,45 @@ def test_bad_import_names_file_and_line_and_changes_nothing(settings, tmp_path, 
 def test_unknown_set_is_named():
     with pytest.raises(codes.CodeSetError, match="unknown code set 'kuntakoodi'"):
         codes.load("kuntakoodi")
+
+
+def test_code_sets_and_organisers_are_read_from_disk_once_per_process(
+    settings, tmp_path, monkeypatch
+):
+    """Every verb looks code sets and organisers up; the files are parsed once, and again only
+    after an import changes them."""
+    from sosdata import organisers
+
+    parsed: list[str] = []
+    real_codes, real_organisers = codes.parse_codes, organisers.parse
+    monkeypatch.setattr(
+        codes,
+        "parse_codes",
+        lambda text, source, **kw: parsed.append(source) or real_codes(text, source, **kw),
+    )
+    monkeypatch.setattr(
+        organisers,
+        "parse",
+        lambda text, source, d=None: parsed.append(source) or real_organisers(text, source, d),
+    )
+    source = tmp_path / "sex.csv"
+    source.write_text("code;fi;sv;en;valid_from;valid_to\n1;Mies;Man;Male;2000-01-01;\n")
+    codes.import_csv("sukupuoli", source, settings.codes_dir, version="once")
+    imported = organisers.IMPORTED_FILE
+    listing = resources_text("data/organisers.csv")
+    (settings.data_dir / imported).write_text(listing, encoding="utf-8")
+    parsed.clear()
+    for _ in range(3):
+        codes.load("sukupuoli", settings.codes_dir)
+        organisers.load(settings.data_dir)
+    # the imported set may have been read by the import itself: never more than once
+    assert len([p for p in parsed if p.startswith(str(settings.codes_dir))]) <= 1
+    assert len([p for p in parsed if p.endswith(imported)]) == 1
+    codes.import_csv("sukupuoli", source, settings.codes_dir, version="twice")
+    assert [c.version for c in codes.versions("sukupuoli", settings.codes_dir)][-1] == "twice"
+
+
+def resources_text(name: str) -> str:
+    from importlib import resources
+
+    return resources.files("sosdata.codes").joinpath(name).read_text("utf-8")

@@ -11,9 +11,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from sosdata import monitoring
 from sosdata.periods import Quarter
-from sosdata.register import build, kanta_load, store, submit, users
+from sosdata.register import store, users
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -29,7 +29,7 @@ def synthetic(tmp_path_factory) -> Path:
 @pytest.fixture
 def loaded(settings, synthetic):
     """Every delivery on time but two: the last is never sent, the one before arrives late."""
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     with store.opened(settings) as conn:
         users.add(conn, "keeper")
@@ -41,12 +41,12 @@ def loaded(settings, synthetic):
     assert len(zips) >= 3
     future = dataclasses.replace(settings, deadlines={str(Q1): dt.date.today() + dt.timedelta(1)})
     for path in zips[:-2]:
-        assert submit.submit(future, path, "keeper").status == "accepted"
+        assert call(future, "keeper", "submit", path).status == "accepted"
     past = dataclasses.replace(settings, deadlines={str(Q1): dt.date(2023, 5, 1)})
-    late = submit.submit(past, zips[-2], "keeper")
+    late = call(past, "keeper", "submit", zips[-2])
     assert late.status == "accepted"
-    kanta_load.load_kanta(past, synthetic / "kanta" / "extract.parquet", Q1, "keeper")
-    build.build(past, Q1, "keeper")
+    call(past, "keeper", "load_kanta", synthetic / "kanta" / "extract.parquet", Q1)
+    call(past, "keeper", "build", Q1)
     return past, zips
 
 
@@ -59,7 +59,7 @@ def _manifest(path: Path) -> dict:
 
 def test_matrix_shows_missing_late_and_on_time(loaded) -> None:
     settings, zips = loaded
-    report = monitoring.status(settings, Q1)
+    report = call(settings, "keeper", "status", Q1)
     grid = report.matrix
     missing, late = _manifest(zips[-1]), _manifest(zips[-2])
 
@@ -93,7 +93,7 @@ def test_matrix_shows_missing_late_and_on_time(loaded) -> None:
 
 def test_quality_score_per_organiser(loaded) -> None:
     settings, zips = loaded
-    report = monitoring.status(settings, Q1)
+    report = call(settings, "keeper", "status", Q1)
     quality = report.quality
     missing = _manifest(zips[-1])["jarjestaja"]
     row = quality.filter(pl.col("organiser") == missing).row(0, named=True)
@@ -109,22 +109,27 @@ def test_quality_score_per_organiser(loaded) -> None:
 def test_previous_quarter_change_is_flagged(loaded) -> None:
     """With nothing in the previous quarter there is no change to flag; row counts stand."""
     settings, _ = loaded
-    grid = monitoring.status(settings, Q1).matrix
+    grid = call(settings, "keeper", "status", Q1).matrix
     assert grid["rows_previous"].is_null().all()
     assert grid["change_flag"].is_null().all()
 
 
 def test_status_command_formats(loaded, cli, tmp_path) -> None:
     settings, _ = loaded
-    result = cli("status", "--period", str(Q1), "--format", "json")
+    result = cli("status", "--period", str(Q1), "--as", "keeper", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["quarter"] == "2023Q1" and data["matrix"] and data["quality"]
-    text = cli("status", "--period", str(Q1))
+    text = cli("status", "--period", str(Q1), "--as", "keeper")
     assert "missing" in text.stdout and "late" in text.stdout
     out = tmp_path / "status.xlsx"
-    assert cli("status", "--period", str(Q1), "--format", "xlsx", "--out", out).exit_code == 0
+    assert (
+        cli(
+            "status", "--period", str(Q1), "--as", "keeper", "--format", "xlsx", "--out", out
+        ).exit_code
+        == 0
+    )
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["matrix", "quality"]
-    csv = cli("status", "--period", str(Q1), "--format", "csv")
+    csv = cli("status", "--period", str(Q1), "--as", "keeper", "--format", "csv")
     assert csv.stdout.splitlines()[0].startswith("quarter;organiser")

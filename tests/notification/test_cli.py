@@ -23,6 +23,7 @@ def test_import_list_show_export_submit_confirm(cli, monkeypatch, smtp_server, t
     host, port, inbox = smtp_server
     monkeypatch.setenv("SOSDATA_SMTP_HOST", host)
     monkeypatch.setenv("SOSDATA_SMTP_PORT", str(port))
+    cli("init")  # the account running the commands becomes the register's first keeper
 
     result = cli("notification", "import", EXAMPLE)
     assert result.exit_code == 0, result.stderr
@@ -63,6 +64,7 @@ def test_import_list_show_export_submit_confirm(cli, monkeypatch, smtp_server, t
 
 
 def test_errors_are_one_clear_message_and_exit_1(cli, tmp_path):
+    cli("init")
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace('"01"', '"04"'), encoding="utf-8")
     result = cli("notification", "import", bad)
@@ -78,6 +80,7 @@ def test_errors_are_one_clear_message_and_exit_1(cli, tmp_path):
 
 
 def test_deadline_form_and_schema_commands(cli):
+    cli("init")
     assert "deadline 2022-04-04" in cli("notification", "deadline", "2023Q1").stdout
     assert "deadline 2023-03-31" in cli("notification", "deadline", "2024Q1", "2023-03-31").stdout
     assert "deadline 2023-03-31" in cli("notification", "deadline", "2024Q1").stdout
@@ -104,6 +107,7 @@ PROMPT = r"\((mandatory|optional, Enter skips)\) "
 
 
 def test_new_in_a_terminal_end_to_end(settings, smtp_server, run_process):
+    run_process("init")
     """Answer every asked question of ``sosdata notification new`` in a real pty."""
     _, _, inbox = smtp_server
     child = pexpect.spawn(
@@ -189,6 +193,7 @@ def test_new_in_a_terminal_end_to_end(settings, smtp_server, run_process):
 
 
 def test_new_cancelled_with_end_of_input_stores_nothing(settings, smtp_server, run_process):
+    run_process("init")
     child = pexpect.spawn(
         sys.executable,
         ["-m", "sosdata", "notification", "new", "--lang", "fi"],

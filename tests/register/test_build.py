@@ -11,6 +11,7 @@ from sosdata import components, keys
 from sosdata.periods import Quarter
 from sosdata.register import build, store, submit, users
 from sosdata.register.kanta_load import Batch, record_batch
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 D = dt.date
@@ -56,7 +57,7 @@ def _register(settings, component: str) -> pl.DataFrame:
 
 
 def _build(settings):
-    return build.build(settings, Q1, "keeper")
+    return call(settings, "keeper", "build", Q1)
 
 
 def _pseudonym(settings, code: str) -> str:
@@ -496,7 +497,7 @@ def test_previous_build_stays_visible_until_the_new_one_commits(settings, load, 
 
 def test_only_a_keeper_builds(settings, db):
     with pytest.raises(users.AccessError, match="only the register keeper"):
-        build.build(settings, Q1, "uusimaa-data")
+        call(settings, "uusimaa-data", "build", Q1)
 
 
 def test_build_is_audited(settings, db):

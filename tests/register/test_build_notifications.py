@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from sosdata.periods import Quarter
-from sosdata.register import build, store, submit
+from sosdata.register import store, submit
 from sosdata.register.kanta_load import Batch, record_batch
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 D = dt.date
@@ -18,7 +19,7 @@ D = dt.date
 def notified(db, settings, organiser):
     """Two municipality groups of the organiser, each with its own promised sources."""
     notification = pytest.importorskip("sosdata.notification")
-    from sosdata.notification import store as notification_store
+    from sosdata.register.notifications import store as notification_store
     from sosdata.synth import notifications as synth_notifications
     from sosdata.synth.plan import Group, GroupSources
 
@@ -100,7 +101,7 @@ def test_build_takes_each_cell_from_its_notified_source(
         )
     db.close()
 
-    summary = build.build(settings, Q1, "keeper")
+    summary = call(settings, "keeper", "build", Q1)
     with store.opened(settings) as conn:
         got = store.frame(
             conn,

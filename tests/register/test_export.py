@@ -10,7 +10,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from sosdata.periods import Quarter
-from sosdata.register import build, export, submit
+from sosdata.register import export, submit
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -34,12 +35,12 @@ def built(db, settings, make_delivery, hetu, organiser):
         db, settings, make_delivery(rows), sha256="x", file_name="x.zip", submitted_by="keeper"
     )
     db.close()
-    return build.build(settings, Q1, "keeper")
+    return call(settings, "keeper", "build", Q1)
 
 
 def test_export_is_partitioned_by_quarter_and_county(settings, built, tmp_path, organiser):
     out = tmp_path / "out"
-    result = export.export(settings, Q1, out, "keeper", reason="research extract 5")
+    result = call(settings, "keeper", "export", Q1, out, reason="research extract 5")
     assert result.rows["asiakkuusjaksot"] == 10 and result.rows["palvelutiedot"] == 0
     periods = out / "asiakkuusjaksot" / "quarter=2023Q1"
     assert sorted(p.name for p in periods.iterdir()) == [
@@ -70,8 +71,8 @@ def test_export_is_partitioned_by_quarter_and_county(settings, built, tmp_path, 
 
 def test_exporting_again_replaces_the_quarter(settings, built, tmp_path):
     out = tmp_path / "out"
-    export.export(settings, Q1, out, "keeper", reason="first")
-    export.export(settings, Q1, out, "keeper", reason="second")
+    call(settings, "keeper", "export", Q1, out, reason="first")
+    call(settings, "keeper", "export", Q1, out, reason="second")
     files = list((out / "asiakkuusjaksot").rglob("*.parquet"))
     conn = duckdb.connect()
     (n,) = conn.execute(
@@ -82,12 +83,12 @@ def test_exporting_again_replaces_the_quarter(settings, built, tmp_path):
 
 
 def test_export_needs_a_build(settings, db, tmp_path):
-    with pytest.raises(export.ExportError, match="sosdata build --period 2023Q2"):
-        export.export(settings, Q1.next(), tmp_path, "keeper", reason="x")
+    with pytest.raises(export.ExportError, match="2023Q2 has no build yet"):
+        call(settings, "keeper", "export", Q1.next(), tmp_path, reason="x")
 
 
 def test_export_is_audited(settings, built, tmp_path):
-    export.export(settings, Q1, tmp_path / "o", "keeper", reason="statistics production")
+    call(settings, "keeper", "export", Q1, tmp_path / "o", reason="statistics production")
     conn = duckdb.connect(str(settings.database_path), read_only=True)
     rows = conn.execute(
         "SELECT action, reason, rows FROM audit_log WHERE action = 'export'"

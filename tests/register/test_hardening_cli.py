@@ -110,7 +110,7 @@ def test_a_single_csv_needs_its_organiser_and_group(initialised, package, organi
     folder = package(_rows(organiser, hetu), as_zip=False)
     single = folder / "asiakkuusjaksot.csv"
     line = _one_line_error(initialised("submit", single))
-    assert "--organiser" in line and "nothing was stored" in line
+    assert "needs its organiser and municipality group" in line and "nothing was stored" in line
     stored = initialised(
         "submit", single, "--organiser", organiser.oid, "--group", "Koko alue", "--period", "2023Q1"
     )

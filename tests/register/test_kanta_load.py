@@ -10,7 +10,8 @@ import pytest
 from sosdata import keys
 from sosdata.kanta.extract import write_extract
 from sosdata.periods import Quarter
-from sosdata.register import build, kanta_load, store, users
+from sosdata.register import store, users
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -77,13 +78,13 @@ def extract(tmp_path, organiser, hetu):
 
 def test_extract_is_derived_checked_stored_and_built(settings, db, extract, hetu):
     db.close()
-    outcome = kanta_load.load_kanta(settings, extract, Q1, "keeper")
+    outcome = call(settings, "keeper", "load_kanta", extract, Q1)
     assert not outcome.duplicate
     assert outcome.stored_rows.get("asiakkuusjaksot") == 2
-    again = kanta_load.load_kanta(settings, extract, Q1, "keeper")
+    again = call(settings, "keeper", "load_kanta", extract, Q1)
     assert again.duplicate and again.batch_id == outcome.batch_id
 
-    build.build(settings, Q1, "keeper")
+    call(settings, "keeper", "build", Q1)
     with store.opened(settings) as conn:
         got = store.frame(
             conn,
@@ -101,7 +102,7 @@ def test_extract_is_derived_checked_stored_and_built(settings, db, extract, hetu
 def test_only_a_keeper_loads_extracts(settings, db, extract):
     db.close()
     with pytest.raises(users.AccessError):
-        kanta_load.load_kanta(settings, extract, Q1, "uusimaa-data")
+        call(settings, "uusimaa-data", "load_kanta", extract, Q1)
 
 
 def test_kanta_load_command(cli, settings, extract):

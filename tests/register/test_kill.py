@@ -11,7 +11,8 @@ import sys
 import time
 
 from sosdata import identity
-from sosdata.register import store, submit
+from sosdata.register import store
+from world import call
 
 PERSONS = 50_000
 
@@ -59,7 +60,7 @@ def test_killed_submit_leaves_the_database_as_before(
     )
     big = package(_big_rows(organiser))
     db.close()
-    submit.submit(settings, small, "keeper")
+    call(settings, "keeper", "submit", small)
     with store.opened(settings) as conn:
         before = snapshot(conn)
 
@@ -89,5 +90,5 @@ def test_killed_submit_leaves_the_database_as_before(
         assert snapshot(conn) == before
 
     # the register recovers: the same file is then stored whole, not seen as a duplicate
-    again = submit.submit(settings, big, "keeper")
+    again = call(settings, "keeper", "submit", big)
     assert not again.duplicate and again.stored_rows == {"asiakkuusjaksot": PERSONS}

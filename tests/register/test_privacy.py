@@ -12,7 +12,8 @@ import pytest
 
 from sosdata import keys
 from sosdata.periods import Quarter
-from sosdata.register import audit, build, crypto, privacy, store, submit, users
+from sosdata.register import audit, crypto, store, submit, users
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -43,7 +44,7 @@ def loaded(db, settings, make_delivery, hetu):
         db, settings, make_delivery(rows), sha256="x", file_name="x.zip", submitted_by="keeper"
     )
     db.close()
-    build.build(settings, Q1, "keeper")
+    call(settings, "keeper", "build", Q1)
     return codes
 
 
@@ -98,7 +99,7 @@ def test_no_table_holds_an_identity_code_without_the_key(settings, loaded):
 
 def test_keeper_reidentifies_with_reason_and_is_audited(settings, loaded):
     wanted = [keys.pseudonymizer(settings)(c) for c in loaded[:3]]
-    found = privacy.reidentify(settings, wanted, "keeper", reason="data subject request 17")
+    found = call(settings, "keeper", "reidentify", wanted, reason="data subject request 17")
     assert sorted(found["henkilotunnus"].to_list()) == sorted(loaded[:3])
     with store.opened(settings) as conn:
         entries = audit.entries(conn, "keeper")
@@ -112,19 +113,19 @@ def test_keeper_reidentifies_with_reason_and_is_audited(settings, loaded):
 
 def test_organiser_user_may_not_reidentify(settings, loaded):
     with pytest.raises(users.AccessError):
-        privacy.reidentify(settings, ["x" * 64], "uusimaa-data", reason="curious")
+        call(settings, "uusimaa-data", "reidentify", ["x" * 64], reason="curious")
 
 
 def test_reidentify_without_reason_is_refused(settings, loaded):
     with pytest.raises(audit.AuditError, match="say why"):
-        privacy.reidentify(settings, ["x" * 64], "keeper", reason=" ")
+        call(settings, "keeper", "reidentify", ["x" * 64], reason=" ")
 
 
 def test_wrong_key_cannot_decrypt(settings, loaded):
     other = dataclasses.replace(settings, encryption_key="ab" * 32)
     wanted = [keys.pseudonymizer(settings)(loaded[0])]
     with pytest.raises(crypto.DecryptionError, match="encryption key"):
-        privacy.reidentify(other, wanted, "keeper", reason="key rotation check")
+        call(other, "keeper", "reidentify", wanted, reason="key rotation check")
 
 
 def test_ciphertext_is_bound_to_its_person(settings):

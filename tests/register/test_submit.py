@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sosdata.register import deliveries, submit, users
+from world import call
 
 
 def _rows(organiser, hetu, n=4, task="1"):
@@ -26,11 +27,11 @@ def _rows(organiser, hetu, n=4, task="1"):
 def test_same_file_twice_is_stored_once(settings, db, package, organiser, hetu, snapshot):
     path = package(_rows(organiser, hetu))
     db.close()
-    first = submit.submit(settings, path, "keeper")
+    first = call(settings, "keeper", "submit", path)
     assert first.status == "accepted" and first.stored_rows == {"asiakkuusjaksot": 4}
     with submit.store.opened(settings) as conn:
         before = snapshot(conn)
-    again = submit.submit(settings, path, "keeper")
+    again = call(settings, "keeper", "submit", path)
     assert again.duplicate and again.delivery_id == first.delivery_id
     with submit.store.opened(settings) as conn:
         assert snapshot(conn) == before
@@ -40,10 +41,10 @@ def test_same_content_in_a_new_file_is_a_new_delivery_that_replaces(
     settings, db, package, organiser, hetu
 ):
     db.close()
-    first = submit.submit(settings, package(_rows(organiser, hetu, 4)), "keeper")
-    second = submit.submit(settings, package(_rows(organiser, hetu, 5)), "keeper")
+    first = call(settings, "keeper", "submit", package(_rows(organiser, hetu, 4)))
+    second = call(settings, "keeper", "submit", package(_rows(organiser, hetu, 5)))
     assert second.replaced == {"asiakkuusjaksot": first.delivery_id}
-    listed = deliveries.listing(settings, "keeper")
+    listed = call(settings, "keeper", "deliveries")
     assert listed["in_force"].to_list() == ["", "asiakkuusjaksot"]
 
 
@@ -52,9 +53,9 @@ def test_rejected_file_is_recorded_with_its_report(settings, db, package, organi
     for row in rows["asiakkuusjaksot"]:
         row["palvelutehtava"] = "99"  # every row in error: the delivery is rejected
     db.close()
-    outcome = submit.submit(settings, package(rows), "keeper")
+    outcome = call(settings, "keeper", "submit", package(rows))
     assert outcome.status == "rejected" and outcome.stored_rows == {}
-    found = deliveries.report(settings, "keeper", outcome.delivery_id)
+    found = call(settings, "keeper", "delivery_report", outcome.delivery_id)
     assert found["accepted"] is False
     assert found["counts"]["SERVICE_TASK_UNKNOWN"] == 4
     lines = sorted(i["line"] for i in found["issues"] if i["rule"] == "SERVICE_TASK_UNKNOWN")
@@ -71,8 +72,8 @@ def test_organiser_user_submits_only_for_own_organiser(settings, db, package, he
     db.close()
     path = package(_rows(other, hetu), organiser=other.oid)
     with pytest.raises(users.AccessError, match="nothing was stored"):
-        submit.submit(settings, path, "uusimaa-data")
-    assert deliveries.listing(settings, "keeper").height == 0
+        call(settings, "uusimaa-data", "submit", path)
+    assert call(settings, "keeper", "deliveries").height == 0
 
 
 def test_organiser_user_sees_own_deliveries_only(settings, db, package, organiser, hetu):
@@ -80,25 +81,25 @@ def test_organiser_user_sees_own_deliveries_only(settings, db, package, organise
 
     other = organisers.load().for_county("02")
     db.close()
-    own = submit.submit(settings, package(_rows(organiser, hetu)), "uusimaa-data")
-    theirs = submit.submit(settings, package(_rows(other, hetu), organiser=other.oid), "keeper")
-    assert deliveries.listing(settings, "uusimaa-data")["delivery_id"].to_list() == [
+    own = call(settings, "uusimaa-data", "submit", package(_rows(organiser, hetu)))
+    theirs = call(settings, "keeper", "submit", package(_rows(other, hetu), organiser=other.oid))
+    assert call(settings, "uusimaa-data", "deliveries")["delivery_id"].to_list() == [
         own.delivery_id
     ]
     with pytest.raises(deliveries.DeliveryNotFound):
-        deliveries.show(settings, "uusimaa-data", theirs.delivery_id)
-    assert deliveries.show(settings, "keeper", theirs.delivery_id)["organiser"] == other.oid
+        call(settings, "uusimaa-data", "delivery", theirs.delivery_id)
+    assert call(settings, "keeper", "delivery", theirs.delivery_id)["organiser"] == other.oid
 
 
 def test_unknown_user_is_refused(settings, db, package, organiser, hetu):
     db.close()
-    with pytest.raises(users.AccessError, match="sosdata users add"):
-        submit.submit(settings, package(_rows(organiser, hetu)), "stranger")
+    with pytest.raises(users.AccessError, match="unknown user"):
+        call(settings, "stranger", "submit", package(_rows(organiser, hetu)))
 
 
 def test_package_without_manifest_needs_a_period(settings, db, package, organiser, hetu):
     path = package(_rows(organiser, hetu), as_zip=False)
     (path / "manifest.json").unlink()
     db.close()
-    with pytest.raises(submit.SubmitError, match="--period"):
-        submit.submit(settings, path, "keeper")
+    with pytest.raises(submit.SubmitError, match="give the period"):
+        call(settings, "keeper", "submit", path)

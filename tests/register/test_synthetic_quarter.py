@@ -11,7 +11,8 @@ import pytest
 
 from sosdata import components, keys
 from sosdata.periods import Quarter
-from sosdata.register import build, kanta_load, store, submit
+from sosdata.register import store
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -40,15 +41,15 @@ def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
 
 
 def test_register_equals_the_truth(settings, db, synthetic):
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     for path in sorted((synthetic / "notifications").glob("*.json")):
         exchange.import_file(db, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1))
     db.close()
     for path in sorted((synthetic / "deliveries" / str(Q1)).glob("*.zip")):
-        assert submit.submit(settings, path, "keeper").status == "accepted", path.name
-    kanta_load.load_kanta(settings, synthetic / "kanta" / "extract.parquet", Q1, "keeper")
-    summary = build.build(settings, Q1, "keeper")
+        assert call(settings, "keeper", "submit", path).status == "accepted", path.name
+    call(settings, "keeper", "load_kanta", synthetic / "kanta" / "extract.parquet", Q1)
+    summary = call(settings, "keeper", "build", Q1)
     assert summary.notifications and not summary.union_cells
 
     with store.opened(settings) as conn:

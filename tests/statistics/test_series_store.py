@@ -48,7 +48,7 @@ def _stored(settings: Settings, quarter: str) -> pl.DataFrame:
 
 
 def test_publishing_stores_the_series_cells_of_the_quarter(register, tmp_path: Path) -> None:
-    result = publish.publish(register, EARLIER, tmp_path / "out")
+    result = _publish(register, EARLIER, tmp_path / "out")
     stored = _stored(register, str(EARLIER)).sort(KEY)
     expected = tables.series_cells(result.tables).sort(KEY)
     assert stored.height > 0 and stored.equals(expected)
@@ -63,12 +63,12 @@ def test_publishing_stores_the_series_cells_of_the_quarter(register, tmp_path: P
     total = stored.filter((pl.col("alue") == tables.TOTAL) & (pl.col("palvelutehtava") == "SSS"))
     assert total["value"].to_list() == any_task.to_list()
     # published again: replaced, not doubled
-    publish.publish(register, EARLIER, tmp_path / "again")
+    _publish(register, EARLIER, tmp_path / "again")
     assert _stored(register, str(EARLIER)).sort(KEY).equals(expected)
 
 
 def test_the_series_repeats_a_published_quarter_unchanged(register, tmp_path: Path) -> None:
-    publish.publish(register, EARLIER, tmp_path / "earlier")
+    _publish(register, EARLIER, tmp_path / "earlier")
     as_published = _stored(register, str(EARLIER)).sort(KEY)
     # the earlier quarter's rows change after publication (a rebuild): the series must still
     # show what was published for it, not a recomputation
@@ -81,7 +81,7 @@ def test_the_series_repeats_a_published_quarter_unchanged(register, tmp_path: Pa
             tables.compute_definition(conn, tables.BY_ID["clients"], EARLIER, register)
         )
     assert not recomputed.filter(pl.col("palvelutehtava") == "1").height
-    result = publish.publish(register, QUARTER, tmp_path / "now")
+    result = _publish(register, QUARTER, tmp_path / "now")
     trend = next(t for t in result.tables if t.id == "trend_county")
     assert _series(trend, str(EARLIER)).equals(as_published)
     assert as_published.filter(pl.col("palvelutehtava") == "1").height > 0
@@ -110,7 +110,13 @@ def test_a_failed_export_records_no_publication(register, tmp_path: Path) -> Non
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
     with pytest.raises(OSError):
-        publish.publish(register, EARLIER, blocked)
+        _publish(register, EARLIER, blocked)
     assert _stored(register, str(EARLIER)).is_empty()
     with store.opened(register, read_only=True) as conn:
         assert conn.sql("SELECT count(*) FROM stat_published_quarters").fetchall() == [(0,)]
+
+
+def _publish(settings: Settings, quarter, out: Path):
+    """The statistics library's publish over the test's register database."""
+    with store.opened(settings) as conn:
+        return publish.publish(conn, settings, quarter, out, published_by="keeper")

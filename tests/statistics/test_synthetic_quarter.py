@@ -13,7 +13,7 @@ import pytest
 from sosdata import codes, identity
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.statistics import publish
+from world import call
 
 from . import test_tables as shared
 
@@ -51,8 +51,8 @@ def _truth_frames(folder: Path) -> dict[str, pl.DataFrame]:
 def published(tmp_path_factory):
     generate = pytest.importorskip("sosdata.synth.generate")
     from sosdata import keys
-    from sosdata.notification import exchange
-    from sosdata.register import build, kanta_load, store, submit, users
+    from sosdata.register import store, users
+    from sosdata.register.notifications import exchange
 
     folder = tmp_path_factory.mktemp("synth") / "tiny"
     generate.generate(folder, generate.Options(scale="tiny", period=str(Q1), seed=11))
@@ -66,10 +66,10 @@ def published(tmp_path_factory):
                 conn, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1)
             )
     for path in sorted((folder / "deliveries" / str(Q1)).glob("*.zip")):
-        assert submit.submit(settings, path, "keeper").status == "accepted"
-    kanta_load.load_kanta(settings, folder / "kanta" / "extract.parquet", Q1, "keeper")
-    build.build(settings, Q1, "keeper")
-    result = publish.publish(settings, Q1, tmp_path_factory.mktemp("out"), fmt="px")
+        assert call(settings, "keeper", "submit", path).status == "accepted"
+    call(settings, "keeper", "load_kanta", folder / "kanta" / "extract.parquet", Q1)
+    call(settings, "keeper", "build", Q1)
+    result = call(settings, "keeper", "publish", Q1, tmp_path_factory.mktemp("out"), fmt="px")
     return {t.id: t for t in result.tables}, _truth_frames(folder), settings
 
 
@@ -94,6 +94,8 @@ def test_cli_publishes_tables_and_charts(published, tmp_path) -> None:
             "en",
             "--out",
             str(out),
+            "--as",
+            "keeper",
         ],
     )
     assert result.exit_code == 0, result.output

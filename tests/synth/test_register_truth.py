@@ -11,7 +11,8 @@ from sosdata import keys
 from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import build, kanta_load, store, submit
+from sosdata.register import store
+from world import call
 
 KEEPER = "synth-keeper"
 
@@ -19,13 +20,17 @@ KEEPER = "synth-keeper"
 def test_built_register_is_the_truth(tiny: Path, settings: Settings) -> None:
     store.initialise(settings, KEEPER)
     for path in sorted((tiny / "deliveries").glob("*Q*/*.zip")):
-        assert submit.submit(settings, path, KEEPER).status == "accepted", path.name
+        assert call(settings, KEEPER, "submit", path).status == "accepted", path.name
     quarters = sorted(p.name for p in (tiny / "truth" / "register").iterdir())
     for quarter in quarters:
-        kanta_load.load_kanta(
-            settings, tiny / "kanta" / "extract.parquet", Quarter.parse(quarter), KEEPER
+        call(
+            settings,
+            KEEPER,
+            "load_kanta",
+            tiny / "kanta" / "extract.parquet",
+            Quarter.parse(quarter),
         )
-        build.build(settings, Quarter.parse(quarter), KEEPER)
+        call(settings, KEEPER, "build", Quarter.parse(quarter))
     pseudonym = keys.pseudonymizer(settings)
     with store.opened(settings) as conn:
         for quarter in quarters:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from sosdata import keys
 from sosdata.cli import codes, organisers
 from sosdata.cli import delivery as delivery_cli
 from sosdata.cli import kanta as kanta_cli
@@ -14,7 +13,7 @@ from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
 from sosdata.cli import statistics as statistics_cli
 from sosdata.cli import synth as synth_cli
-from sosdata.cli.common import console, new_app, settings
+from sosdata.cli.common import new_app
 
 app = new_app("sosdata — the social-welfare follow-up register.")
 app.add_typer(codes.app, name="codes")
@@ -54,21 +53,9 @@ def root(
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Create the data directory and its secret keys (kept readable by the owner only)."""
-    s = settings(ctx)
-    s.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for label, path, from_env in (
-        ("pseudonym key", s.pseudonym_key_file, s.pseudonym_key),
-        ("encryption key", s.encryption_key_file, s.encryption_key),
-    ):
-        if from_env:
-            console.print(f"{label}: from the environment")
-        elif keys.create_key_file(path):
-            console.print(f"{label}: created {path}")
-        else:
-            console.print(f"{label}: {path} exists, kept")
-    console.print(f"data directory ready: {s.data_dir}")
-    register_cli.initialise(s)
+    """Create the data directory, its secret keys (kept readable by the owner only) and the
+    database; the account running it becomes the first register keeper of a new register."""
+    register_cli.initialise(ctx)
 
 
 def _group_help() -> None:

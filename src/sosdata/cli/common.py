@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-import os
+import logging
 import re
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as Bar
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
+from sosdata.app import Actor, Register
+from sosdata.app.jobs import INTERNAL_ERROR
 from sosdata.config import Settings, load_settings
 from sosdata.errors import UserError
 from sosdata.identity import redact
 from sosdata.periods import Quarter
+from sosdata.progress import Progress, Step, silent
+from sosdata.register.users import os_user
 
 console = Console()
 err_console = Console(stderr=True)
@@ -54,14 +68,10 @@ def report_error(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
 
 
-#: set to see the traceback of an unexpected error instead of its one line
-DEBUG_VARIABLE = "SOSDATA_DEBUG"
-
-
 class Group(TyperGroup):
     """Shows a :class:`UserError` as one clear line on stderr, exit code 1, no traceback; a
     file-system error (an output path that is a folder, in a missing folder, not writable) the
-    same way; anything else as one line saying it is a fault of the program (exit code 70)."""
+    same way; anything else as one line saying it is a fault of the program (exit code 2)."""
 
     def invoke(self, ctx: typer.Context):
         try:
@@ -70,20 +80,17 @@ class Group(TyperGroup):
             report_error(str(exc))
             raise typer.Exit(1) from None
         except OSError as exc:
+            # a file-system error (an output path in a missing folder, a folder, not writable)
             where = exc.filename if exc.filename is not None else ""
             report_error(f"{where}: {exc.strerror or exc}" if where else str(exc))
             raise typer.Exit(1) from None
-        except (typer.TyperException, typer.Exit, typer.Abort):
-            raise  # usage errors and exits: the command line shows them itself
-        except Exception as exc:
-            if os.environ.get(DEBUG_VARIABLE):
-                raise
-            report_error(
-                f"internal error ({type(exc).__name__}): {exc}; nothing more was done. Please "
-                f"report it (set {DEBUG_VARIABLE}=1 to see where it happened)"
-            )
-            sys.stderr.flush()
-            raise typer.Exit(70) from None
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except Exception:
+            # a bug: the user gets one line, the traceback goes to the log
+            logging.getLogger("sosdata").exception("internal error")
+            report_error(INTERNAL_ERROR)
+            raise typer.Exit(2) from None
 
 
 def new_app(help_text: str) -> typer.Typer:
@@ -107,6 +114,62 @@ def settings(ctx: typer.Context) -> Settings:
             loaded = loaded.with_data_dir(params["data_dir"])
         root.obj["settings"] = loaded
     return root.obj["settings"]
+
+
+def core(ctx: typer.Context) -> Register:
+    """The register of the chosen data directory, one per command, closed when it ends."""
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    if "register" not in root.obj:
+        opened = root.obj["register"] = Register(settings(ctx))
+        root.call_on_close(opened.close)
+    return root.obj["register"]
+
+
+def acting(ctx: typer.Context, as_user: str | None) -> Actor:
+    """The register user running the command: ``--as``, else the account's name."""
+    return core(ctx).actor(as_user or os_user())
+
+
+AS_OPTION = typer.Option(
+    None, "--as", help="The register user acting (default: the account running the command)."
+)
+
+
+@contextmanager
+def progress_bar(*, log_stages: bool = True) -> Iterator[Progress]:
+    """A progress bar on standard error while long work runs; when standard error is not a
+    terminal, one line per stage (``log_stages``) or nothing."""
+    if not err_console.is_terminal:
+        yield _stage_lines() if log_stages else silent
+        return
+    with Bar(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def show(step: Step) -> None:
+            bar.update(task, description=step.stage, completed=step.done, total=step.total)
+
+        yield show
+
+
+def _stage_lines() -> Progress:
+    """Progress for logs: one plain line per stage."""
+    seen: list[str] = []
+
+    def show(step: Step) -> None:
+        if not seen or seen[-1] != step.stage:
+            seen.append(step.stage)
+            err_console.print(plain(step.stage), markup=False, highlight=False, soft_wrap=True)
+
+    return show
 
 
 def quarter(text: str) -> Quarter:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from sosdata.cli.common import LANG_OPTION, check_lang, echo, err_console, settings
+from sosdata.app import PUBLIC
+from sosdata.cli.common import LANG_OPTION, check_lang, core, echo, err_console, progress_bar
 from sosdata.delivery.report import FORMATS
-from sosdata.delivery.validate import DeliveryUsageError, validate_path
+from sosdata.delivery.validate import DeliveryUsageError
 from sosdata.periods import PeriodError, Quarter
 
 
@@ -44,16 +44,19 @@ def validate(
     except PeriodError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     try:
-        result = validate_path(
-            path,
-            quarter,
-            settings=settings(ctx),
-            organiser=organiser,
-            component=component,
-            municipality_group=municipality_group,
-            lang=lang,
-            progress=sys.stderr.isatty(),
-        )
+        # a report piped on: nothing but the bar on a terminal
+        with progress_bar(log_stages=False) as progress:
+            # the offline validator is open to everyone: it reads no register data
+            result = core(ctx).validate(
+                PUBLIC,
+                path,
+                quarter,
+                organiser=organiser,
+                component=component,
+                municipality_group=municipality_group,
+                lang=lang,
+                progress=progress,
+            )
     except DeliveryUsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     text = result.report.render(fmt, lang)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sosdata.cli.common import console, new_app, quarter, settings, shown
 from sosdata.kanta.pipeline import derive_to_directory
+from sosdata.progress import Step
 
 app = new_app("Kanta extracts: derive components II–V from archived document metadata.")
 
@@ -61,10 +62,11 @@ def derive_command(
     ) as bar:
         tasks: dict[str, int] = {}
 
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(_STEPS.get(step, step), total=max(total, 1))
-            bar.update(tasks[step], completed=done, total=max(total, 1))
+        def progress(step: Step) -> None:
+            total = max(step.total or 1, 1)
+            if step.stage not in tasks:
+                tasks[step.stage] = bar.add_task(_STEPS.get(step.stage, step.stage), total=total)
+            bar.update(tasks[step.stage], completed=step.done, total=total)
 
         summary = derive_to_directory(
             extract, quarter(period), out, settings=settings(ctx), fmt=fmt, progress=progress

@@ -9,29 +9,30 @@ import typer
 from rich.table import Table
 
 from sosdata.cli.common import (
+    AS_OPTION,
     LANG_OPTION,
+    acting,
     check_lang,
     console,
+    core,
     echo,
     err_console,
     new_app,
-    settings,
     shown,
 )
-from sosdata.notification import checks, exchange, interactive, schema, store, submission, summary
+from sosdata.notification import checks, interactive, schema, summary
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
 from sosdata.periods import Quarter
-from sosdata.register.store import opened
+from sosdata.register.notifications import store, submission
 
 app = new_app("Notifications of delivery method: how each municipality group's data will arrive.")
 
 ID_ARGUMENT = typer.Argument(..., help="Notification id (see: sosdata notification list).")
 ROUND_OPTION = typer.Option(DEFAULT_ROUND, "--round", help="Notification round (first quarter).")
-AS_OPTION = typer.Option(None, "--as", help="Who stores it (recorded with the version).")
 
 
 def _context(ctx: typer.Context) -> FormContext:
-    return FormContext.from_settings(settings(ctx))
+    return core(ctx).form
 
 
 @app.command("form")
@@ -70,7 +71,7 @@ def new(
     """Answer the form interactively in the terminal; answers are checked as they are typed."""
     lang = check_lang(lang)
     round_ = str(Quarter.parse(round_))
-    s, form_ctx = settings(ctx), _context(ctx)
+    form_ctx = _context(ctx)
     try:
         notification = interactive.interview(form_ctx, lang, round_, input, typer.echo)
         typer.echo("")
@@ -81,12 +82,12 @@ def new(
         if not asker.yes("save"):
             typer.echo(text("cancelled", lang))
             raise typer.Exit(1)
-        with opened(s) as conn:
-            saved = store.save(conn, notification, form_ctx, by=by)
-            typer.echo(_saved_line(saved))
-            if asker.yes("send_now"):
-                sent = submission.submit(conn, saved.notification_id, s, form_ctx)
-                typer.echo(_sent_line(sent))
+        actor = acting(ctx, by)
+        saved = core(ctx).save_notification(actor, notification)
+        typer.echo(_saved_line(saved))
+        if asker.yes("send_now"):
+            sent = core(ctx).send_notification(actor, saved.notification_id)
+            typer.echo(_sent_line(sent))
     except (EOFError, KeyboardInterrupt):
         typer.echo("")
         typer.echo(text("cancelled", lang))
@@ -123,17 +124,9 @@ def import_(
     by: str | None = AS_OPTION,
 ) -> None:
     """Check and store a notification; changed answers become a new version."""
-    s = settings(ctx)
-    with opened(s) as conn:
-        saved = exchange.import_file(
-            conn,
-            file,
-            s,
-            _context(ctx),
-            by=by,
-            notification_id=notification_id,
-            submitted_at=submitted_at,
-        )
+    saved = core(ctx).import_notification(
+        acting(ctx, by), file, notification_id=notification_id, submitted_at=submitted_at
+    )
     for issue in saved.warnings:
         err_console.print(f"warning: {shown(issue.message('en'))}", highlight=False, soft_wrap=True)
     console.print(_saved_line(saved), highlight=False, soft_wrap=True)
@@ -149,34 +142,27 @@ def export(
     ),
     labels: bool = typer.Option(False, "--labels", help="Option labels instead of codes."),
     lang: str = LANG_OPTION,
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Write every notification as CSV or XLSX, one row each, one column per answer."""
     lang = check_lang(lang)
-    s = settings(ctx)
-    with opened(s) as conn:
-        rows = exchange.export(
-            conn,
-            out,
-            s,
-            _context(ctx),
-            fmt=fmt,
-            all_versions=all_versions,
-            lang=lang if labels else None,
-        )
+    rows = core(ctx).export_notifications(
+        acting(ctx, as_user),
+        out,
+        fmt=fmt,
+        all_versions=all_versions,
+        lang=lang if labels else None,
+    )
     console.print(f"wrote {rows} notification(s) to {out}")
 
 
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, as_user: str | None = AS_OPTION) -> None:
     """Every notification's latest version and status, and each county's coverage."""
-    s, form_ctx = settings(ctx), _context(ctx)
-    with opened(s) as conn:
-        frame = store.listing(conn, s)
-        pairs = frame.select("round", "county").unique().sort("round", "county").iter_rows()
-        coverage = [
-            (round_, store.county_coverage(conn, county, round_, form_ctx))
-            for round_, county in pairs
-        ]
+    register, actor = core(ctx), acting(ctx, as_user)
+    frame = register.notifications(actor)
+    pairs = frame.select("round", "county").unique().sort("round", "county").iter_rows()
+    coverage = [(round_, register.coverage(actor, county, round_)) for round_, county in pairs]
     table = Table(title=f"{frame.height} notification(s)", title_justify="left")
     for column in (
         "id",
@@ -207,12 +193,11 @@ def list_(ctx: typer.Context) -> None:
             str(row["deadline"]),
         )
     console.print(table)
-    for round_, result in coverage:
+    for round_, (result, issues) in coverage:
         where = f"round {round_}, county {result.county}, submitted notifications"
         if not result.groups:
             console.print(f"{where}: none yet", soft_wrap=True)
             continue
-        issues = checks.check_partition(result.county, result.groups, form_ctx.codes_dir)
         if not issues:
             console.print(f"{where}: every municipality in exactly one group", soft_wrap=True)
         for issue in issues:
@@ -228,12 +213,12 @@ def show(
     version: int | None = typer.Option(None, "--version", help="An earlier version."),
     fmt: str = typer.Option("text", "--format", help="text, yaml or json (re-importable)."),
     lang: str | None = typer.Option(None, "--lang", "-l", help="fi, sv or en (default: its own)."),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Show a notification (its latest or an earlier version) with its status."""
-    s = settings(ctx)
-    with opened(s) as conn:
-        stored = store.get(conn, notification_id, s, version)
-        history = store.versions(conn, notification_id)
+    register, actor = core(ctx), acting(ctx, as_user)
+    stored = register.notification(actor, notification_id, version)
+    history = register.notification_versions(actor, notification_id)
     if fmt == "yaml":
         echo(stored.notification.to_yaml(), end="")
         return
@@ -261,11 +246,11 @@ def show(
 
 
 @app.command("submit")
-def submit(ctx: typer.Context, notification_id: int = ID_ARGUMENT) -> None:
+def submit(
+    ctx: typer.Context, notification_id: int = ID_ARGUMENT, as_user: str | None = AS_OPTION
+) -> None:
     """E-mail the summary and a one-time confirmation code to the contact person."""
-    s = settings(ctx)
-    with opened(s) as conn:
-        sent = submission.submit(conn, notification_id, s, _context(ctx))
+    sent = core(ctx).send_notification(acting(ctx, as_user), notification_id)
     console.print(_sent_line(sent), highlight=False, soft_wrap=True)
 
 
@@ -274,11 +259,10 @@ def confirm(
     ctx: typer.Context,
     notification_id: int = ID_ARGUMENT,
     code: str = typer.Argument(..., help="The code from the e-mail."),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Confirm with the e-mailed code: the version becomes submitted."""
-    s = settings(ctx)
-    with opened(s) as conn:
-        done = submission.confirm(conn, notification_id, code, s, _context(ctx))
+    done = core(ctx).confirm_notification(acting(ctx, as_user), notification_id, code)
     late = f" — LATE (deadline {done.deadline})" if done.late else f" (deadline {done.deadline})"
     console.print(
         f"notification {done.notification_id} version {done.version} submitted at "
@@ -293,15 +277,15 @@ def deadline(
     ctx: typer.Context,
     round_: str = typer.Argument(..., metavar="ROUND", help="Notification round, e.g. 2023Q1."),
     day: str | None = typer.Argument(None, metavar="[DATE]", help="New deadline YYYY-MM-DD."),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Show or set a round's deadline (default: notification_deadline of the configuration)."""
-    s = settings(ctx)
     round_ = str(Quarter.parse(round_))
-    with opened(s) as conn:
-        if day is not None:
-            try:
-                store.set_deadline(conn, round_, dt.date.fromisoformat(day))
-            except ValueError:
-                raise typer.BadParameter(f"{day!r} is not a date YYYY-MM-DD") from None
-        current = store.deadline(conn, round_, s)
+    new_day = None
+    if day is not None:
+        try:
+            new_day = dt.date.fromisoformat(day)
+        except ValueError:
+            raise typer.BadParameter(f"{day!r} is not a date YYYY-MM-DD") from None
+    current = core(ctx).notification_deadline(acting(ctx, as_user), round_, new_day)
     console.print(f"round {round_}: deadline {current}")

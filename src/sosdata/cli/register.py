@@ -1,5 +1,5 @@
 """Register commands: submit, deliveries, build, export, users, re-identification, audit log,
-and the database part of ``sosdata init``. Each command calls one library function."""
+and the database part of ``sosdata init``. Each command calls one verb of the register."""
 
 from __future__ import annotations
 
@@ -12,22 +12,21 @@ import typer
 from rich.table import Table
 
 from sosdata import safe_export
-from sosdata.cli.common import console, echo, err_console, new_app, quarter, settings, shown
-from sosdata.config import Settings
-from sosdata.register import audit, build, deliveries, export, privacy, store, submit, users
-
-AS_OPTION = typer.Option(
-    None, "--as", help="The register user acting (default: the account running the command)."
+from sosdata.app import Role
+from sosdata.cli.common import (
+    AS_OPTION,
+    acting,
+    console,
+    core,
+    echo,
+    new_app,
+    progress_bar,
+    quarter,
+    shown,
 )
+from sosdata.register.users import os_user
+
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
-
-
-def _user(as_user: str | None) -> str:
-    return as_user or users.os_user()
-
-
-def _progress(message: str) -> None:
-    err_console.print(f"[dim]{shown(message)}[/]", highlight=False)
 
 
 def _print_json(data: Any) -> None:
@@ -43,9 +42,12 @@ def _table(frame: pl.DataFrame, title: str) -> None:
     console.print(table)
 
 
-def initialise(s: Settings) -> None:
-    """Create or update the register database (called by ``sosdata init``)."""
-    done = store.initialise(s, users.os_user())
+def initialise(ctx: typer.Context) -> None:
+    """Create or update the data directory, its keys and the database (``sosdata init``)."""
+    done = core(ctx).initialise(os_user())
+    for label, origin in done.keys.items():
+        console.print(f"{label}: {origin}")
+    console.print(f"data directory ready: {core(ctx).settings.data_dir}")
     for name in done.applied:
         console.print(f"database: applied {name}")
     if done.first_keeper:
@@ -70,15 +72,15 @@ def submit_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Validate a delivery and store it in the register, all or nothing."""
-    outcome = submit.submit(
-        settings(ctx),
-        path,
-        _user(as_user),
-        period=quarter(period) if period else None,
-        organiser=organiser,
-        municipality_group=group,
-        progress=_progress,
-    )
+    with progress_bar() as progress:
+        outcome = core(ctx).submit(
+            acting(ctx, as_user),
+            path,
+            period=quarter(period) if period else None,
+            organiser=organiser,
+            municipality_group=group,
+            progress=progress,
+        )
     if as_json:
         _print_json(outcome.to_dict())
     elif outcome.duplicate:
@@ -116,11 +118,8 @@ def deliveries_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Every delivery you may see, replaced ones included; in_force = components in force."""
-    frame = deliveries.listing(
-        settings(ctx),
-        _user(as_user),
-        period=quarter(period) if period else None,
-        organiser=organiser,
+    frame = core(ctx).deliveries(
+        acting(ctx, as_user), period=quarter(period) if period else None, organiser=organiser
     )
     if as_json:
         _print_json(frame.to_dicts())
@@ -136,7 +135,7 @@ def deliveries_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A delivery's facts, manifest and components (which are in force, which replaced)."""
-    facts = deliveries.show(settings(ctx), _user(as_user), delivery_id)
+    facts = core(ctx).delivery(acting(ctx, as_user), delivery_id)
     if as_json:
         _print_json(facts)
         return
@@ -173,7 +172,7 @@ def deliveries_report(
     reason: str = typer.Option("delivery report", "--reason", help="Why (audit log)."),
 ) -> None:
     """The delivery's validation report, every issue included (identity codes masked)."""
-    found = deliveries.report(settings(ctx), _user(as_user), delivery_id, reason=reason)
+    found = core(ctx).delivery_report(acting(ctx, as_user), delivery_id, reason=reason)
     issues = pl.DataFrame(found["issues"]) if found["issues"] else pl.DataFrame()
     if fmt == "json":
         _print_json(found)
@@ -217,7 +216,8 @@ def build_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Build the quarter's register from the deliveries and Kanta batches in force."""
-    summary = build.build(settings(ctx), quarter(period), _user(as_user))
+    with progress_bar() as progress:
+        summary = core(ctx).build(acting(ctx, as_user), quarter(period), progress=progress)
     if as_json:
         _print_json(summary.to_dict())
         return
@@ -239,7 +239,7 @@ def export_command(
     ),
 ) -> None:
     """Write the quarter's register as Parquet partitioned by quarter and county."""
-    result = export.export(settings(ctx), quarter(period), out, _user(as_user), reason=reason)
+    result = core(ctx).export(acting(ctx, as_user), quarter(period), out, reason=reason)
     console.print(f"exported build {result.build_id} of {result.quarter} to {result.out}")
     for name, n in result.rows.items():
         console.print(f"  {name}: {n} rows")
@@ -247,7 +247,9 @@ def export_command(
 
 # ----------------------------------------------------------------------------- users, privacy
 
-users_app = new_app("Register users: organisers' users see their own data; keepers all.")
+users_app = new_app(
+    "Register users: organisers' users see their own data; keepers all; admins manage users."
+)
 
 
 @users_app.command("add")
@@ -258,20 +260,21 @@ def users_add(
         None, "--organiser", help="The organiser OID the user acts for."
     ),
     keeper: bool = typer.Option(False, "--keeper", help="A register keeper (sees everything)."),
+    admin: bool = typer.Option(False, "--admin", help="An administrator (manages users only)."),
     as_user: str | None = AS_OPTION,
 ) -> None:
-    """Add or change a user (keepers only)."""
-    if keeper == (organiser is not None):
-        raise typer.BadParameter("give either --organiser OID or --keeper")
-    added = users.add_as(settings(ctx), _user(as_user), user_id, organiser=organiser)
+    """Add or change a user (keepers and administrators)."""
+    if [keeper, admin, organiser is not None].count(True) != 1:
+        raise typer.BadParameter("give one of --organiser OID, --keeper or --admin")
+    role = Role.KEEPER if keeper else Role.ADMIN if admin else Role.ORGANISER
+    added = core(ctx).add_user(acting(ctx, as_user), user_id, role=role, organiser=organiser)
     console.print(f"user {added.user_id}: {added.role} {added.organiser or ''}".rstrip())
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
-    """Every user and what they may see."""
-    with store.opened(settings(ctx)) as conn:
-        found = users.listing(conn)
+def users_list(ctx: typer.Context, as_user: str | None = AS_OPTION) -> None:
+    """Every user and what they may see (keepers and administrators)."""
+    found = core(ctx).users(acting(ctx, as_user))
     _table(
         pl.DataFrame(
             [{"user": u.user_id, "role": u.role, "organiser": u.organiser} for u in found],
@@ -288,7 +291,7 @@ def reidentify_command(
     as_user: str | None = AS_OPTION,
 ) -> None:
     """Decrypt the identity codes of persons (keepers only; written to the audit log)."""
-    found = privacy.reidentify(settings(ctx), pseudonyms, _user(as_user), reason=reason)
+    found = core(ctx).reidentify(acting(ctx, as_user), pseudonyms, reason=reason)
     _table(found, f"{found.height} of {len(pseudonyms)} persons found")
 
 
@@ -298,9 +301,7 @@ def audit_command(
     as_user: str | None = AS_OPTION,
 ) -> None:
     """The audit log of person-level reads (keepers only)."""
-    with store.opened(settings(ctx)) as conn:
-        users.get(conn, _user(as_user)).require_keeper("read the audit log")
-        entries = audit.entries(conn, user)
+    entries = core(ctx).audit_log(acting(ctx, as_user), user_id=user)
     _table(entries, f"{entries.height} audit entries")
 
 
@@ -315,11 +316,10 @@ def kanta_load(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Derive the quarter's components from a Kanta extract and store them as a batch."""
-    from sosdata.register import kanta_load as loading
-
-    outcome = loading.load_kanta(
-        settings(ctx), extract, quarter(period), _user(as_user), progress=_progress
-    )
+    with progress_bar() as progress:
+        outcome = core(ctx).load_kanta(
+            acting(ctx, as_user), extract, quarter(period), progress=progress
+        )
     if as_json:
         _print_json(outcome.to_dict())
     elif outcome.duplicate:
@@ -337,9 +337,7 @@ def backup_command(
 ) -> None:
     """Copy the register database into FOLDER as one consistent snapshot (keys not included:
     back them up separately)."""
-    from sosdata.register import backup
-
-    info = backup.backup_register(settings(ctx), folder, _user(as_user))
+    info = core(ctx).backup(acting(ctx, as_user), folder)
     rows = sum(info.tables.values())
     console.print(f"backed up {len(info.tables)} tables ({rows:,} rows) to {shown(folder)}")
     console.print("the keys are not in the backup: keep a copy of them apart from it")
@@ -351,9 +349,7 @@ def restore_command(
     as_user: str | None = AS_OPTION,
 ) -> None:
     """Put a backup in place of the register database (the current one is kept beside it)."""
-    from sosdata.register import backup
-
-    info = backup.restore(settings(ctx), folder, _user(as_user))
+    info = core(ctx).restore(acting(ctx, as_user), folder)
     console.print(f"restored the backup of {shown(info.created_at)} from {shown(folder)}")
 
 

@@ -8,7 +8,17 @@ from pathlib import Path
 import typer
 
 from sosdata import monitoring
-from sosdata.cli.common import LANG_OPTION, check_lang, console, echo, quarter, settings
+from sosdata.cli.common import (
+    AS_OPTION,
+    LANG_OPTION,
+    acting,
+    check_lang,
+    console,
+    core,
+    echo,
+    progress_bar,
+    quarter,
+)
 from sosdata.statistics import publish
 
 
@@ -23,6 +33,7 @@ def stats(
         "--audit",
         help="Also check every suppressed cell by linear programming (slow; stops if exposed).",
     ),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Publish a quarter's statistics: suppressed tables in FORMAT and SVG charts in OUT."""
     lang = check_lang(lang)
@@ -30,7 +41,16 @@ def stats(
         raise typer.BadParameter(
             f"{fmt!r}: choose {', '.join(publish.FORMATS)}", param_hint="--format"
         )
-    result = publish.publish(settings(ctx), quarter(period), out, fmt=fmt, lang=lang, audit=audit)
+    with progress_bar() as progress:
+        result = core(ctx).publish(
+            acting(ctx, as_user),
+            quarter(period),
+            out,
+            fmt=fmt,
+            lang=lang,
+            audit_cells=audit,
+            progress=progress,
+        )
     console.print(
         f"{len(result.tables)} tables ({result.suppressed} cells suppressed, threshold "
         f"{result.threshold}) and {len(result.charts)} charts written to {out}"
@@ -44,13 +64,14 @@ def status(
     out: Path | None = typer.Option(
         None, "--out", "-o", dir_okay=False, help="Write to this file instead of standard output."
     ),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Monitoring: what arrived for a quarter against the notifications and the deadline."""
     if fmt not in monitoring.FORMATS:
         raise typer.BadParameter(
             f"{fmt!r}: choose {', '.join(monitoring.FORMATS)}", param_hint="--format"
         )
-    report = monitoring.status(settings(ctx), quarter(period))
+    report = core(ctx).status(acting(ctx, as_user), quarter(period))
     if out is not None:
         monitoring.write(report, out, fmt)
         console.print(f"written {out}")

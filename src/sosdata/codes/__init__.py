@@ -15,7 +15,7 @@ import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -240,11 +240,28 @@ def _imported_dir(codes_dir: Path, name: str) -> Path:
 
 
 def _imported(codes_dir: Path | None, name: str) -> list[CodeSet]:
-    """Imported versions, oldest first."""
+    """Imported versions, oldest first: read from disk once per process, and again only when
+    the folder's files change (an import adds a version)."""
     if codes_dir is None or not _imported_dir(codes_dir, name).is_dir():
         return []
+    folder = _imported_dir(codes_dir, name)
+    return list(_read_imported(folder, name, _stamp(folder)))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a file of ``folder`` is added, replaced or edited."""
+    return tuple(
+        (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+        for entry in sorted(folder.iterdir())
+    )
+
+
+@lru_cache(maxsize=64)
+def _read_imported(
+    folder: Path, name: str, _stamp: tuple[tuple[str, int, int], ...]
+) -> tuple[CodeSet, ...]:
     out = []
-    for meta_path in sorted(_imported_dir(codes_dir, name).glob("*.json")):
+    for meta_path in sorted(folder.glob("*.json")):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         csv_path = meta_path.with_suffix(".csv")
         extra = tuple(meta.get("extra_columns", []))
@@ -263,7 +280,7 @@ def _imported(codes_dir: Path | None, name: str) -> list[CodeSet]:
                 source=str(csv_path),
             )
         )
-    return sorted(out, key=lambda s: s.source)
+    return tuple(sorted(out, key=lambda s: s.source))
 
 
 def versions(name: str, codes_dir: Path | None = None) -> list[CodeSet]:

@@ -10,9 +10,8 @@ applied. Every check is a Polars expression over whole columns, evaluated in par
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +40,7 @@ from sosdata.delivery.report import ComponentCheck, ComponentSummary, Report
 from sosdata.delivery.rules import Context, Level, Severity
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
+from sosdata.progress import Progress, say
 
 #: the order components are checked in: IV and V take service-task defaults from II
 ORDER = ("asiakkuusjaksot", "lastensuojelu", "palvelupaatokset", "palvelutiedot")
@@ -456,25 +456,6 @@ def _manifest_issues(
     return issues
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Step]:
-    if not enabled:
-        yield lambda _: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-        yield lambda text: bar.update(task, description=text)
-
-
 def validate_path(
     path: Path | str,
     period: Quarter,
@@ -484,7 +465,7 @@ def validate_path(
     component: str | None = None,
     municipality_group: str | None = None,
     lang: str = "fi",
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> ValidationResult:
     """Check a delivery: a ZIP, a folder, or one component CSV.
 
@@ -492,27 +473,27 @@ def validate_path(
     manifest's facts from ``period``, ``organiser`` and ``municipality_group``.
     """
     path = Path(path)
-    with _progress(progress) as step:
-        step(f"{path.name}: opening")
-        try:
-            package = open_package(path, settings)
-        except FileProblem as problem:
-            return _run(
-                {},
-                period=period,
-                settings=settings,
-                organiser=organiser,
-                manifest=None,
-                file_issues=[problem.issue],
-                lang=lang,
-                step=step,
-            )
-        try:
-            return _validate_package(
-                package, period, settings, organiser, component, municipality_group, lang, step
-            )
-        finally:
-            package.close()
+    step = say(progress)
+    step(f"{path.name}: opening")
+    try:
+        package = open_package(path, settings)
+    except FileProblem as problem:
+        return _run(
+            {},
+            period=period,
+            settings=settings,
+            organiser=organiser,
+            manifest=None,
+            file_issues=[problem.issue],
+            lang=lang,
+            step=step,
+        )
+    try:
+        return _validate_package(
+            package, period, settings, organiser, component, municipality_group, lang, step
+        )
+    finally:
+        package.close()
 
 
 def _validate_package(

@@ -8,7 +8,6 @@ The line a rule names is the row's line in the derived component file (line 1 is
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,6 +19,7 @@ from sosdata.errors import UserError
 from sosdata.kanta.derive import Derivation, derive
 from sosdata.kanta.extract import scan_extract
 from sosdata.periods import Quarter
+from sosdata.progress import Progress, Step, silent
 
 if TYPE_CHECKING:
     from sosdata.config import Settings
@@ -31,16 +31,9 @@ MALFORMED_FILE = "malformed.csv"
 #: malformed records listed in the summary itself (all of them go to malformed.csv)
 SUMMARY_MALFORMED_LIMIT = 100
 
-#: ``progress(step, done, total)``; steps: read, derive, validate, write
-Progress = Callable[[str, int, int], None]
-
 
 class DeriveError(UserError):
     """Bad options for a derivation (output format, output directory)."""
-
-
-def _noop(step: str, done: int, total: int) -> None:
-    return None
 
 
 def as_text(rows: pl.DataFrame, component: Component) -> pl.DataFrame:
@@ -90,19 +83,19 @@ def derive_path(
     """
     from sosdata.delivery import validate_frames
 
-    step = progress or _noop
+    report = progress or silent
     path = Path(path)
-    scan = scan_extract(path, progress=lambda done, total: step("read", done, total))
+    scan = scan_extract(path, progress=lambda done, total: report(Step("read", done, total)))
     duplicates = duplicate_documents(scan.frame)
-    step("derive", 0, 1)
+    report(Step("derive", 0, 1))
     derivation = derive(scan.frame, period, versions=scan.versions)
-    step("derive", 1, 1)
+    report(Step("derive", 1, 1))
     derivation.summary["documents_read"] += scan.malformed_records
     derivation.summary["malformed"] = scan.malformed_records
     derivation.summary["duplicate_document_ids"] = duplicates.height
     derivation.summary["duplicate_documents"] = duplicates.head(SUMMARY_MALFORMED_LIMIT).to_dicts()
     derivation.malformed = scan.malformed
-    step("validate", 0, 1)
+    report(Step("validate", 0, 1))
     result = validate_frames(
         {name: as_text(rows, COMPONENTS[name]) for name, rows in derivation.rows.items()},
         period=period,
@@ -111,7 +104,7 @@ def derive_path(
         source=path.name,
         lang=lang,
     )
-    step("validate", 1, 1)
+    report(Step("validate", 1, 1))
     derivation.summary["accepted_rows"] = {
         name: result.rows[name].height if name in result.rows else 0 for name in derivation.rows
     }
@@ -188,8 +181,8 @@ def derive_to_directory(
     if fmt not in FORMATS:
         raise DeriveError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     derivation, _ = derive_path(path, period, settings, progress=progress, lang=lang)
-    step = progress or _noop
-    step("write", 0, 1)
+    report = progress or silent
+    report(Step("write", 0, 1))
     summary = write_derivation(derivation, Path(out), source=Path(path), fmt=fmt)
-    step("write", 1, 1)
+    report(Step("write", 1, 1))
     return summary

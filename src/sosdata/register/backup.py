@@ -152,15 +152,6 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def backup_register(settings: Settings, folder: Path, user_id: str) -> BackupInfo:
-    """``sosdata backup``: a keeper copies the register into ``folder``; the audit log says so
-    (the backup holds person-level data, pseudonymised and encrypted)."""
-    with store.opened(settings) as conn:
-        users.get(conn, user_id).require_keeper("back up the register")
-        audit.record(conn, user_id, "backup", str(folder), "backup of the register")
-        return backup(conn, settings, folder)
-
-
 def read_manifest(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     path = folder / MANIFEST_FILE
@@ -208,7 +199,10 @@ def restore(settings: Settings, folder: Path, user_id: str) -> BackupInfo:
     try:
         check = duckdb.connect(str(staged))
         try:
-            users.get(check, user_id).require_keeper("restore the register")
+            if users.get(check, user_id).role != users.KEEPER:
+                raise BackupError(
+                    f"{source}: {user_id!r} is not a register keeper of the backed-up register"
+                )
             counts = table_counts(check)
             if counts != manifest.get("tables"):
                 raise BackupError(f"{source}: its tables differ from {MANIFEST_FILE}")

@@ -32,7 +32,7 @@ from sosdata import codes, components, organisers
 from sosdata.components import Component
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import audit, merge, rows, store, users
+from sosdata.register import audit, merge, notifications, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -55,7 +55,6 @@ MERGE_KEYS: dict[str, tuple[list[str], tuple[str, str] | None]] = {
 }
 #: details of a record that are not part of its identity: taken from the most recent part
 ATTRIBUTES = ["kuntaryhma", "kotikunta", "sukupuoli"]
-SOURCE_RULES = ("kanta", "separate", "kanta_supplemented")
 EXPECTED_KEY = ["organiser", "municipality_group", "service_task", "component"]
 
 
@@ -118,11 +117,7 @@ class BuildSummary:
 
 def expected_sources(conn: duckdb.DuckDBPyConnection, period: Quarter) -> pl.DataFrame | None:
     """The notifications' expected sources for ``period``, or None when there are none."""
-    try:
-        from sosdata.notification import expected_sources as notified
-    except ImportError:
-        return None
-    frame = notified(conn, period)
+    frame = notifications.expected_sources(conn, period)
     return frame if frame.height else None
 
 
@@ -346,80 +341,78 @@ def _persons_of(conn: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame]) -> 
 
 
 def build(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     period: Quarter,
-    user_id: str,
     *,
+    built_by: str,
     reason: str = "quarter build",
 ) -> BuildSummary:
-    """Build ``period``'s register and make it the current one (keeper only)."""
+    """Build ``period``'s register and make it the current one."""
     quarter = str(period)
-    with store.opened(settings) as conn:
-        user = users.get(conn, user_id)
-        user.require_keeper(f"build the register of {quarter}")
-        audit.record(conn, user.user_id, "build", f"register {quarter}", reason)
-        expected = expected_sources(conn, period)
-        groups = _municipality_groups(settings, expected)
-        areas = _county_names(settings)
-        county = _county_of_municipality(settings)
-        summary = BuildSummary(
-            quarter=quarter,
-            build_id=0,
-            built_by=user.user_id,
-            notifications=expected is not None,
-            deliveries=_ids(
-                conn,
-                "SELECT DISTINCT dc.delivery_id FROM delivery_components dc "
-                "JOIN deliveries d USING (delivery_id) WHERE dc.current "
-                "AND d.quarter = ? ORDER BY 1",
-                quarter,
-            ),
-            kanta_batches=_ids(
-                conn,
-                "SELECT DISTINCT kc.batch_id FROM kanta_components kc "
-                "JOIN kanta_batches b USING (batch_id) WHERE kc.current "
-                "AND b.quarter = ? ORDER BY 1",
-                quarter,
-            ),
+    audit.record(conn, built_by, "build", f"register {quarter}", reason)
+    expected = expected_sources(conn, period)
+    groups = _municipality_groups(settings, expected)
+    areas = _county_names(settings)
+    county = _county_of_municipality(settings)
+    summary = BuildSummary(
+        quarter=quarter,
+        build_id=0,
+        built_by=built_by,
+        notifications=expected is not None,
+        deliveries=_ids(
+            conn,
+            "SELECT DISTINCT dc.delivery_id FROM delivery_components dc "
+            "JOIN deliveries d USING (delivery_id) WHERE dc.current "
+            "AND d.quarter = ? ORDER BY 1",
+            quarter,
+        ),
+        kanta_batches=_ids(
+            conn,
+            "SELECT DISTINCT kc.batch_id FROM kanta_components kc "
+            "JOIN kanta_batches b USING (batch_id) WHERE kc.current "
+            "AND b.quarter = ? ORDER BY 1",
+            quarter,
+        ),
+    )
+    if expected is None:
+        summary.notes.append(
+            "no delivery-method notifications: every cell is built from the union of the "
+            "Kanta and separate sources"
         )
-        if expected is None:
-            summary.notes.append(
-                "no delivery-method notifications: every cell is built from the union of the "
-                "Kanta and separate sources"
-            )
-        built: dict[str, pl.DataFrame] = {}
-        inputs = {}
-        for c in components.COMPONENTS.values():
-            separate = _separate_rows(conn, c, quarter)
-            kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
-            inputs[c.name] = (separate, kanta)
-        persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
-        for c in components.COMPONENTS.values():
-            separate, kanta = inputs[c.name]
-            both = pl.concat([separate, kanta.select(separate.columns)])
-            kept, union_cells, left_out = _select_sources(both, c, expected)
-            records = register_rows(merge_component(kept, c), c, period, persons, county)
-            built[c.name] = records
-            summary.union_cells += union_cells.to_dicts()
-            summary.components[c.name] = {
-                "rows": records.height,
-                "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
-                "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
-                "left_out_by_notification": left_out.rename(
-                    {
-                        "jarjestaja": "organiser",
-                        "kuntaryhma": "municipality_group",
-                        "_rule": "notified_source",
-                        "len": "rows",
-                    }
-                ).to_dicts(),
-            }
-        if summary.union_cells and expected is not None:
-            summary.notes.append(
-                f"{len(summary.union_cells)} cells have no notification and were built from the "
-                "union of both sources (see union_cells)"
-            )
-        _commit(conn, summary, built, groups, _organiser_rows(settings), user.user_id)
+    built: dict[str, pl.DataFrame] = {}
+    inputs = {}
+    for c in components.COMPONENTS.values():
+        separate = _separate_rows(conn, c, quarter)
+        kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
+        inputs[c.name] = (separate, kanta)
+    persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
+    for c in components.COMPONENTS.values():
+        separate, kanta = inputs[c.name]
+        both = pl.concat([separate, kanta.select(separate.columns)])
+        kept, union_cells, left_out = _select_sources(both, c, expected)
+        records = register_rows(merge_component(kept, c), c, period, persons, county)
+        built[c.name] = records
+        summary.union_cells += union_cells.to_dicts()
+        summary.components[c.name] = {
+            "rows": records.height,
+            "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
+            "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
+            "left_out_by_notification": left_out.rename(
+                {
+                    "jarjestaja": "organiser",
+                    "kuntaryhma": "municipality_group",
+                    "_rule": "notified_source",
+                    "len": "rows",
+                }
+            ).to_dicts(),
+        }
+    if summary.union_cells and expected is not None:
+        summary.notes.append(
+            f"{len(summary.union_cells)} cells have no notification and were built from the "
+            "union of both sources (see union_cells)"
+        )
+    _commit(conn, summary, built, groups, _organiser_rows(settings), built_by)
     return summary
 
 

@@ -1,8 +1,8 @@
 """Reading back what was submitted: every delivery, replaced or not, with its report.
 
-An organiser's user sees its own organiser's deliveries only; a keeper sees all. Reading a
-report is a read of person-level data (its messages show the birth-date part of identity
-codes), so it is written to the audit log.
+Who may read which delivery is the application's access policy (``sosdata.app.policy``); these
+functions read what they are asked for. Reading a report is a read of person-level data (its
+messages show the birth-date part of identity codes), so it is written to the audit log.
 """
 
 from __future__ import annotations
@@ -10,107 +10,99 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from sosdata.config import Settings
-from sosdata.errors import UserError
+from sosdata.errors import NotFound
 from sosdata.periods import Quarter
-from sosdata.register import audit, store, users
+from sosdata.register import audit, store
 
 
-class DeliveryNotFound(UserError, LookupError):
+class DeliveryNotFound(NotFound):
     """No delivery with that id is visible to the user."""
 
 
-LIST_COLUMNS = (
-    "delivery_id",
-    "received_at",
-    "organiser",
-    "municipality_group",
-    "quarter",
-    "status",
-    "late",
-    "in_force",
-    "submitted_by",
-    "file_name",
-)
-
-
 def listing(
-    settings: Settings,
-    user_id: str,
+    conn: duckdb.DuckDBPyConnection,
     *,
     period: Quarter | None = None,
     organiser: str | None = None,
 ) -> pl.DataFrame:
-    """Deliveries visible to the user, oldest first; ``in_force`` lists current components."""
-    with store.opened(settings, read_only=False) as conn:
-        user = users.get(conn, user_id)
-        where, params = ["true"], []
-        if not user.is_keeper:
-            where.append("d.organiser = ?")
-            params.append(user.organiser)
-        if organiser is not None:
-            where.append("d.organiser = ?")
-            params.append(organiser)
-        if period is not None:
-            where.append("d.quarter = ?")
-            params.append(str(period))
-        return store.frame(
-            conn,
-            "SELECT d.delivery_id, d.received_at, d.organiser, d.municipality_group, d.quarter, "
-            "d.status, d.late, "
-            "coalesce(string_agg(dc.component, ',' ORDER BY dc.component) "
-            "  FILTER (WHERE dc.current), '') AS in_force, "
-            "d.submitted_by, d.file_name "
-            "FROM deliveries d LEFT JOIN delivery_components dc USING (delivery_id) "
-            f"WHERE {' AND '.join(where)} "
-            "GROUP BY ALL ORDER BY d.delivery_id",
-            params,
-        )
+    """Deliveries (of one organiser), oldest first; ``in_force`` lists current components."""
+    where: list[str] = ["true"]
+    params: list[object] = []
+    if organiser is not None:
+        where.append("d.organiser = ?")
+        params.append(organiser)
+    if period is not None:
+        where.append("d.quarter = ?")
+        params.append(str(period))
+    return store.frame(
+        conn,
+        "SELECT d.delivery_id, d.received_at, d.organiser, d.municipality_group, d.quarter, "
+        "d.status, d.late, "
+        "coalesce(string_agg(dc.component, ',' ORDER BY dc.component) "
+        "  FILTER (WHERE dc.current), '') AS in_force, "
+        "d.submitted_by, d.file_name "
+        "FROM deliveries d LEFT JOIN delivery_components dc USING (delivery_id) "
+        f"WHERE {' AND '.join(where)} "
+        "GROUP BY ALL ORDER BY d.delivery_id",
+        params,
+    )
 
 
-def _visible(conn, user: users.User, delivery_id: int) -> tuple:
+def not_found(delivery_id: int) -> DeliveryNotFound:
+    """The one answer to a delivery that does not exist or may not be seen: nothing tells the
+    two apart."""
+    return DeliveryNotFound(f"no delivery {delivery_id} that you may see")
+
+
+def organiser_of(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> str | None:
+    """The organiser a delivery belongs to (``None``: a file that named none)."""
+    row = conn.execute(
+        "SELECT organiser FROM deliveries WHERE delivery_id = ?", [delivery_id]
+    ).fetchone()
+    if row is None:
+        raise not_found(delivery_id)
+    return row[0]
+
+
+def _row(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> tuple:
     row = conn.execute(
         "SELECT delivery_id, organiser, municipality_group, quarter, received_at, late, status, "
         "file_sha256, file_name, submitted_by, manifest, report FROM deliveries "
         "WHERE delivery_id = ?",
         [delivery_id],
     ).fetchone()
-    if row is None or not user.may_see(row[1]):
-        raise DeliveryNotFound(
-            f"no delivery {delivery_id} for user {user.user_id!r}; "
-            "'sosdata deliveries list' shows the ones you can see"
-        )
+    if row is None:
+        raise not_found(delivery_id)
     return row
 
 
-def show(settings: Settings, user_id: str, delivery_id: int) -> dict[str, Any]:
+def show(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> dict[str, Any]:
     """A delivery's facts, manifest and per-component counts (no person-level data)."""
-    with store.opened(settings) as conn:
-        user = users.get(conn, user_id)
-        row = _visible(conn, user, delivery_id)
-        parts = store.frame(
-            conn,
-            "SELECT component, rows, accepted_rows, rejected_rows, defaults_applied, current "
-            "FROM delivery_components WHERE delivery_id = ? ORDER BY component",
+    row = _row(conn, delivery_id)
+    parts = store.frame(
+        conn,
+        "SELECT component, rows, accepted_rows, rejected_rows, defaults_applied, current "
+        "FROM delivery_components WHERE delivery_id = ? ORDER BY component",
+        [delivery_id],
+    )
+    replaced_by = dict(
+        conn.execute(
+            "SELECT dc.component, min(later.delivery_id) FROM delivery_components dc "
+            "JOIN deliveries d USING (delivery_id) "
+            "JOIN deliveries later ON later.organiser IS NOT DISTINCT FROM d.organiser "
+            "  AND later.municipality_group IS NOT DISTINCT FROM d.municipality_group "
+            "  AND later.quarter = d.quarter AND later.delivery_id > d.delivery_id "
+            "  AND later.status = 'accepted' "
+            "JOIN delivery_components lc ON lc.delivery_id = later.delivery_id "
+            "  AND lc.component = dc.component "
+            "WHERE dc.delivery_id = ? AND NOT dc.current AND d.status = 'accepted' "
+            "GROUP BY dc.component",
             [delivery_id],
-        )
-        replaced_by = dict(
-            conn.execute(
-                "SELECT dc.component, min(later.delivery_id) FROM delivery_components dc "
-                "JOIN deliveries d USING (delivery_id) "
-                "JOIN deliveries later ON later.organiser IS NOT DISTINCT FROM d.organiser "
-                "  AND later.municipality_group IS NOT DISTINCT FROM d.municipality_group "
-                "  AND later.quarter = d.quarter AND later.delivery_id > d.delivery_id "
-                "  AND later.status = 'accepted' "
-                "JOIN delivery_components lc ON lc.delivery_id = later.delivery_id "
-                "  AND lc.component = dc.component "
-                "WHERE dc.delivery_id = ? AND NOT dc.current AND d.status = 'accepted' "
-                "GROUP BY dc.component",
-                [delivery_id],
-            ).fetchall()
-        )
+        ).fetchall()
+    )
     keys = (
         "delivery_id",
         "organiser",
@@ -136,21 +128,21 @@ def show(settings: Settings, user_id: str, delivery_id: int) -> dict[str, Any]:
 
 
 def report(
-    settings: Settings, user_id: str, delivery_id: int, *, reason: str = "delivery report"
+    conn: duckdb.DuckDBPyConnection,
+    delivery_id: int,
+    *,
+    read_by: str,
+    reason: str = "delivery report",
 ) -> dict[str, Any]:
     """The validation report as stored (JSON form), with every issue from the issue table."""
-    with store.opened(settings) as conn:
-        user = users.get(conn, user_id)
-        row = _visible(conn, user, delivery_id)
-        issues = store.frame(
-            conn,
-            'SELECT rule, severity, component, file, line, "column", message '
-            "FROM delivery_issues WHERE delivery_id = ? "
-            "ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule",
-            [delivery_id],
-        )
-        audit.record(
-            conn, user.user_id, "report", f"delivery {delivery_id}", reason, rows=issues.height
-        )
+    row = _row(conn, delivery_id)
+    issues = store.frame(
+        conn,
+        'SELECT rule, severity, component, file, line, "column", message '
+        "FROM delivery_issues WHERE delivery_id = ? "
+        "ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule",
+        [delivery_id],
+    )
+    audit.record(conn, read_by, "report", f"delivery {delivery_id}", reason, rows=issues.height)
     stored = json.loads(row[11])
     return stored | {"delivery_id": delivery_id, "issues": issues.to_dicts(), "omitted": {}}

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from sosdata import components
-from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.register import audit, build, store, users
+from sosdata.register import audit, build
 
 PARTITION_BY = ("quarter", "hyvinvointialue")
 
@@ -57,50 +58,47 @@ def _sql_path(path: Path) -> str:
 
 
 def export(
-    settings: Settings, period: Quarter, out: Path, user_id: str, *, reason: str
+    conn: duckdb.DuckDBPyConnection, period: Quarter, out: Path, *, exported_by: str, reason: str
 ) -> ExportResult:
-    """Write the current build of ``period`` under ``out`` (keeper only; audited)."""
+    """Write the current build of ``period`` under ``out`` (audited)."""
     quarter = str(period)
     out = Path(out)
-    with store.opened(settings) as conn:
-        user = users.get(conn, user_id)
-        user.require_keeper(f"export the register of {quarter}")
-        current = build.current_build(conn, period)
-        if current is None:
-            raise ExportError(f"{quarter} has no build yet: run 'sosdata build --period {quarter}'")
-        counts = {
-            c.name: conn.execute(
-                f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
-            ).fetchone()[0]  # type: ignore[index]
-            for c in components.COMPONENTS.values()
-        }
-        audit.record(
-            conn,
-            user.user_id,
-            "export",
-            f"register {quarter} to {out}",
-            reason,
-            rows=sum(counts.values()),
-        )
-        result = ExportResult(quarter, int(current["build_id"]), out, counts)
-        out.mkdir(parents=True, exist_ok=True)
-        staging = out / f".staging-{uuid.uuid4().hex}"
-        try:
-            for c in components.COMPONENTS.values():
-                if not counts[c.name]:
-                    continue  # an empty component has no partition to write
-                target = staging / c.name
-                staging.mkdir(parents=True, exist_ok=True)
-                conn.execute(
-                    f"COPY (SELECT * FROM {build.view(c)} WHERE quarter = '{quarter}' "
-                    f"ORDER BY ALL) TO {_sql_path(target)} "
-                    f"(FORMAT parquet, PARTITION_BY ({', '.join(PARTITION_BY)}))"
-                )
-            for c in components.COMPONENTS.values():
-                part = Path(c.name) / f"quarter={quarter}"
-                _swap_in(staging / part, out / part)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    current = build.current_build(conn, period)
+    if current is None:
+        raise ExportError(f"{quarter} has no build yet: build the quarter first")
+    counts = {
+        c.name: conn.execute(
+            f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
+        ).fetchone()[0]  # type: ignore[index]
+        for c in components.COMPONENTS.values()
+    }
+    audit.record(
+        conn,
+        exported_by,
+        "export",
+        f"register {quarter} to {out}",
+        reason,
+        rows=sum(counts.values()),
+    )
+    result = ExportResult(quarter, int(current["build_id"]), out, counts)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / f".staging-{uuid.uuid4().hex}"
+    try:
+        for c in components.COMPONENTS.values():
+            if not counts[c.name]:
+                continue  # an empty component has no partition to write
+            target = staging / c.name
+            staging.mkdir(parents=True, exist_ok=True)
+            conn.execute(
+                f"COPY (SELECT * FROM {build.view(c)} WHERE quarter = '{quarter}' "
+                f"ORDER BY ALL) TO {_sql_path(target)} "
+                f"(FORMAT parquet, PARTITION_BY ({', '.join(PARTITION_BY)}))"
+            )
+        for c in components.COMPONENTS.values():
+            part = Path(c.name) / f"quarter={quarter}"
+            _swap_in(staging / part, out / part)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     result.files = sorted(
         p.relative_to(out).as_posix() for p in out.glob(f"*/quarter={quarter}/*/*.parquet")
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,10 @@ from sosdata import components, keys
 from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.register import rows, store, users
+from sosdata.progress import Progress, say
+from sosdata.register import rows, store
 from sosdata.register.crypto import IdentityCipher
 from sosdata.register.submit import file_sha256
-
-Progress = Callable[[str], None]
 
 
 class KantaLoadError(UserError, ValueError):
@@ -79,11 +77,11 @@ def record_batch(
     progress: Progress | None = None,
 ) -> KantaOutcome:
     """Store a batch in one transaction (the caller has checked the hash)."""
-    say = progress or (lambda _message: None)
+    step = say(progress)
     loaded_at = loaded_at or dt.datetime.now()
     quarter = str(batch.quarter)
     outcome = KantaOutcome(0, quarter, False, sorted(batch.organisers), summary=batch.summary)
-    say("pseudonymising identity codes")
+    step("pseudonymising identity codes")
     frames, persons = rows.with_pseudonyms(batch.rows, keys.pseudonymizer(settings))
     cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
@@ -121,14 +119,14 @@ def record_batch(
             "INSERT INTO kanta_components BY NAME SELECT * FROM counts",
             counts=counts.with_columns(batch_id=pl.lit(batch_id, dtype=pl.Int64)),
         )
-        say(f"storing {persons.height} persons")
+        step(f"storing {persons.height} persons")
         outcome.new_persons = rows.store_persons(conn, persons, cipher, loaded_at)
         for name, frame in frames.items():
-            say(f"storing {name}: {frame.height} rows")
+            step(f"storing {name}: {frame.height} rows")
             outcome.stored_rows[name] = rows.store_rows(
                 conn, components.get(name), frame, batch_id=outcome.batch_id
             )
-        say("committing")
+        step("committing")
     return outcome
 
 
@@ -172,15 +170,7 @@ def derive_batch(
     """Derive and check the quarter's components from an extract file (``sosdata.kanta``)."""
     from sosdata.kanta.pipeline import derive_path
 
-    say = progress or (lambda _message: None)
-    started: set[str] = set()
-
-    def step(name: str, done: int, total: int) -> None:
-        if name not in started:  # one line per stage, not per block
-            started.add(name)
-            say(f"{name}: {extract_path.name}")
-
-    return from_derivation(derive_path(extract_path, period, settings, progress=step), period)
+    return from_derivation(derive_path(extract_path, period, settings, progress=progress), period)
 
 
 def from_derivation(checked: Any, period: Quarter) -> Batch:
@@ -221,8 +211,8 @@ def refuse_unusable(batch: Batch, settings: Settings, source: str) -> None:
     if share > settings.kanta_malformed_limit:
         raise KantaLoadError(
             f"{source}: {malformed:,} of {records:,} records ({share:.1%}) are malformed, more "
-            f"than kanta_malformed_limit {settings.kanta_malformed_limit:.1%}; run 'sosdata "
-            f"kanta derive' to list them{nothing}"
+            f"than kanta_malformed_limit {settings.kanta_malformed_limit:.1%}; deriving the "
+            f"extract without loading it lists them{nothing}"
         )
     duplicates = summary.get("duplicate_documents") or []
     if duplicates:
@@ -244,39 +234,38 @@ def refuse_unusable(batch: Batch, settings: Settings, source: str) -> None:
         counts = ", ".join(f"{k} {v:,}" for k, v in (validation.get("counts") or {}).items())
         raise KantaLoadError(
             f"{source}: the derived rows fail the delivery rules as a delivery would ({counts}); "
-            f"run 'sosdata kanta derive' for the report{nothing}"
+            f"deriving the extract without loading it gives the report{nothing}"
         )
 
 
 def load_kanta(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     extract_path: Path,
     period: Quarter,
-    user: str,
     *,
+    loaded_by: str,
     progress: Progress | None = None,
 ) -> KantaOutcome:
-    """Derive the quarter from a Kanta extract and store it as a batch (keeper only)."""
-    say = progress or (lambda _message: None)
+    """Derive the quarter from a Kanta extract and store it as a batch."""
+    step = say(progress)
     extract_path = Path(extract_path)
     if not extract_path.is_file():
         raise KantaLoadError(f"{extract_path}: no such extract file")
-    with store.opened(settings) as conn:
-        users.get(conn, user).require_keeper("load Kanta extracts")
-        say("computing the extract's SHA-256")
-        sha256 = file_sha256(extract_path)
-        earlier = find_batch(conn, str(period), sha256)
-        if earlier is not None:
-            return KantaOutcome(earlier, str(period), True)
-        say(f"deriving {period} from {extract_path.name}")
-        batch = derive_batch(settings, extract_path, period, progress)
-        refuse_unusable(batch, settings, extract_path.name)
-        return record_batch(
-            conn,
-            settings,
-            batch,
-            sha256=sha256,
-            source_file=extract_path.name,
-            loaded_by=user,
-            progress=progress,
-        )
+    step("computing the extract's SHA-256")
+    sha256 = file_sha256(extract_path)
+    earlier = find_batch(conn, str(period), sha256)
+    if earlier is not None:
+        return KantaOutcome(earlier, str(period), True)
+    step(f"deriving {period} from {extract_path.name}")
+    batch = derive_batch(settings, extract_path, period, progress)
+    refuse_unusable(batch, settings, extract_path.name)
+    return record_batch(
+        conn,
+        settings,
+        batch,
+        sha256=sha256,
+        source_file=extract_path.name,
+        loaded_by=loaded_by,
+        progress=progress,
+    )

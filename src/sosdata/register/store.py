@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sosdata import keys
 from sosdata.config import Settings
 from sosdata.errors import UserError
 
@@ -116,7 +117,10 @@ def _open(path: Path, read_only: bool, *, create: bool = False) -> duckdb.DuckDB
     if create:
         path.parent.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
     elif not path.parent.is_dir():
-        raise StoreError(f"{path.parent}: no such data folder; run 'sosdata init' to create one")
+        raise StoreError(
+            f"{path.parent}: no such data folder; initialise the data directory first (only "
+            "that creates one)"
+        )
     new = not path.exists()
     try:
         conn = duckdb.connect(str(path), read_only=read_only)
@@ -149,7 +153,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     """
     path: Path = settings.database_path
     if read_only and not path.exists():
-        raise StoreError(f"{path}: no register database; run 'sosdata init' first")
+        raise StoreError(f"{path}: no register database; initialise the data directory first")
     conn = _open(path, read_only)
     try:
         if read_only:
@@ -157,7 +161,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             if behind:
                 raise StoreError(
                     f"{path}: the database schema is behind ({behind[0].name} not applied); "
-                    "run 'sosdata init' to update it"
+                    "initialise the data directory again to update it"
                 )
         else:
             migrate(conn)
@@ -194,20 +198,26 @@ class Initialised:
     path: Path
     applied: list[str]
     first_keeper: str | None
+    #: each key: from the ``environment``, ``created`` or ``kept``
+    keys: dict[str, str]
 
 
 def initialise(settings: Settings, keeper: str) -> Initialised:
-    """Create or update the database; ``keeper`` becomes the first keeper of a new register."""
+    """Create or update the data directory, its keys and the database; ``keeper`` becomes the
+    first keeper of a new register."""
     from sosdata.register import users  # users are stored here: imported on use, not at load
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    os.chmod(settings.data_dir, DATA_DIR_MODE)  # made earlier or by hand: the owner's alone
+    made = keys.ensure_keys(settings)
+
     conn = _open(settings.database_path, read_only=False, create=True)
-    os.chmod(settings.data_dir, DATA_DIR_MODE)  # made earlier (keys) or by hand: owner only
     try:
         applied = [m.name for m in migrate(conn)]
         first = keeper if users.ensure_first_keeper(conn, keeper) else None
     finally:
         conn.close()
-    return Initialised(settings.database_path, applied, first)
+    return Initialised(settings.database_path, applied, first, made)
 
 
 @contextmanager

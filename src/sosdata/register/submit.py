@@ -29,10 +29,9 @@ from sosdata import components, keys
 from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.register import rows, store, users
+from sosdata.progress import Progress, say
+from sosdata.register import rows, store
 from sosdata.register.crypto import IdentityCipher
-
-Progress = Callable[[str], None]
 
 ISSUE_COLUMNS = ("rule", "severity", "component", "file", "line", "column", "message")
 
@@ -148,7 +147,7 @@ def record(
     progress: Progress | None = None,
 ) -> Outcome:
     """Store a validated delivery in one transaction (the caller has checked the hash)."""
-    say = progress or (lambda _message: None)
+    step = say(progress)
     received_at = received_at or dt.datetime.now()
     late = delivery.quarter.is_late(received_at, settings)
     report = delivery.report
@@ -167,7 +166,7 @@ def record(
         municipality_group=delivery.municipality_group,
     )
     if delivery.accepted:
-        say("pseudonymising identity codes")
+        step("pseudonymising identity codes")
         frames, persons = rows.with_pseudonyms(delivery.rows, keys.pseudonymizer(settings))
         cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
@@ -196,7 +195,7 @@ def record(
         )
         issue_rows = _issues_frame(issues, outcome.delivery_id)
         if issue_rows.height:
-            say(f"storing {issue_rows.height} validation issues")
+            step(f"storing {issue_rows.height} validation issues")
             store.run(
                 conn,
                 "INSERT INTO delivery_issues BY NAME SELECT * FROM issue_rows",
@@ -221,14 +220,14 @@ def record(
                 if replaced is not None:
                     outcome.replaced[name] = replaced
         if delivery.accepted:
-            say(f"storing {persons.height} persons")
+            step(f"storing {persons.height} persons")
             outcome.new_persons = rows.store_persons(conn, persons, cipher, received_at)
             for name, frame in frames.items():
-                say(f"storing {name}: {frame.height} rows")
+                step(f"storing {name}: {frame.height} rows")
                 outcome.stored_rows[name] = rows.store_rows(
                     conn, components.get(name), frame, delivery_id=outcome.delivery_id
                 )
-        say("committing")
+        step("committing")
     return outcome
 
 
@@ -274,92 +273,82 @@ def from_validation(result: Any, period: Quarter) -> Delivery:
     )
 
 
+#: raises :class:`~sosdata.errors.UserError` when the acting user may not submit for an
+#: organiser (``None``: a file that names none); supplied by the application's access policy
+Authorise = Callable[[str | None], None]
+
+
 def submit(
+    conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     path: Path,
-    user_id: str,
     *,
-    period: Quarter | None = None,
+    submitted_by: str,
+    authorise: Authorise,
     organiser: str | None = None,
+    period: Quarter | None = None,
     municipality_group: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
     """Validate ``path`` (ZIP, folder or CSV) with the delivery validator and store it.
 
     ``period`` defaults to the manifest's; ``organiser`` and ``municipality_group`` stand in
-    for the manifest of a single CSV file (an organiser's user submits for their own).
+    for the manifest of a single CSV file. ``authorise`` is asked about the organiser of an
+    earlier identical file and of this one before anything is stored.
     """
     from sosdata.delivery import validate_path  # the validator loads its code sets lazily
 
-    say = progress or (lambda _message: None)
+    step = say(progress)
     path = Path(path)
     if not path.exists():
         raise SubmitError(f"{path}: no such file or folder")
-    say("computing the file's SHA-256")
+    step("computing the file's SHA-256")
     sha256 = file_sha256(path)
-    # the database is opened only around the checks and the store: validation, the long part,
-    # runs without holding the register's write lock
-    with store.opened(settings) as conn:
-        user = users.get(conn, user_id)
-        earlier = _earlier(conn, user, sha256, path)
+    earlier = _earlier(conn, authorise, sha256)
     if earlier is not None:
         return earlier
-    the_organiser = organiser if user.is_keeper else user.organiser
-    if _single_csv(path) and (the_organiser is None or not municipality_group):
+    if _single_csv(path) and (organiser is None or not municipality_group):
         # a ZIP's manifest says whose the rows are; a lone CSV has only the options to say it
         raise SubmitError(
-            f"{path.name}: a single CSV file needs its organiser and municipality group: give "
-            "--organiser OID and --group NAME (or deliver a ZIP with a manifest); nothing was "
-            "stored"
+            f"{path.name}: a single CSV file needs its organiser and municipality group given "
+            "with it (or deliver a ZIP with a manifest); nothing was stored"
         )
     period = period or declared_period(path, settings)
-    say(f"validating {path.name} for {period}")
+    step(f"validating {path.name} for {period}")
     result = validate_path(
         path,
         period,
         settings=settings,
-        organiser=the_organiser,
+        organiser=organiser,
         municipality_group=municipality_group,
-        progress=progress is not None,
+        progress=progress,
     )
     delivery = from_validation(result, period)
     del result
-    if not user.may_see(delivery.organiser):
-        raise users.AccessError(
-            f"{path}: the manifest names organiser {delivery.organiser}, but user "
-            f"{user.user_id!r} submits for {user.organiser}; nothing was stored"
-        )
+    authorise(delivery.organiser)
     if file_sha256(path) != sha256:
         raise SubmitError(
             f"{path}: the file changed while it was being submitted; nothing was stored — "
             "submit it again once it is complete"
         )
-    with store.opened(settings) as conn:
-        # another process may have stored the same file while this one validated it
-        earlier = _earlier(conn, user, sha256, path)
-        if earlier is not None:
-            return earlier
-        return record(
-            conn,
-            settings,
-            delivery,
-            sha256=sha256,
-            file_name=path.name,
-            submitted_by=user.user_id,
-            progress=progress,
-        )
+    return record(
+        conn,
+        settings,
+        delivery,
+        sha256=sha256,
+        file_name=path.name,
+        submitted_by=submitted_by,
+        progress=progress,
+    )
 
 
-def _earlier(
-    conn: duckdb.DuckDBPyConnection, user: users.User, sha256: str, path: Path
-) -> Outcome | None:
+def _earlier(conn: duckdb.DuckDBPyConnection, authorise: Authorise, sha256: str) -> Outcome | None:
     """The outcome of an earlier submission of the same file, if there was one."""
     earlier = find_by_hash(conn, sha256)
     if earlier is None:
         return None
     delivery_id, status, late, quarter, organiser, group = earlier
-    if not user.may_see(organiser):
-        raise users.AccessError(f"{path}: this file was submitted by another organiser")
+    authorise(organiser)
     return Outcome(delivery_id, status, True, late, quarter, organiser, group)
 
 
@@ -374,7 +363,7 @@ def declared_period(path: Path, settings: Settings | None = None) -> Quarter:
     from sosdata.delivery import manifest as manifests
     from sosdata.delivery.reader import MANIFEST_NAME, FileProblem, open_package
 
-    advice = "give the period with --period, or run 'sosdata validate' to see what is wrong"
+    advice = "give the period with the delivery, or validate it to see what is wrong"
     try:
         package = open_package(path, settings)
     except FileProblem as problem:

@@ -1,7 +1,8 @@
-"""Who uses the register: organisers' users see their own organiser's data, keepers see all.
+"""Who uses the register, as recorded in the ``users`` table: organisers' users, keepers and
+administrators. What each may do is the access policy's (``sosdata.app.policy``).
 
-Users are recorded in the ``users`` table. ``sosdata init`` makes the account that creates the
-database the first keeper; keepers add the others (``sosdata users add``).
+The account that creates the database is its first keeper; keepers and administrators add the
+others.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from dataclasses import dataclass
 
 import duckdb
 
-from sosdata.config import Settings
-from sosdata.errors import UserError
+from sosdata.errors import AccessError
 from sosdata.organisers import OID_PATTERN
 
 KEEPER = "keeper"
 ORGANISER = "organiser"
 
 
-class AccessError(UserError, PermissionError):
-    """The user is unknown or may not see or change what was asked."""
+ADMIN = "admin"
+ROLES = (ORGANISER, KEEPER, ADMIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,45 +29,35 @@ class User:
     role: str
     organiser: str | None
 
-    @property
-    def is_keeper(self) -> bool:
-        return self.role == KEEPER
-
-    def may_see(self, organiser: str | None) -> bool:
-        return self.is_keeper or (organiser is not None and organiser == self.organiser)
-
-    def require_keeper(self, what: str) -> None:
-        if not self.is_keeper:
-            raise AccessError(f"user {self.user_id!r} may not {what}: only the register keeper may")
-
 
 def os_user() -> str:
     """The account running this process, the default ``--as`` user."""
     return getpass.getuser()
 
 
-def add(conn: duckdb.DuckDBPyConnection, user_id: str, *, organiser: str | None = None) -> User:
-    """Add or update a user: with ``organiser`` an organiser's user, without it a keeper."""
+def add(
+    conn: duckdb.DuckDBPyConnection,
+    user_id: str,
+    *,
+    role: str | None = None,
+    organiser: str | None = None,
+) -> User:
+    """Add or update a user: an organiser's user (with ``organiser``), a keeper or an admin."""
     user_id = user_id.strip()
+    role = role or (ORGANISER if organiser else KEEPER)
     if not user_id:
         raise AccessError("a user id must not be empty")
+    if role not in ROLES:
+        raise AccessError(f"{role!r} is not a role; roles: {', '.join(ROLES)}")
+    if (role == ORGANISER) != (organiser is not None):
+        raise AccessError("an organiser's user needs the organiser's OID, and only they do")
     if organiser is not None and not OID_PATTERN.match(organiser):
         raise AccessError(f"{organiser!r} is not an organiser OID (1.2.246.10.…)")
-    role = ORGANISER if organiser else KEEPER
     conn.execute(
         "INSERT OR REPLACE INTO users (user_id, organiser, role) VALUES (?, ?, ?)",
         [user_id, organiser, role],
     )
     return User(user_id, role, organiser)
-
-
-def add_as(settings: Settings, acting: str, user_id: str, *, organiser: str | None = None) -> User:
-    """``acting`` (a keeper) adds or changes a user."""
-    from sosdata.register import store
-
-    with store.opened(settings) as conn:
-        get(conn, acting).require_keeper("add or change users")
-        return add(conn, user_id, organiser=organiser)
 
 
 def get(conn: duckdb.DuckDBPyConnection, user_id: str) -> User:
@@ -76,8 +66,7 @@ def get(conn: duckdb.DuckDBPyConnection, user_id: str) -> User:
     ).fetchone()
     if row is None:
         raise AccessError(
-            f"unknown user {user_id!r}: a register keeper adds users with "
-            "'sosdata users add USER --organiser OID' (or --keeper)"
+            f"unknown user {user_id!r}: a register keeper or administrator adds users"
         )
     return User(*row)
 

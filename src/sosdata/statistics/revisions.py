@@ -17,43 +17,50 @@ Besides the usual primary cells (1 ≤ persons < threshold), the new tables supp
 and secondary suppression then protects these cells with hypercubes as it does primary ones.
 So between any two publications of a quarter, a cell published in both is either unchanged or
 changed by at least the threshold, and a changed cell too small to show is protected like a
-small count. Every publication's cells are stored (``stat_published_cells``) in the
-transaction that publishes it.
+small count. The earlier publications are read from where every publication is kept
+(:mod:`.publications`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from sosdata.register import store
-
 CELL = "cell"
 #: the earlier publications' cells of one table
-EARLIER_SCHEMA = {"publication": pl.Int32, CELL: pl.String, "value": pl.Int64, "status": pl.String}
+EARLIER_SCHEMA = {CELL: pl.String, "value": pl.Int64, "status": pl.String}
+
+
+def _separator() -> str:
+    from sosdata.statistics.publications import SEPARATOR  # it imports the tables: on use
+
+    return SEPARATOR
 
 
 def cell_key(dims: Sequence[str]) -> pl.Expr:
-    """A cell's codes joined by ``|`` (a total's code included), its identity across runs."""
-    return pl.concat_str([pl.col(d).fill_null("") for d in dims], separator="|").alias(CELL)
+    """A cell's codes joined as :mod:`.publications` keys them, its identity across runs."""
+    return pl.concat_str([pl.col(d) for d in dims], separator=_separator()).alias(CELL)
 
 
 def earlier(conn: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, pl.DataFrame]:
     """Per table id, the cells of every earlier publication of ``quarter``."""
-    cells = store.frame(
-        conn,
-        "SELECT table_id, publication, cell, value, status FROM stat_published_cells "
-        "WHERE quarter = ?",
-        [quarter],
+    conn.complete()
+    found = pl.from_arrow(
+        conn.sql(
+            "SELECT c.table_id, c.cell, c.value, c.status FROM published_cells c "
+            "JOIN publications p USING (publication_id) WHERE p.quarter = $quarter",
+            params={"quarter": quarter},
+        ).to_arrow_table()
     )
-    if cells.height == 0:
+    assert isinstance(found, pl.DataFrame)
+    if found.height == 0:
         return {}
     return {
-        str(key[0]): frame.drop("table_id").cast(EARLIER_SCHEMA)  # type: ignore[arg-type]
-        for key, frame in cells.partition_by("table_id", as_dict=True).items()
+        str(key[0]): frame.select(*EARLIER_SCHEMA).cast(EARLIER_SCHEMA)  # type: ignore[arg-type]
+        for key, frame in found.partition_by("table_id", as_dict=True).items()
     }
 
 
@@ -72,13 +79,14 @@ def linked(
     )
     if vanished.height:
         codes = vanished.select(
-            pl.col(CELL).str.split_exact("|", len(dims) - 1).struct.rename_fields(list(dims))
+            pl.col(CELL)
+            .str.split_exact(_separator(), len(dims) - 1)
+            .struct.rename_fields(list(dims))
         ).unnest(CELL)
         zeros = codes.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("value"),
             pl.lit(0, dtype=pl.Int64).alias("contributors"),
         )
-        zeros = zeros.with_columns(pl.col(d).replace("", None) for d in dims)
         cells = pl.concat([cells, zeros.select(cells.columns).cast(cells.schema)])
         keyed = cells.with_columns(cell_key(dims))
     change = (pl.col("value") - pl.col("value_before")).abs()
@@ -99,35 +107,3 @@ def linked(
         .sort("_row")
     )
     return cells, flagged.get_column("preset").fill_null(False).to_numpy().astype(bool)
-
-
-def record(
-    conn: duckdb.DuckDBPyConnection,
-    quarter: str,
-    tables: Mapping[str, tuple[pl.DataFrame, list[str]]],
-) -> int:
-    """Store a publication's cells (per table id: suppressed cells and dimension names) as the
-    quarter's next publication; returns its number. Run it in the publishing transaction."""
-    [(latest,)] = conn.execute(
-        "SELECT coalesce(max(publication), 0) FROM stat_published_cells WHERE quarter = ?",
-        [quarter],
-    ).fetchall()
-    number = int(latest) + 1
-    parts = [
-        cells.select(
-            pl.lit(table_id).alias("table_id"),
-            cell_key(dims),
-            pl.col("value").cast(pl.Int64),
-            pl.col("status").cast(pl.String),
-        )
-        for table_id, (cells, dims) in tables.items()
-    ]
-    if parts:
-        store.run(
-            conn,
-            "INSERT INTO stat_published_cells SELECT ?, ?, table_id, cell, value, status "
-            "FROM published_cells",
-            [quarter, number],
-            published_cells=pl.concat(parts),
-        )
-    return number

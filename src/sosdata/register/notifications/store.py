@@ -18,12 +18,13 @@ import duckdb
 import polars as pl
 
 from sosdata.config import Settings
+from sosdata.errors import NotFound
 from sosdata.notification import checks
-from sosdata.notification.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 from sosdata.notification.document import Notification, NotificationError, Positions, from_data
 from sosdata.notification.form import FormContext
 from sosdata.notification.sources import sources_of
 from sosdata.periods import Quarter
+from sosdata.register.notifications.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 
 __all__ = ["LOCAL_TIME", "atomic", "local_date", "query_frame", "utc_now"]
 
@@ -51,6 +52,26 @@ class StoredVersion:
     submitted_at: dt.datetime | None
     late: bool | None
     deadline: dt.date
+
+
+class NotificationNotFound(NotificationError, NotFound):
+    """No notification with that id that the user may see."""
+
+
+def not_found(notification_id: int) -> NotificationNotFound:
+    return NotificationNotFound(f"no notification {notification_id} that you may see")
+
+
+def organiser_of(conn: duckdb.DuckDBPyConnection, notification_id: int) -> str:
+    """The organiser whose notification it is (its latest version's)."""
+    row = conn.execute(
+        "SELECT organiser FROM notification_versions WHERE notification_id = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [notification_id],
+    ).fetchone()
+    if row is None:
+        raise not_found(notification_id)
+    return str(row[0])
 
 
 def sha256_of(notification: Notification) -> str:
@@ -143,9 +164,7 @@ def save(
                 [notification_id],
             ).fetchone()
             if row is None:
-                raise NotificationError(
-                    f"no notification {notification_id}; see: sosdata notification list"
-                )
+                raise not_found(notification_id)
             if (row[0], row[1]) != (notification.round, notification.county):
                 raise NotificationError(
                     f"notification {notification_id} is for round {row[0]}, county {row[1]}; a "
@@ -245,9 +264,7 @@ def get(
             raise NotificationError(
                 f"notification {notification_id} has no version {version}; versions 1–{known[0]}"
             )
-        raise NotificationError(
-            f"no notification {notification_id}; see: sosdata notification list"
-        )
+        raise not_found(notification_id)
     notification, _ = from_data(json.loads(row[1]))
     return StoredVersion(
         notification_id=notification_id,

@@ -12,7 +12,7 @@ import polars as pl
 
 from sosdata import safe_export
 from sosdata.config import Settings
-from sosdata.notification import checks, store
+from sosdata.notification import checks
 from sosdata.notification.document import (
     Notification,
     NotificationError,
@@ -29,21 +29,9 @@ from sosdata.notification.form import (
     Question,
     text,
 )
+from sosdata.register.notifications import store
 
 EXPORT_FORMATS = ("csv", "xlsx")
-BOOKKEEPING = (
-    "id",
-    "version",
-    "status",
-    "round",
-    "deadline",
-    "county",
-    "organiser",
-    "group_name",
-    "created_at",
-    "submitted_at",
-    "late",
-)
 
 
 def import_file(

@@ -1,0 +1,251 @@
+"""Long work as jobs: queued → running → done or failed, with progress, recorded in the database.
+
+A job row says what runs (kind and title — a file name, a quarter; never a person), for whom
+(the user, and the organiser whose users may follow it), how far it is (stage, done/total) and
+how it ended (the verb's result as JSON, or the message a user can act on). The command line
+runs a job in the foreground; the web server queues jobs onto its one writer thread
+(:class:`WriterThread`) and pages poll :meth:`Jobs.get`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import duckdb
+
+from sosdata.errors import UserError
+from sosdata.progress import Progress, Step
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+#: progress is written to the database at most this often (the latest is kept in memory)
+PROGRESS_INTERVAL = 0.5
+#: what a user reads when work failed for a reason that is not theirs to mend
+INTERNAL_ERROR = "internal error: the work stopped and nothing was changed; the log has details"
+
+INTERRUPTED = "interrupted: the process running it stopped; nothing of it was stored"
+#: the job a verb runs as when it was queued beforehand (set on the writer thread)
+_queued_job: ContextVar[int | None] = ContextVar("queued_job", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    job_id: int
+    kind: str
+    state: str
+    user_id: str | None
+    organiser: str | None
+    title: str
+    stage: str | None
+    done: int | None
+    total: int | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    result: Any
+    error: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (DONE, FAILED)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        for key in ("created_at", "started_at", "finished_at"):
+            if out[key] is not None:
+                out[key] = out[key].isoformat(timespec="seconds")
+        return out
+
+
+_COLUMNS = [f.name for f in dataclasses.fields(Job)]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _jsonable(result: Any) -> Any:
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    return result
+
+
+class Jobs:
+    """The job records of one register database; ``connect`` hands out a connection to it."""
+
+    def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> None:
+        self._connect = connect
+
+    def create(
+        self, kind: str, title: str, *, user_id: str | None, organiser: str | None, state: str
+    ) -> int:
+        row = (
+            self._connect()
+            .execute(
+                "INSERT INTO jobs (job_id, kind, state, user_id, organiser, title, created_at, "
+                "started_at) VALUES (nextval('job_id_seq'), ?, ?, ?, ?, ?, ?, ?) RETURNING job_id",
+                [
+                    kind,
+                    state,
+                    user_id,
+                    organiser,
+                    title,
+                    _now(),
+                    _now() if state == RUNNING else None,
+                ],
+            )
+            .fetchone()
+        )
+        assert row is not None
+        return int(row[0])
+
+    def get(self, job_id: int) -> Job | None:
+        row = (
+            self._connect()
+            .execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE job_id = ?", [job_id])
+            .fetchone()
+        )
+        if row is None:
+            return None
+        facts = dict(zip(_COLUMNS, row, strict=True))
+        facts["result"] = json.loads(facts["result"]) if facts["result"] else None
+        return Job(**facts)
+
+    def _update(self, job_id: int, **values: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self._connect().execute(
+            f"UPDATE jobs SET {sets} WHERE job_id = ?", [*values.values(), job_id]
+        )
+
+    def run(
+        self,
+        kind: str,
+        title: str,
+        work: Callable[[Progress], T],
+        *,
+        user_id: str | None,
+        organiser: str | None,
+        progress: Progress | None = None,
+    ) -> T:
+        """Run ``work`` now as a job (the one queued for it, if any): its progress is recorded
+        and passed on to ``progress``; its result or error is recorded; errors propagate."""
+        job_id = _queued_job.get()
+        if job_id is None:
+            job_id = self.create(kind, title, user_id=user_id, organiser=organiser, state=RUNNING)
+        else:
+            self._update(job_id, state=RUNNING, started_at=_now())
+        recorder = _Recorder(self, job_id, progress)
+        try:
+            result = work(recorder)
+        except UserError as exc:
+            self._update(job_id, state=FAILED, error=str(exc), finished_at=_now())
+            raise
+        except BaseException:
+            self._update(job_id, state=FAILED, error=INTERNAL_ERROR, finished_at=_now())
+            raise
+        recorder.flush()
+        self._update(
+            job_id,
+            state=DONE,
+            finished_at=_now(),
+            result=json.dumps(_jsonable(result), ensure_ascii=False, default=str),
+        )
+        return result
+
+    def end_interrupted(self) -> None:
+        """Jobs left queued or running by a process that stopped (killed, say) end as failed."""
+        self._connect().execute(
+            "UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE state IN (?, ?)",
+            [FAILED, INTERRUPTED, _now(), QUEUED, RUNNING],
+        )
+
+    def fail_if_unfinished(self, job_id: int, error: str) -> None:
+        """A queued job whose verb stopped before it began (refused, say) ends as failed."""
+        self._connect().execute(
+            "UPDATE jobs SET state = ?, error = ?, finished_at = ? "
+            "WHERE job_id = ? AND state IN (?, ?)",
+            [FAILED, error, _now(), job_id, QUEUED, RUNNING],
+        )
+
+
+class _Recorder:
+    """A job's progress callback: the latest step in the database, at most every half second."""
+
+    def __init__(self, jobs: Jobs, job_id: int, forward: Progress | None) -> None:
+        self.jobs, self.job_id, self.forward = jobs, job_id, forward
+        self.latest: Step | None = None
+        self.written: Step | None = None
+        self.at = 0.0
+
+    def __call__(self, step: Step) -> None:
+        self.latest = step
+        if self.forward is not None:
+            self.forward(step)
+        stage_changed = self.written is None or self.written.stage != step.stage
+        if stage_changed or time.monotonic() - self.at >= PROGRESS_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        step = self.latest
+        if step is None or step == self.written:
+            return
+        self.jobs._update(self.job_id, stage=step.stage, done=step.done, total=step.total)
+        self.written, self.at = step, time.monotonic()
+
+
+class WriterThread:
+    """The server's one thread of long work: queued jobs run one after another, in order."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        self._jobs = jobs
+        self._queue: queue.Queue[tuple[int, Callable[[], Any]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="sosdata-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, job_id: int, call: Callable[[], Any]) -> None:
+        self._queue.put((job_id, call))
+
+    def _loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            job_id, call = item
+            with queued_as(job_id):
+                try:
+                    call()
+                except UserError as exc:  # recorded on the job for its owner to read
+                    self._jobs.fail_if_unfinished(job_id, str(exc))
+                except Exception:
+                    log.exception("job %s failed", job_id)
+                    self._jobs.fail_if_unfinished(job_id, INTERNAL_ERROR)
+            self._queue.task_done()
+
+    def join(self) -> None:
+        """Wait until every queued job has finished."""
+        self._queue.join()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
+@contextmanager
+def queued_as(job_id: int) -> Iterator[None]:
+    token = _queued_job.set(job_id)
+    try:
+        yield
+    finally:
+        _queued_job.reset(token)

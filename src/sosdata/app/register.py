@@ -1,0 +1,592 @@
+"""The register as one object: what the command line and the web application call, and nothing
+else.
+
+A :class:`Register` is made from :class:`~sosdata.config.Settings`. It loads the reference data
+once (code sets are cached by ``sosdata.codes``; the organiser list here), owns the process's
+one DuckDB connection (opened on first use, under the data directory's writer lock — see
+``writer.py``) and hands read cursors to other threads. Each public method is one verb of the
+register: it takes the acting :class:`~sosdata.app.policy.Actor` first, asks the access policy,
+and calls the domain modules below it. Long verbs run as jobs (``jobs.py``): recorded, with
+progress, in the foreground for the command line or queued with :meth:`Register.start` onto the
+server's one writer thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+from sosdata import monitoring
+from sosdata import organisers as organiser_register
+from sosdata.app.jobs import Job, Jobs, WriterThread
+from sosdata.app.policy import PUBLIC, Action, Actor, Role, allowed, own_scope, require
+from sosdata.app.writer import WriterLock, purpose_of_this_process
+from sosdata.config import Settings
+from sosdata.errors import AccessError, NotFound
+from sosdata.notification import FormContext, Notification
+from sosdata.periods import Quarter
+from sosdata.progress import Progress
+from sosdata.register import (
+    audit,
+    backup,
+    build,
+    deliveries,
+    export,
+    kanta_load,
+    privacy,
+    store,
+    submit,
+    users,
+)
+from sosdata.register.users import User
+
+T = TypeVar("T")
+
+
+class JobNotFound(NotFound):
+    """No job with that id that the user may follow."""
+
+
+class Register:
+    """The register of one data directory, as seen by whoever calls its verbs."""
+
+    def __init__(self, settings: Settings, *, purpose: str | None = None) -> None:
+        self.settings = settings
+        self._lock = WriterLock(settings.data_dir, purpose or purpose_of_this_process())
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._opening = threading.Lock()
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self.jobs = Jobs(self.cursor)
+        self._writer: WriterThread | None = None
+
+    # ------------------------------------------------------------------ the unit of work
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The process's one connection to the database (opened, and migrated, on first use)."""
+        with self._opening:
+            if self._conn is None:
+                if not self.settings.database_path.exists():
+                    raise store.StoreError(
+                        f"{self.settings.database_path}: no register database; initialise the "
+                        "data directory first"
+                    )
+                self._lock.acquire()
+                self._conn = store.connect(self.settings)
+                # holding the lock, no other process can be running a job of this register
+                Jobs(lambda: self._conn).end_interrupted()  # type: ignore[arg-type,return-value]
+            return self._conn
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own connection to the database: DuckDB connections are not shared
+        between threads, and connections of one database see each other's commits."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self.connection.cursor()
+            self._cursors.append(cursor)
+        return cursor
+
+    def initialise(self, keeper: str) -> store.Initialised:
+        """Create or update the data directory, its keys and the database; ``keeper`` becomes
+        the first keeper of a new register."""
+        self._lock.acquire()
+        return store.initialise(self.settings, keeper)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
+        self._local = threading.local()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._lock.release()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reference data
+
+    @cached_property
+    def organisers(self) -> organiser_register.Organisers:
+        return organiser_register.load(self.settings.data_dir)
+
+    @cached_property
+    def form(self) -> FormContext:
+        """What the notification form needs: code sets and the organiser of each county."""
+        return FormContext(
+            codes_dir=self.settings.codes_dir,
+            organisers_by_county={o.county: o.oid for o in self.organisers},
+        )
+
+    # ------------------------------------------------------------------ who is acting
+
+    def actor(self, user_id: str) -> Actor:
+        """The register user ``user_id`` as an actor (an :class:`AccessError` if unknown)."""
+        user = users.get(self.cursor(), user_id)
+        return Actor(user.user_id, Role(user.role), user.organiser)
+
+    # ------------------------------------------------------------------ jobs
+
+    def _job(
+        self,
+        actor: Actor,
+        kind: str,
+        title: str,
+        work: Callable[[Progress], T],
+        *,
+        organiser: str | None,
+        progress: Progress | None,
+    ) -> T:
+        return self.jobs.run(
+            kind, title, work, user_id=actor.user_id, organiser=organiser, progress=progress
+        )
+
+    def start(
+        self, actor: Actor, kind: str, title: str, call: Callable[[], Any], *, organiser: str | None
+    ) -> int:
+        """Queue ``call`` (a verb of this register, bound to its arguments) onto the one writer
+        thread as job ``kind``; returns the job's id at once."""
+        if self._writer is None:
+            self._writer = WriterThread(self.jobs)
+        job_id = self.jobs.create(
+            kind, title, user_id=actor.user_id, organiser=organiser, state="queued"
+        )
+        self._writer.put(job_id, call)
+        return job_id
+
+    def wait(self) -> None:
+        """Wait until every queued job has finished."""
+        if self._writer is not None:
+            self._writer.join()
+
+    def job(self, actor: Actor, job_id: int) -> Job:
+        found = self.jobs.get(job_id)
+        if found is None or not (
+            allowed(actor, Action.READ_JOB, found.organiser)
+            or (found.user_id is not None and found.user_id == actor.user_id)
+        ):
+            raise JobNotFound(f"no job {job_id} that you may follow")
+        return found
+
+    # ------------------------------------------------------------------ deliveries
+
+    def validate(
+        self,
+        actor: Actor,
+        path: Path,
+        period: Quarter,
+        *,
+        organiser: str | None = None,
+        component: str | None = None,
+        municipality_group: str | None = None,
+        lang: str = "fi",
+        progress: Progress | None = None,
+    ) -> Any:
+        """Check a delivery against the format; stores nothing, needs no database."""
+        from sosdata.delivery import validate_path
+
+        require(actor, Action.VALIDATE)
+        return validate_path(
+            path,
+            period,
+            settings=self.settings,
+            organiser=actor.organiser if actor.role is Role.ORGANISER else organiser,
+            component=component,
+            municipality_group=municipality_group,
+            lang=lang,
+            progress=progress,
+        )
+
+    def submit(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        period: Quarter | None = None,
+        organiser: str | None = None,
+        municipality_group: str | None = None,
+        progress: Progress | None = None,
+    ) -> submit.Outcome:
+        """Validate a delivery and store it, all or nothing."""
+        own = actor.organiser if actor.role is Role.ORGANISER else organiser
+        require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
+
+        def authorise(found: str | None) -> None:
+            if not allowed(actor, Action.SUBMIT, found):
+                raise AccessError(
+                    f"{Path(path).name}: the file is for organiser {found}, but "
+                    f"{actor.name} submits for {actor.organiser}; nothing was stored"
+                )
+
+        return self._job(
+            actor,
+            "submit",
+            Path(path).name,
+            lambda report: submit.submit(
+                self.cursor(),
+                self.settings,
+                path,
+                submitted_by=actor.name,
+                authorise=authorise,
+                organiser=own,
+                period=period,
+                municipality_group=municipality_group,
+                progress=report,
+            ),
+            organiser=actor.organiser,
+            progress=progress,
+        )
+
+    def deliveries(
+        self, actor: Actor, *, period: Quarter | None = None, organiser: str | None = None
+    ) -> pl.DataFrame:
+        scope = own_scope(actor, Action.READ_DELIVERIES)
+        if scope is not None and organiser not in (None, scope):
+            return deliveries.listing(self.cursor(), period=period, organiser=scope).clear()
+        return deliveries.listing(self.cursor(), period=period, organiser=scope or organiser)
+
+    def _visible_delivery(self, actor: Actor, action: Action, delivery_id: int) -> None:
+        if not allowed(actor, action, deliveries.organiser_of(self.cursor(), delivery_id)):
+            raise deliveries.not_found(delivery_id)
+
+    def delivery(self, actor: Actor, delivery_id: int) -> dict[str, Any]:
+        self._visible_delivery(actor, Action.READ_DELIVERIES, delivery_id)
+        return deliveries.show(self.cursor(), delivery_id)
+
+    def delivery_report(
+        self, actor: Actor, delivery_id: int, *, reason: str = "delivery report"
+    ) -> dict[str, Any]:
+        """The delivery's validation report with every issue (audited: masked identity codes
+        are person-level data)."""
+        self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
+        return deliveries.report(self.cursor(), delivery_id, read_by=actor.name, reason=reason)
+
+    # ------------------------------------------------------------------ Kanta, build, statistics
+
+    def load_kanta(
+        self, actor: Actor, path: Path, period: Quarter, *, progress: Progress | None = None
+    ) -> kanta_load.KantaOutcome:
+        require(actor, Action.LOAD_KANTA)
+        return self._job(
+            actor,
+            "kanta_load",
+            f"{Path(path).name} {period}",
+            lambda report: kanta_load.load_kanta(
+                self.cursor(),
+                self.settings,
+                path,
+                period,
+                loaded_by=actor.name,
+                progress=report,
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def build(
+        self,
+        actor: Actor,
+        period: Quarter,
+        *,
+        reason: str = "quarter build",
+        progress: Progress | None = None,
+    ) -> build.BuildSummary:
+        require(actor, Action.BUILD)
+        return self._job(
+            actor,
+            "build",
+            str(period),
+            lambda _report: build.build(
+                self.cursor(), self.settings, period, built_by=actor.name, reason=reason
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def publish(
+        self,
+        actor: Actor,
+        period: Quarter,
+        out_dir: Path | None = None,
+        *,
+        fmt: str = "csv",
+        lang: str = "fi",
+        audit_cells: bool = False,
+        progress: Progress | None = None,
+    ) -> Any:
+        """Publish the quarter's statistics: recorded as a publication, and written as tables in
+        ``fmt`` and charts into ``out_dir`` when given."""
+        from sosdata.statistics import publish
+
+        require(actor, Action.PUBLISH)
+        return self._job(
+            actor,
+            "publish",
+            str(period),
+            lambda _report: publish.publish(
+                self.cursor(),
+                self.settings,
+                period,
+                out_dir,
+                published_by=actor.name,
+                fmt=fmt,
+                lang=lang,
+                audit=audit_cells,
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def status(
+        self, actor: Actor, period: Quarter, *, now: dt.datetime | None = None
+    ) -> monitoring.Status:
+        """The monitoring matrix of a quarter (an organiser's user: its own rows only)."""
+        scope = own_scope(actor, Action.READ_STATUS)
+        found = monitoring.status(self.cursor(), self.settings, period, now=now)
+        return found if scope is None else found.of_organiser(scope)
+
+    def publications(self, actor: Actor) -> pl.DataFrame:
+        """Every publication, newest first."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.listing(self.cursor())
+
+    def published(
+        self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None
+    ) -> list[Any]:
+        """The tables of the quarter's latest publication (or of ``publication_id``), exactly as
+        they were published."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        found = publication_id or publications.latest(self.cursor(), str(quarter))
+        tables = publications.tables(self.cursor(), found)
+        if tables and tables[0].quarter != str(quarter):
+            raise publications.PublicationNotFound(f"publication {found} is not of {quarter}")
+        return tables
+
+    def revision(self, actor: Actor, older: int, newer: int) -> pl.DataFrame:
+        """The published cells that differ between two publications."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.changes(self.cursor(), older, newer)
+
+    # ------------------------------------------------------------------ notifications
+
+    def save_notification(
+        self,
+        actor: Actor,
+        notification: Notification,
+        *,
+        notification_id: int | None = None,
+        positions: Any = None,
+    ) -> Any:
+        from sosdata.register.notifications import store as notifications
+
+        require(actor, Action.WRITE_NOTIFICATION, self._organiser_of_county(notification.county))
+        if notification_id is not None:
+            self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
+        return notifications.save(
+            self.cursor(),
+            notification,
+            self.form,
+            notification_id=notification_id,
+            by=actor.name,
+            positions=positions,
+        )
+
+    def import_notification(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        notification_id: int | None = None,
+        submitted_at: dt.datetime | None = None,
+    ) -> Any:
+        """Check and store a notification file (JSON or YAML); ``submitted_at`` records it as
+        submitted then (a keeper taking in notifications filed on paper or by e-mail)."""
+        from sosdata.notification.document import from_data, read_file
+        from sosdata.register.notifications import exchange
+
+        if submitted_at is not None:
+            require(actor, Action.MANAGE_REFERENCE)
+        document, _problems = from_data(read_file(path)[0])  # problems: reported on import
+        require(actor, Action.WRITE_NOTIFICATION, self._organiser_of_county(document.county))
+        if notification_id is not None:
+            self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
+        return exchange.import_file(
+            self.cursor(),
+            path,
+            self.settings,
+            self.form,
+            by=actor.name,
+            notification_id=notification_id,
+            submitted_at=submitted_at,
+        )
+
+    def send_notification(self, actor: Actor, notification_id: int) -> Any:
+        """E-mail the latest version's summary with a one-time confirmation code."""
+        from sosdata.register.notifications import submission
+
+        self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
+        return submission.submit(self.cursor(), notification_id, self.settings, self.form)
+
+    def confirm_notification(self, actor: Actor, notification_id: int, code: str) -> Any:
+        from sosdata.register.notifications import submission
+
+        self._visible_notification(actor, Action.CONFIRM_NOTIFICATION, notification_id)
+        return submission.confirm(self.cursor(), notification_id, code, self.settings, self.form)
+
+    def notification(self, actor: Actor, notification_id: int, version: int | None = None) -> Any:
+        from sosdata.register.notifications import store as notifications
+
+        self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
+        return notifications.get(self.cursor(), notification_id, self.settings, version)
+
+    def notification_versions(self, actor: Actor, notification_id: int) -> pl.DataFrame:
+        from sosdata.register.notifications import store as notifications
+
+        self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
+        return notifications.versions(self.cursor(), notification_id)
+
+    def notifications(self, actor: Actor) -> pl.DataFrame:
+        """The latest version of every notification the actor may read, with its status."""
+        from sosdata.register.notifications import store as notifications
+
+        scope = own_scope(actor, Action.READ_NOTIFICATIONS)
+        found = notifications.listing(self.cursor(), self.settings)
+        return found if scope is None else found.filter(pl.col("organiser") == scope)
+
+    def coverage(self, actor: Actor, county: str, round_: str) -> tuple[Any, list[Any]]:
+        """The county's submitted groups, and what is wrong with how they partition the county
+        (municipalities in no group, or in two)."""
+        from sosdata.notification import checks
+        from sosdata.register.notifications import store as notifications
+
+        require(actor, Action.READ_NOTIFICATIONS, self._organiser_of_county(county))
+        found = notifications.county_coverage(self.cursor(), county, round_, self.form)
+        issues = checks.check_partition(county, found.groups, self.form.codes_dir)
+        return found, issues if found.groups else []
+
+    def export_notifications(
+        self,
+        actor: Actor,
+        out: Path,
+        *,
+        fmt: str | None = None,
+        all_versions: bool = False,
+        lang: str | None = None,
+    ) -> int:
+        from sosdata.register.notifications import exchange
+
+        require(actor, Action.READ_NOTIFICATIONS)
+        return exchange.export(
+            self.cursor(),
+            out,
+            self.settings,
+            self.form,
+            fmt=fmt,
+            all_versions=all_versions,
+            lang=lang,
+        )
+
+    def notification_deadline(
+        self, actor: Actor, round_: str, new: dt.date | None = None
+    ) -> dt.date:
+        """A notification round's deadline, after setting it to ``new`` when given."""
+        from sosdata.register.notifications import store as notifications
+
+        if new is not None:
+            require(actor, Action.MANAGE_REFERENCE)
+            notifications.set_deadline(self.cursor(), round_, new)
+        return notifications.deadline(self.cursor(), round_, self.settings)
+
+    def notification_rounds(self, actor: Actor) -> list[tuple[str, dt.date]]:
+        from sosdata.register.notifications import store as notifications
+
+        require(actor, Action.READ_NOTIFICATIONS, actor.organiser)
+        return notifications.rounds(self.cursor(), self.settings)
+
+    def _organiser_of_county(self, county: str | None) -> str | None:
+        found = self.organisers.for_county(county) if county else None
+        return found.oid if found else None
+
+    def _visible_notification(self, actor: Actor, action: Action, notification_id: int) -> None:
+        from sosdata.register.notifications import store as notifications
+
+        organiser = notifications.organiser_of(self.cursor(), notification_id)
+        if not allowed(actor, action, organiser):
+            raise notifications.not_found(notification_id)
+
+    # ------------------------------------------------------------------ users, audit, privacy
+
+    def users(self, actor: Actor) -> list[User]:
+        require(actor, Action.MANAGE_USERS)
+        return users.listing(self.cursor())
+
+    def add_user(
+        self, actor: Actor, user_id: str, *, role: Role, organiser: str | None = None
+    ) -> User:
+        require(actor, Action.MANAGE_USERS)
+        if role is Role.PUBLIC:
+            raise AccessError("the public is everyone who is not signed in, not a user")
+        return users.add(self.cursor(), user_id, role=role.value, organiser=organiser)
+
+    def audit_log(self, actor: Actor, *, user_id: str | None = None) -> pl.DataFrame:
+        require(actor, Action.READ_AUDIT)
+        return audit.entries(self.cursor(), user_id)
+
+    def export(self, actor: Actor, period: Quarter, out: Path, *, reason: str) -> Any:
+        """The quarter's register as Parquet partitioned by quarter and county (audited)."""
+        require(actor, Action.EXPORT)
+        return export.export(self.cursor(), period, out, exported_by=actor.name, reason=reason)
+
+    def reidentify(self, actor: Actor, pseudonyms: Sequence[str], *, reason: str) -> pl.DataFrame:
+        """Identity codes of pseudonymised persons (audited before anything is decrypted)."""
+        require(actor, Action.REIDENTIFY)
+        return privacy.reidentify(
+            self.cursor(), self.settings, pseudonyms, read_by=actor.name, reason=reason
+        )
+
+    def backup(self, actor: Actor, folder: Path) -> backup.BackupInfo:
+        """A consistent snapshot of the database in ``folder`` (audited: it holds person-level
+        data, pseudonymised and encrypted); the keys are not in it."""
+        require(actor, Action.BACKUP)
+        conn = self.cursor()
+        audit.record(conn, actor.name, "backup", str(folder), "backup of the register")
+        return backup.backup(conn, self.settings, folder)
+
+    def restore(self, actor: Actor, folder: Path) -> backup.BackupInfo:
+        """Put a backup in place of the database: under the writer lock, with this process's
+        connection closed (it is reopened on next use)."""
+        require(actor, Action.RESTORE)
+        with self._opening:
+            self._lock.acquire()
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
+            self._local = threading.local()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            return backup.restore(self.settings, folder, actor.name)
+
+
+__all__ = ["PUBLIC", "Register"]
