@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from sosdata import identity
 from sosdata.components import COMPONENTS
-from sosdata.register import store, submit, users
+from sosdata.register import store, users
+from world import call
 
 from .conftest import PERIOD, csv_text, manifest, row
 
@@ -128,7 +129,7 @@ def test_nothing_stored_holds_a_planted_code(deliveries, keeper_settings, tmp_pa
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest([component])))
         archive.writestr(COMPONENTS[component].filename, text)
-    outcome = submit.submit(keeper_settings, path, KEEPER, period=PERIOD)
+    outcome = call(keeper_settings, KEEPER, "submit", path, period=PERIOD)
     assert outcome.delivery_id
     with store.opened(keeper_settings) as conn:
         values = _database_values(conn)

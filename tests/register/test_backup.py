@@ -13,7 +13,9 @@ import threading
 import pytest
 
 from sosdata import keys
+from sosdata.errors import AccessError
 from sosdata.register import backup, store, submit
+from world import call
 
 from .conftest import KEEPER, ORG_USER, person, table_snapshot
 
@@ -42,13 +44,13 @@ def test_restoring_a_backup_gives_back_the_register_as_it_was(
 ) -> None:
     _deliver(db, settings, make_delivery, 5, "first")
     db.close()
-    info = backup.backup_register(settings, tmp_path / "backup", KEEPER)
+    info = call(settings, KEEPER, "backup", tmp_path / "backup")
     assert info.tables["deliveries"] == 1 and info.tables["persons"] == 5
     with store.opened(settings) as conn:
         at_backup = table_snapshot(conn)
         _deliver(conn, settings, make_delivery, 8, "second")  # the register moves on
         assert table_snapshot(conn) != at_backup
-    backup.restore(settings, tmp_path / "backup", KEEPER)
+    call(settings, KEEPER, "restore", tmp_path / "backup")
     with store.opened(settings) as conn:
         restored = table_snapshot(conn)
     assert _without_audit(restored) == _without_audit(at_backup)
@@ -62,7 +64,7 @@ def test_restoring_a_backup_gives_back_the_register_as_it_was(
 def test_the_backup_holds_no_keys_and_is_the_owners_alone(settings, db, tmp_path) -> None:
     db.close()
     folder = tmp_path / "backup"
-    backup.backup_register(settings, folder, KEEPER)
+    call(settings, KEEPER, "backup", folder)
     assert sorted(p.name for p in folder.iterdir()) == ["backup.json", "register.duckdb"]
     manifest = json.loads((folder / "backup.json").read_text())
     assert "not in this backup" in manifest["keys_note"]
@@ -75,7 +77,7 @@ def test_the_backup_holds_no_keys_and_is_the_owners_alone(settings, db, tmp_path
 
 def test_a_restore_with_other_keys_is_refused(settings, db, tmp_path) -> None:
     db.close()
-    backup.backup_register(settings, tmp_path / "backup", KEEPER)
+    call(settings, KEEPER, "backup", tmp_path / "backup")
     with store.opened(settings) as conn:
         before = table_snapshot(conn)
     settings.encryption_key_file.unlink()
@@ -89,9 +91,9 @@ def test_a_restore_with_other_keys_is_refused(settings, db, tmp_path) -> None:
 def test_a_damaged_or_foreign_backup_is_refused(settings, db, tmp_path) -> None:
     db.close()
     folder = tmp_path / "backup"
-    backup.backup_register(settings, folder, KEEPER)
+    call(settings, KEEPER, "backup", folder)
     with pytest.raises(backup.BackupError, match="not an empty folder"):
-        backup.backup_register(settings, folder, KEEPER)
+        call(settings, KEEPER, "backup", folder)
     damaged = tmp_path / "damaged"
     shutil.copytree(folder, damaged)
     with (damaged / "register.duckdb").open("r+b") as handle:
@@ -101,8 +103,8 @@ def test_a_damaged_or_foreign_backup_is_refused(settings, db, tmp_path) -> None:
         backup.restore(settings, damaged, KEEPER)
     with pytest.raises(backup.BackupError, match="not a sosdata backup"):
         backup.restore(settings, tmp_path, KEEPER)
-    with pytest.raises(Exception, match="keeper"):
-        backup.backup_register(settings, tmp_path / "by-organiser", ORG_USER)
+    with pytest.raises(AccessError, match="keeper"):
+        call(settings, ORG_USER, "backup", tmp_path / "by-organiser")
 
 
 def test_a_backup_while_another_thread_writes_is_one_snapshot(settings, db, tmp_path) -> None:

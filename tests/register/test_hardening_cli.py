@@ -97,7 +97,7 @@ def test_a_non_numeric_setting_is_one_line(settings, variable, value, tmp_path) 
 def test_only_init_creates_a_data_folder(cli_process, tmp_path) -> None:
     missing = tmp_path / "typo"
     result = cli_process("--data-dir", missing, "deliveries", "list")
-    assert "no such data folder" in _one_line_error(result)
+    assert "initialise the data directory first" in _one_line_error(result)
     assert not missing.exists()
 
 

@@ -16,6 +16,7 @@ import pytest
 from sosdata.kanta.extract import write_extract
 from sosdata.periods import Quarter
 from sosdata.register import kanta_load, store
+from world import call
 
 from .conftest import table_snapshot
 
@@ -58,7 +59,7 @@ def loaded(settings, db, organiser, hetu, tmp_path):
     """A register with one good batch in force; returns its snapshot."""
     db.close()
     good = _jsonl(tmp_path / "good.jsonl", _records(organiser, hetu, 20))
-    outcome = kanta_load.load_kanta(settings, good, Q1, "keeper")
+    outcome = call(settings, "keeper", "load_kanta", good, Q1)
     assert outcome.stored_rows["asiakkuusjaksot"] == 20
     with store.opened(settings) as conn:
         return table_snapshot(conn)
@@ -66,7 +67,7 @@ def loaded(settings, db, organiser, hetu, tmp_path):
 
 def _refused(settings, path: Path, before, match: str) -> str:
     with pytest.raises(kanta_load.KantaLoadError, match=match) as error:
-        kanta_load.load_kanta(settings, path, Q1, "keeper")
+        call(settings, "keeper", "load_kanta", path, Q1)
     message = str(error.value)
     assert "\n" not in message and "nothing was stored" in message
     assert path.name in message
@@ -108,7 +109,7 @@ def test_a_malformed_share_above_the_limit(settings, loaded, organiser, hetu, tm
     assert "95 of 100 records (95.0%)" in message and "kanta_malformed_limit 5.0%" in message
     # within a limit raised in the settings it loads
     lenient = replace(settings, kanta_malformed_limit=0.96)
-    assert kanta_load.load_kanta(lenient, path, Q1, "keeper").stored_rows
+    assert call(lenient, "keeper", "load_kanta", path, Q1).stored_rows
 
 
 def test_a_document_id_given_twice(settings, loaded, organiser, hetu, tmp_path) -> None:
@@ -130,7 +131,7 @@ def test_deeply_nested_json_is_a_malformed_record(settings, db, organiser, hetu,
     db.close()
     nested = "[" * 50_000 + "]" * 50_000
     path = _jsonl(tmp_path / "nested.jsonl", _records(organiser, hetu, 40, prefix="n"), [nested])
-    outcome = kanta_load.load_kanta(settings, path, Q1, "keeper")
+    outcome = call(settings, "keeper", "load_kanta", path, Q1)
     assert outcome.summary["malformed"] == 1 and outcome.stored_rows["asiakkuusjaksot"] == 40
 
 
