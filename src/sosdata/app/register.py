@@ -45,6 +45,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.backup import BackupInfo
 from sosdata.register.users import User
 
 T = TypeVar("T")
@@ -565,7 +566,7 @@ class Register:
             self.cursor(), self.settings, pseudonyms, read_by=actor.name, reason=reason
         )
 
-    def backup(self, actor: Actor, folder: Path) -> backup.BackupInfo:
+    def backup(self, actor: Actor, folder: Path) -> BackupInfo:
         """A consistent snapshot of the database in ``folder`` (audited: it holds person-level
         data, pseudonymised and encrypted); the keys are not in it."""
         require(actor, Action.BACKUP)
@@ -573,7 +574,7 @@ class Register:
         audit.record(conn, actor.name, "backup", str(folder), "backup of the register")
         return backup.backup(conn, self.settings, folder)
 
-    def restore(self, actor: Actor, folder: Path) -> backup.BackupInfo:
+    def restore(self, actor: Actor, folder: Path) -> BackupInfo:
         """Put a backup in place of the database: under the writer lock, with this process's
         connection closed (it is reopened on next use)."""
         require(actor, Action.RESTORE)

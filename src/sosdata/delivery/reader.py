@@ -149,7 +149,7 @@ def _too_large(display: str, size: int, limit: int, setting: str) -> FileProblem
     )
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bytearray:
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bytes:
     """A member's bytes, inflated in chunks into a buffer of its declared size: the inflater
     never produces more than was declared (the listing checked that against the limits) and a
     member that inflates to a different size is damaged."""
@@ -159,7 +159,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> b
     try:
         with archive.open(info) as stream:
             while done < info.file_size:
-                read = stream.readinto(view[done : done + CHUNK_BYTES])
+                read = stream.readinto(view[done : done + CHUNK_BYTES])  # type: ignore[attr-defined]
                 if not read:
                     break
                 done += read
@@ -172,7 +172,9 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> b
         raise _unreadable(display, "encrypted; deliver the package unencrypted") from None
     except NotImplementedError:
         raise _unreadable(display, "compressed with a method other than deflate") from None
-    return out
+    # read-only bytes, as a mapped file is: the compiled splitter is built for those (a copy
+    # the size zipfile's own read made too)
+    return bytes(out)
 
 
 def _check_zip(infos: list[zipfile.ZipInfo], display: str, settings: Settings) -> None:
@@ -491,8 +493,8 @@ def _check_value_length(frame: pl.DataFrame, display: str, limit: int) -> None:
         if width is None or width <= limit:
             continue
         lengths = frame.get_column(column).str.len_chars()
-        length = lengths.max()
-        if length is not None and length > limit:  # type: ignore[operator]
+        length = int(lengths.max() or 0)  # type: ignore[arg-type]
+        if length > limit:
             index = (lengths > limit).arg_true()[0]
             raise FileProblem(
                 FileIssue(
