@@ -144,3 +144,44 @@ def test_backup_and_restore_commands(cli, settings, tmp_path) -> None:
     assert restored.exit_code == 0, restored.stderr
     refused = cli("restore", tmp_path / "nowhere")
     assert refused.exit_code == 1 and "not a sosdata backup" in refused.stderr
+
+
+def test_a_killed_restore_leaves_one_whole_database(settings, db, make_delivery, tmp_path) -> None:
+    """``sosdata restore`` killed (SIGKILL) at moments spread over its run: the database is
+    afterwards either the one before or the backup, whole, and a restore then completes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _deliver(db, settings, make_delivery, 5, "first")
+    db.close()
+    call(settings, KEEPER, "backup", tmp_path / "backup")
+    with store.opened(settings) as conn:
+        at_backup = _without_audit(table_snapshot(conn))
+        _deliver(conn, settings, make_delivery, 8, "second")
+        moved_on = _without_audit(table_snapshot(conn))
+    env = {**os.environ, "SOSDATA_DATA_DIR": str(settings.data_dir), "SOSDATA_DEBUG": ""}
+    survived = 0
+    for delay in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sosdata", "restore", str(tmp_path / "backup"), "--as", KEEPER],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with store.opened(settings) as conn:
+            found = _without_audit(table_snapshot(conn))
+        assert found in (at_backup, moved_on), delay
+        survived += 1
+        if found == at_backup:  # restored before the kill: bring the newer state back
+            with store.opened(settings) as conn:
+                _deliver(conn, settings, make_delivery, 8, f"again-{delay}")
+                moved_on = _without_audit(table_snapshot(conn))
+    assert survived == 6
+    call(settings, KEEPER, "restore", tmp_path / "backup")
+    with store.opened(settings) as conn:
+        assert _without_audit(table_snapshot(conn)) == at_backup
