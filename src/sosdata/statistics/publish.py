@@ -54,7 +54,11 @@ def compute(
             f"{settings.database_path}: quarter {quarter} has not been built; run the register "
             f"build for {quarter} first"
         )
-    earlier = revisions.earlier(conn, str(quarter))
+    ids = conn.execute(
+        "SELECT publication_id FROM publications WHERE quarter = ? ORDER BY publication_id",
+        [str(quarter)],
+    ).fetchall()
+    earlier = revisions.earlier([publications.tables(conn, i) for (i,) in ids])
     return tables.compute(conn, quarter, settings, audit=audit, earlier=earlier)
 
 

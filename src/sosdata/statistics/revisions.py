@@ -24,44 +24,21 @@ small count. The earlier publications are read from where every publication is k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import duckdb
 import numpy as np
 import polars as pl
 
-CELL = "cell"
-#: the earlier publications' cells of one table
-EARLIER_SCHEMA = {CELL: pl.String, "value": pl.Int64, "status": pl.String}
 
-
-def _separator() -> str:
-    from sosdata.statistics.publications import SEPARATOR  # it imports the tables: on use
-
-    return SEPARATOR
-
-
-def cell_key(dims: Sequence[str]) -> pl.Expr:
-    """A cell's codes joined as :mod:`.publications` keys them, its identity across runs."""
-    return pl.concat_str([pl.col(d) for d in dims], separator=_separator()).alias(CELL)
-
-
-def earlier(conn: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, pl.DataFrame]:
-    """Per table id, the cells of every earlier publication of ``quarter``."""
-    conn.complete()
-    found = pl.from_arrow(
-        conn.sql(
-            "SELECT c.table_id, c.cell, c.value, c.status FROM published_cells c "
-            "JOIN publications p USING (publication_id) WHERE p.quarter = $quarter",
-            params={"quarter": quarter},
-        ).to_arrow_table()
-    )
-    assert isinstance(found, pl.DataFrame)
-    if found.height == 0:
-        return {}
-    return {
-        str(key[0]): frame.select(*EARLIER_SCHEMA).cast(EARLIER_SCHEMA)  # type: ignore[arg-type]
-        for key, frame in found.partition_by("table_id", as_dict=True).items()
-    }
+def earlier(publications: Sequence[Sequence[Any]]) -> dict[str, pl.DataFrame]:
+    """Per table id, the cells (dimension codes, ``value``, ``status``) of every earlier
+    publication of the quarter, given as the publications' tables (:mod:`.publications`)."""
+    found: dict[str, list[pl.DataFrame]] = {}
+    for tables in publications:
+        for table in tables:
+            cells = table.cells.select(*table.dims, "value", "status")
+            found.setdefault(table.id, []).append(cells)
+    return {table_id: pl.concat(parts) for table_id, parts in found.items()}
 
 
 def linked(
@@ -69,34 +46,29 @@ def linked(
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """``cells`` (with rows of value 0 added for cells non-zero or hidden before and absent
     now) and the cells to suppress whatever their count, in that frame's order."""
-    keyed = cells.with_columns(cell_key(dims))
+    dims = list(dims)
     vanished = (
         before.filter((pl.col("value") != 0) | pl.col("status").is_not_null())
-        .select(CELL)
+        .select(dims)
         .unique()
-        .join(keyed.select(CELL), on=CELL, how="anti")
-        .sort(CELL)
+        .join(cells.select(dims), on=dims, how="anti", nulls_equal=True)
+        .sort(dims)
     )
     if vanished.height:
-        codes = vanished.select(
-            pl.col(CELL)
-            .str.split_exact(_separator(), len(dims) - 1)
-            .struct.rename_fields(list(dims))
-        ).unnest(CELL)
-        zeros = codes.with_columns(
+        zeros = vanished.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("value"),
             pl.lit(0, dtype=pl.Int64).alias("contributors"),
         )
         cells = pl.concat([cells, zeros.select(cells.columns).cast(cells.schema)])
-        keyed = cells.with_columns(cell_key(dims))
     change = (pl.col("value") - pl.col("value_before")).abs()
     flagged = (
-        keyed.select(CELL, "value")
+        cells.select(*dims, "value")
         .with_row_index("_row")
         .join(
-            before.select(CELL, pl.col("value").alias("value_before"), "status"),
-            on=CELL,
+            before.select(*dims, pl.col("value").alias("value_before"), "status"),
+            on=dims,
             how="left",
+            nulls_equal=True,
         )
         .group_by("_row")
         .agg(
