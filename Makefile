@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: setup
-	bash scripts/demo.sh $(DEMO)
+demo: setup  # a register with three quarters of history, served at http://127.0.0.1:8000/
+	$(BIN)/sosdata demo --out $(DEMO) --scale $(or $(SCALE),demo)
 
 test: setup
 	$(BIN)/ruff check
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup
@@ -34,6 +35,7 @@ bench: setup
 docs: setup  # the documents generated from the code: the rule catalogue, the notification schema
 	$(BIN)/python -m sosdata.delivery.docs docs/rules.md
 	$(BIN)/sosdata notification schema --out docs/notification.schema.json
+	$(BIN)/python -c "from sosdata.app import policy; print(policy.markdown(), end='')" > docs/access.md
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -220,7 +220,7 @@ def main() -> None:
         conn = open_register(work, generated_file)
 
         started = time.perf_counter()
-        publish.publish(settings, quarter.previous(), work / "previous", conn=conn)
+        publish.publish(conn, settings, quarter.previous(), work / "previous", published_by="bench")
         previous_published = time.perf_counter() - started
         suppression_s[0] = 0.0  # from here on: the last quarter's
 

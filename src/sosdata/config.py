@@ -9,6 +9,8 @@ Example ``sosdata.toml``::
     data_dir = "/srv/sosdata"
     error_threshold = 0.05          # share of a component's rows in error that rejects it
     suppression_threshold = 5       # published counts below this are suppressed
+    upload_limit_mb = 1024          # the largest file the web portal and API take
+    pxweb_max_cells = 200000        # the most cells one PxWeb API data request may select
     notification_deadline = 2022-04-04
     max_delivery_bytes = 4294967296 # a delivery's uncompressed size (docs/security.md)
     max_compression_ratio = 100     # how far one ZIP member may inflate
@@ -63,6 +65,10 @@ class Settings:
     suppression_threshold: int = 5
     notification_deadline: dt.date = dt.date(2022, 4, 4)
     language: str = "fi"
+    #: the largest file the web portal and API take (HTTP 413 past it)
+    upload_limit_mb: int = 1024
+    #: the most cells one PxWeb API v2 data request may select (HTTP 403 past it)
+    pxweb_max_cells: int = 200_000
     deadlines: dict[str, dt.date] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     #: a delivery (ZIP members, folder or CSV) larger than this uncompressed is refused
@@ -130,6 +136,8 @@ _NUMBERS: dict[str, tuple[type, float, float | None]] = {
     "max_compression_ratio": (int, 1, None),
     "max_value_length": (int, 1, None),
     "kanta_malformed_limit": (float, 0, 1),
+    "upload_limit_mb": (int, 1, None),
+    "pxweb_max_cells": (int, 1, None),
 }
 
 

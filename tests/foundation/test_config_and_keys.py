@@ -31,6 +31,7 @@ def test_file_then_environment(tmp_path):
     assert s.error_threshold == 0.2  # the environment wins
     assert s.deadlines == {"2023Q1": dt.date(2023, 5, 15)}
     assert (s.smtp.host, s.smtp.port) == ("mail.example", 25)
+    assert load_settings(config, env={"SOSDATA_PXWEB_MAX_CELLS": "5000"}).pxweb_max_cells == 5000
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,8 @@ def test_file_then_environment(tmp_path):
         ("error_threshold = 2\n", "between 0 and 1"),
         ("[deadlines]\n2023Q1 = 'soon'\n", "expected a date"),
         ("data_dir = \n", "line 1"),
+        ("pxweb_max_cells = 0\n", "pxweb_max_cells must be at least 1"),
+        ("pxweb_max_cells = 'many'\n", "pxweb_max_cells must be a whole number"),
     ],
 )
 def test_bad_configuration_is_explained(tmp_path, text, message):

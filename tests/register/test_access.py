@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
 import pytest
 
 from sosdata import organisers
@@ -30,6 +31,9 @@ WHO = (OWN, OTHER, KEEPER, ADMIN, PUBLIC)
 #: the methods of Register that are not verbs of the register but its machinery
 MACHINERY = {
     "actor",
+    "session_actor",
+    "sign_out",
+    "token_actor",
     "close",
     "connection",
     "cursor",
@@ -61,16 +65,32 @@ VERBS: dict[str, tuple[set[str], Call]] = {
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: r.delivery_report(a, w["delivery"], reason="access test"),
     ),
+    "delivery_issues": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: r.delivery_issues(a, w["delivery"], reason="access test"),
+    ),
+    "check": (ALL, lambda r, a, w: r.check(a, w["package"])),
     "load_kanta": (KEEPER_ONLY, lambda r, a, w: r.load_kanta(a, w["missing"], Q1)),
     "build": (KEEPER_ONLY, lambda r, a, w: r.build(a, Q1.next())),
     "publish": (KEEPER_ONLY, lambda r, a, w: r.publish(a, Q1.next().next(), w["out"])),
     "publications": (ALL, lambda r, a, w: r.publications(a)),
     "published": (ALL, lambda r, a, w: r.published(a, Q1)),
+    "latest_publications": (ALL, lambda r, a, w: r.latest_publications(a)),
     "revision": (ALL, lambda r, a, w: r.revision(a, 1, 2)),
     "status": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: _sees(r.status(a, Q1).matrix["organiser"], w["oid"]),
     ),
+    "status_links": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.status_links(a, Q1)["organiser"], w["oid"]),
+    ),
+    "kanta_batches": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.kanta_batches(a)["organiser"], w["oid"]),
+    ),
+    "remind": (KEEPER_ONLY, lambda r, a, w: r.remind(a, Q1)),
+    "reminders": (KEEPER_ONLY, lambda r, a, w: r.reminders(a, Q1)),
     "save_notification": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: r.save_notification(a, w["notification_document"]),
@@ -113,6 +133,23 @@ VERBS: dict[str, tuple[set[str], Call]] = {
     "export": (KEEPER_ONLY, lambda r, a, w: r.export(a, Q1.next(), w["out"], reason="test")),
     "reidentify": (KEEPER_ONLY, lambda r, a, w: r.reidentify(a, ["x" * 64], reason="test")),
     "job": (ORGANISERS_AND_KEEPER, lambda r, a, w: r.job(a, w["job"])),
+    # accounts: "own" acts on its own account, "other" on another organiser's user's
+    "sign_in": (ALL, lambda r, a, w: r.sign_in(a, f"nobody-{a.role}", "wrong", "test")),
+    "set_password": (
+        {OWN, KEEPER, ADMIN},
+        lambda r, a, w: r.set_password(a, w["user"], "a-long-password-1"),
+    ),
+    "set_language": ({OWN, OTHER, KEEPER, ADMIN}, lambda r, a, w: r.set_language(a, "sv")),
+    "disable_user": (
+        {KEEPER, ADMIN},
+        lambda r, a, w: r.disable_user(a, w["user"], disabled=False),
+    ),
+    "create_token": ({OWN, KEEPER, ADMIN}, lambda r, a, w: r.create_token(a, w["user"], "t")),
+    "revoke_token": ({OWN, KEEPER, ADMIN}, lambda r, a, w: r.revoke_token(a, w["token"])),
+    "tokens": (
+        {OWN, KEEPER, ADMIN},
+        lambda r, a, w: _sees(pl.Series([t.token_id for t in r.tokens(a)]), w["token"]),
+    ),
     "backup": (KEEPER_ONLY, lambda r, a, w: r.backup(a, w["out"] / f"backup-{a.name}")),
     "restore": (KEEPER_ONLY, lambda r, a, w: r.restore(a, w["out"] / "no-backup")),
 }
@@ -152,8 +189,9 @@ def world(tmp_path_factory):
     keeper = register.actor("keeper")
     register.add_user(keeper, "admin", role=Role.ADMIN)
     register.add_user(keeper, "org", role=Role.ORGANISER, organiser=mine.oid)
+    register.add_user(keeper, "org-theirs", role=Role.ORGANISER, organiser=theirs.oid)
     worlds = {}
-    for name, org in (("mine", mine), ("theirs", theirs)):
+    for name, org, user in (("mine", mine, "org"), ("theirs", theirs, "org-theirs")):
         delivered = register.submit(keeper, delivery_package(tmp / name, org, first=0))
         document = notification_file(org.county, tmp / f"{name}.yaml")
         saved = register.import_notification(keeper, document)
@@ -170,7 +208,19 @@ def world(tmp_path_factory):
             ),
             "missing": tmp / "no-such-extract.parquet",
             "out": tmp / f"out-{name}",
+            "user": user,
+            "token": register.create_token(keeper, user, name)[0].token_id,
         }
+        # a Kanta batch's bookkeeping for the organiser (its rows do not matter here)
+        batch = 900 + len(worlds)
+        register.cursor().execute(
+            "INSERT INTO kanta_batches VALUES (?, ?, now(), 'keeper', 'extract.parquet', ?, '{}')",
+            [batch, str(Q1), name],
+        )
+        register.cursor().execute(
+            "INSERT INTO kanta_components VALUES (?, ?, 'asiakkuusjaksot', 0, true)",
+            [batch, org.oid],
+        ).fetchall()
     register.build(keeper, Q1)
     register.publish(keeper, Q1)  # publication 1
     register.publish(keeper, Q1)  # publication 2: a revision, if nothing changed an empty one

@@ -48,6 +48,7 @@ class Action(StrEnum):
     PUBLISH = "publish statistics"
     READ_STATISTICS = "read published statistics"
     READ_STATUS = "read the monitoring status"
+    SEND_REMINDERS = "send reminders"  # e-mail the notifications' contact persons; the log
     WRITE_NOTIFICATION = "write a notification"  # save a version, send it for confirmation
     CONFIRM_NOTIFICATION = "confirm a notification"
     READ_NOTIFICATIONS = "read notifications"
@@ -59,6 +60,8 @@ class Action(StrEnum):
     BACKUP = "back up the register"
     RESTORE = "restore the register from a backup"
     READ_JOB = "follow a job"
+    SIGN_IN = "sign in"
+    MANAGE_ACCOUNT = "manage one's own account"  # password, language, API tokens
 
 
 def _rule(organiser: Scope, keeper: Scope, admin: Scope, public: Scope) -> dict[Role, Scope]:
@@ -82,6 +85,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.PUBLISH: _rule(_, ANY, _, _),
     Action.READ_STATISTICS: _rule(ANY, ANY, ANY, ANY),
     Action.READ_STATUS: _rule(OWN, ANY, _, _),
+    Action.SEND_REMINDERS: _rule(_, ANY, _, _),
     Action.WRITE_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.CONFIRM_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.READ_NOTIFICATIONS: _rule(OWN, ANY, _, _),
@@ -93,6 +97,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.BACKUP: _rule(_, ANY, _, _),
     Action.RESTORE: _rule(_, ANY, _, _),
     Action.READ_JOB: _rule(OWN, ANY, _, _),
+    Action.SIGN_IN: _rule(ANY, ANY, ANY, ANY),
+    # one's own account is no organiser's thing: the verbs check that it is the actor's own
+    Action.MANAGE_ACCOUNT: _rule(ANY, ANY, ANY, _),
 }
 
 
@@ -153,3 +160,22 @@ def own_scope(actor: Actor, action: Action) -> str | None:
         return None
     require(actor, action, actor.organiser)
     return actor.organiser
+
+
+def markdown() -> str:
+    """The access table as Markdown (``docs/access.md`` is generated from it)."""
+    roles = list(Role)
+    marks = {Scope.ANY: "yes", Scope.OWN: "own organiser's", Scope.NONE: "—"}
+    lines = [
+        "# Who may do what",
+        "",
+        "Generated from `sosdata/app/policy.py` by `make docs`; every verb of the register asks",
+        "this table before it does anything, and `tests/register/test_access.py` tries every verb",
+        "as every role on its own and on another organiser's data.",
+        "",
+        "| action | " + " | ".join(str(r) for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, rule in RULES.items():
+        lines.append(f"| {action} | " + " | ".join(marks[rule[r]] for r in roles) + " |")
+    return "\n".join(lines) + "\n"

@@ -34,6 +34,7 @@ from sosdata.notification import FormContext, Notification
 from sosdata.periods import Quarter
 from sosdata.progress import Progress
 from sosdata.register import (
+    accounts,
     audit,
     backup,
     build,
@@ -46,6 +47,7 @@ from sosdata.register import (
     users,
 )
 from sosdata.register.backup import BackupInfo
+from sosdata.register.deliveries import IssueFilter, IssuePage
 from sosdata.register.users import User
 
 T = TypeVar("T")
@@ -221,11 +223,17 @@ class Register:
         period: Quarter | None = None,
         organiser: str | None = None,
         municipality_group: str | None = None,
+        lang: str = "fi",
+        received_at: dt.datetime | None = None,
         progress: Progress | None = None,
     ) -> submit.Outcome:
-        """Validate a delivery and store it, all or nothing."""
+        """Validate a delivery and store it, all or nothing (the report's messages in
+        ``lang``). ``received_at``: a keeper records a file received earlier by other means
+        (on time or late by that day)."""
         own = actor.organiser if actor.role is Role.ORGANISER else organiser
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
+        if received_at is not None:
+            require(actor, Action.MANAGE_REFERENCE)
 
         def authorise(found: str | None) -> None:
             if not allowed(actor, Action.SUBMIT, found):
@@ -247,6 +255,8 @@ class Register:
                 organiser=own,
                 period=period,
                 municipality_group=municipality_group,
+                lang=lang,
+                received_at=received_at,
                 progress=report,
             ),
             organiser=actor.organiser,
@@ -276,6 +286,61 @@ class Register:
         are person-level data)."""
         self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
         return deliveries.report(self.cursor(), delivery_id, read_by=actor.name, reason=reason)
+
+    def delivery_issues(
+        self,
+        actor: Actor,
+        delivery_id: int,
+        chosen: IssueFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        reason: str = "delivery report",
+    ) -> IssuePage:
+        """A filtered, sorted page of a delivery's issues (audited like the whole report)."""
+        self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
+        return deliveries.issue_page(
+            self.cursor(),
+            delivery_id,
+            chosen or IssueFilter(),
+            offset=offset,
+            limit=limit,
+            read_by=actor.name,
+            reason=reason,
+        )
+
+    def check(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        period: Quarter | None = None,
+        organiser: str | None = None,
+        municipality_group: str | None = None,
+        lang: str = "fi",
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`validate` as a job (a dry run from the web or the API): the report's JSON
+        form is the job's result; nothing else is stored."""
+        require(actor, Action.VALIDATE)
+
+        def work(report: Progress) -> dict[str, Any]:
+            found = period or submit.declared_period(Path(path))
+            result = self.validate(
+                actor,
+                path,
+                found,
+                organiser=organiser,
+                municipality_group=municipality_group,
+                lang=lang,
+                progress=report,
+            )
+            found_report: dict[str, Any] = result.report.to_dict(lang)
+            return found_report
+
+        return self._job(
+            actor, "validate", Path(path).name, work, organiser=actor.organiser, progress=progress
+        )
 
     # ------------------------------------------------------------------ Kanta, build, statistics
 
@@ -361,12 +426,76 @@ class Register:
         found = monitoring.status(self.cursor(), self.settings, period, now=now)
         return found if scope is None else found.of_organiser(scope)
 
+    def status_links(self, actor: Actor, period: Quarter) -> pl.DataFrame:
+        """Per cell of the monitoring matrix: the deliveries and Kanta batches that carried it
+        (an organiser's user: its own cells only)."""
+        scope = own_scope(actor, Action.READ_STATUS)
+        found = monitoring.links(self.cursor(), period)
+        return found if scope is None else found.filter(pl.col("organiser") == scope)
+
+    def kanta_batches(
+        self, actor: Actor, *, period: Quarter | None = None, batch_id: int | None = None
+    ) -> pl.DataFrame:
+        """Kanta batches per organiser and component (an organiser's user: its own rows)."""
+        scope = own_scope(actor, Action.READ_DELIVERIES)
+        return monitoring.kanta_batches(
+            self.cursor(), quarter=period, batch_id=batch_id, organiser=scope
+        )
+
+    def remind(
+        self,
+        actor: Actor,
+        period: Quarter,
+        *,
+        days_before: int | None = None,
+        force: bool = False,
+        today: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> Any:
+        """E-mail each contact person of the notifications what is still missing for their
+        groups; every reminder is logged, and one with the same content is not sent again
+        unless ``force``."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return self._job(
+            actor,
+            "remind",
+            str(period),
+            lambda _report: reminders.remind(
+                self.cursor(),
+                self.settings,
+                monitoring.status(self.cursor(), self.settings, period),
+                sent_by=actor.name,
+                days_before=days_before,
+                force=force,
+                today=today,
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def reminders(self, actor: Actor, period: Quarter | None = None) -> pl.DataFrame:
+        """The reminders sent (of one quarter), newest first."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return reminders.log(self.cursor(), period)
+
     def publications(self, actor: Actor) -> pl.DataFrame:
         """Every publication, newest first."""
         from sosdata.statistics import publications
 
         require(actor, Action.READ_STATISTICS)
         return publications.listing(self.cursor())
+
+    def latest_publications(self, actor: Actor) -> pl.DataFrame:
+        """The latest publication of every published quarter, newest quarter first (cheap: no
+        counts, asked on every public page)."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.latest_each(self.cursor())
 
     def published(
         self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None
@@ -549,6 +678,71 @@ class Register:
         if role is Role.PUBLIC:
             raise AccessError("the public is everyone who is not signed in, not a user")
         return users.add(self.cursor(), user_id, role=role.value, organiser=organiser)
+
+    # ------------------------------------------------------------------ accounts (signing in)
+
+    def _own_account(self, actor: Actor, user_id: str) -> None:
+        """A user manages its own account; keepers and administrators anyone's."""
+        if actor.user_id is not None and actor.user_id == user_id:
+            require(actor, Action.MANAGE_ACCOUNT)
+        else:
+            require(actor, Action.MANAGE_USERS)
+
+    def sign_in(self, actor: Actor, user_id: str, password: str, client: str) -> accounts.SignedIn:
+        """Check a password and open a session (attempts recorded and throttled)."""
+        require(actor, Action.SIGN_IN)
+        return accounts.sign_in(self.cursor(), user_id, password, client)
+
+    def session_actor(self, secret: str) -> tuple[Actor, accounts.Session] | None:
+        """Who a session cookie signs in, with the session (None: unknown, ended, disabled)."""
+        found = accounts.session(self.cursor(), secret)
+        if found is None:
+            return None
+        user = found.user
+        return Actor(user.user_id, Role(user.role), user.organiser), found
+
+    def token_actor(self, secret: str) -> Actor | None:
+        """Who an API token acts as (None: unknown, revoked, or of a disabled user)."""
+        user = accounts.token_user(self.cursor(), secret)
+        return Actor(user.user_id, Role(user.role), user.organiser) if user else None
+
+    def sign_out(self, secret: str) -> None:
+        accounts.sign_out(self.cursor(), secret)
+
+    def set_password(self, actor: Actor, user_id: str, password: str) -> None:
+        self._own_account(actor, user_id)
+        accounts.set_password(self.cursor(), user_id, password)
+
+    def set_language(self, actor: Actor, language: str) -> None:
+        """The actor's language for pages and e-mail."""
+        self._own_account(actor, actor.user_id or "")
+        accounts.set_language(self.cursor(), actor.user_id or "", language)
+
+    def disable_user(self, actor: Actor, user_id: str, *, disabled: bool = True) -> None:
+        """Disable (or enable) a user: no sign-in, sessions ended, API tokens refused."""
+        require(actor, Action.MANAGE_USERS)
+        accounts.set_disabled(self.cursor(), user_id, disabled)
+
+    def create_token(
+        self, actor: Actor, user_id: str, label: str = ""
+    ) -> tuple[accounts.Token, str]:
+        """An API token of an organiser's user; the secret is returned once."""
+        self._own_account(actor, user_id)
+        return accounts.create_token(self.cursor(), user_id, label)
+
+    def revoke_token(self, actor: Actor, token_id: int) -> accounts.Token:
+        found = accounts.tokens(self.cursor(), token_id=token_id)
+        if not found:
+            raise accounts.AccountError(f"no API token {token_id}")
+        self._own_account(actor, found[0].user_id)
+        return accounts.revoke_token(self.cursor(), token_id)
+
+    def tokens(self, actor: Actor, *, user_id: str | None = None) -> list[accounts.Token]:
+        """API tokens (never their secrets): the actor's own, or anyone's for user managers."""
+        if user_id is None and not allowed(actor, Action.MANAGE_USERS):
+            user_id = actor.user_id
+        self._own_account(actor, user_id or "")
+        return accounts.tokens(self.cursor(), user_id=user_id)
 
     def audit_log(self, actor: Actor, *, user_id: str | None = None) -> pl.DataFrame:
         require(actor, Action.READ_AUDIT)

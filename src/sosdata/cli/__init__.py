@@ -6,13 +6,17 @@ from pathlib import Path
 
 import typer
 
+from sosdata.cli import accounts as accounts_cli
 from sosdata.cli import codes, organisers
 from sosdata.cli import delivery as delivery_cli
+from sosdata.cli import demo as demo_cli
 from sosdata.cli import kanta as kanta_cli
 from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
+from sosdata.cli import reminders as reminders_cli
 from sosdata.cli import statistics as statistics_cli
 from sosdata.cli import synth as synth_cli
+from sosdata.cli import web as web_cli
 from sosdata.cli.common import new_app
 
 app = new_app("sosdata — the social-welfare follow-up register.")
@@ -26,14 +30,19 @@ register_cli.register(app)
 delivery_cli.register(app)
 synth_cli.register(app)
 statistics_cli.register(app)
+reminders_cli.register(app)
+accounts_cli.register(register_cli.users_app)
+web_cli.register(app)
+demo_cli.register(app)
 
 #: how `sosdata --help` groups the commands, in the order a quarter flows through them
 PANELS = {
     "Set-up": ("init", "codes", "organisers", "users"),
     "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
     "Register": ("build", "export", "reidentify", "audit", "backup", "restore"),
-    "Outputs": ("stats", "status"),
-    "Test data": ("synth",),
+    "Outputs": ("stats", "status", "remind"),
+    "Web": ("serve",),
+    "Test data": ("synth", "demo"),
 }
 
 

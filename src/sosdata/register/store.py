@@ -3,7 +3,8 @@
 ``connect`` opens ``settings.database_path`` and brings its schema up to date: every file
 ``migrations/NNNN_name.sql`` not yet recorded in ``schema_migrations`` is applied, in file-name
 order, in one transaction, so a failing migration leaves the database as it was. Number ranges
-per area: register 0001–0049, notification 0050–0059, statistics and monitoring 0060–0069.
+per area: register 0001–0049, notification 0050–0059, statistics and monitoring 0060–0069,
+accounts (passwords, sessions, API tokens) 0070–0079.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 
 from sosdata import safe_export
-from sosdata.statistics.tables import Table
+from sosdata.statistics.suppression import TOTAL
+from sosdata.statistics.tables import Dimension, Table
 
 FORMATS = ("csv", "xlsx", "json", "px")
 SUPPRESSED = ".."
@@ -30,6 +31,11 @@ _NOTE = {
     "sv": "Celler med färre än {t} personer och celler som skulle avslöja dem är dolda (..).",
     "en": "Cells of fewer than {t} persons, and cells that would reveal them, are hidden (..).",
 }
+
+
+def total(dimension: Dimension) -> str | None:
+    """The code of a dimension's total (its value when the dimension is left out), if any."""
+    return TOTAL if dimension.parents is not None and TOTAL in dimension.codes else None
 
 
 def title(table: Table, lang: str) -> str:
@@ -50,12 +56,16 @@ def labelled(table: Table, lang: str) -> pl.DataFrame:
     return full.select(*columns, pl.col("shown").alias("arvo"))
 
 
-def write_csv(table: Table, path: Path, lang: str = "fi") -> Path:
-    """UTF-8 with BOM (spreadsheets detect the encoding), ``;``-separated, one row per cell."""
+def to_csv(table: Table, lang: str = "fi") -> str:
+    """``;``-separated, one row per cell: each dimension's code and label, then the value."""
     frame = labelled(table, lang)
     header = [*frame.columns[:-1], _VALUE[lang]]
-    text = safe_export.csv_text(frame.rename(dict(zip(frame.columns, header, strict=True))))
-    path.write_text(text, encoding="utf-8-sig", newline="")
+    return safe_export.csv_text(frame.rename(dict(zip(frame.columns, header, strict=True))))
+
+
+def write_csv(table: Table, path: Path, lang: str = "fi") -> Path:
+    """UTF-8 with BOM (spreadsheets detect the encoding), ``;``-separated, one row per cell."""
+    path.write_text(to_csv(table, lang), encoding="utf-8-sig", newline="")
     return path
 
 
@@ -94,6 +104,65 @@ def to_json(table: Table) -> dict:
             for row in full.iter_rows(named=True)
         ],
     }
+
+
+#: JSON-stat roles of the dimensions that have one
+_ROLES = {"vuosineljannes": "time", "alue": "geo"}
+
+
+def jsonstat_metadata(table: Table, lang: str = "fi", *, updated: str | None = None) -> dict:
+    """A JSON-stat 2.0 dataset's description of the table: dimensions, labels, notes."""
+    roles: dict[str, list[str]] = {}
+    for d in table.dimensions:
+        if d.name in _ROLES:
+            roles.setdefault(_ROLES[d.name], []).append(d.name)
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "label": title(table, lang),
+        "source": _SOURCE[lang],
+        **({"updated": updated} if updated else {}),
+        "note": [_NOTE[lang].format(t=table.threshold)],
+        "id": table.dims,
+        "size": [len(d.codes) for d in table.dimensions],
+        **({"role": roles} if roles else {}),
+        "dimension": {
+            d.name: {
+                "label": d.title[lang],
+                "category": {
+                    "index": {code: i for i, code in enumerate(d.codes)},
+                    "label": {code: d.label(code, lang) for code in d.codes},
+                },
+                "extension": {
+                    "elimination": total(d) is not None,
+                    **({"eliminationValueCode": total(d)} if total(d) is not None else {}),
+                    "show": "value",
+                },
+            }
+            for d in table.dimensions
+        },
+        "extension": {"px": {"matrix": table.id, "decimals": 0, "language": lang}},
+    }
+
+
+def to_jsonstat(table: Table, lang: str = "fi", *, updated: str | None = None) -> dict:
+    """A JSON-stat 2.0 dataset: the dense cube in the table's display order (the last
+    dimension varies fastest), ``null`` with status ``..`` where a cell is suppressed."""
+    full = table.full()
+    values: list[int | None] = full["value"].to_list()
+    suppressed = full.with_row_index("_i").filter(pl.col("status").is_not_null())["_i"].to_list()
+    for i in suppressed:
+        values[i] = None
+    dataset = jsonstat_metadata(table, lang, updated=updated)
+    dataset["value"] = values
+    if suppressed:
+        dataset["status"] = {str(i): SUPPRESSED for i in suppressed}
+    return dataset
+
+
+def write_jsonstat(table: Table, path: Path, lang: str = "fi") -> Path:
+    path.write_text(json.dumps(to_jsonstat(table, lang), ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 def write_json(table: Table, path: Path, lang: str = "fi") -> Path:

@@ -102,6 +102,20 @@ def listing(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return result
 
 
+def latest_each(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The latest publication of every published quarter, newest quarter first."""
+    conn.complete()
+    result = pl.from_arrow(
+        conn.sql(
+            "SELECT quarter, publication_id, published_at, threshold FROM publications "
+            "WHERE publication_id IN (SELECT max(publication_id) FROM publications "
+            "GROUP BY quarter) ORDER BY quarter DESC"
+        ).to_arrow_table()
+    )
+    assert isinstance(result, pl.DataFrame)
+    return result
+
+
 def latest(conn: duckdb.DuckDBPyConnection, quarter: str) -> int:
     """The id of the quarter's latest publication."""
     row = conn.execute(
