@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "sosdata"
 DATA_FORMAT_WRITERS = {
     "synth/deliveries.py",
     "synth/generate.py",
+    "app/demo.py",  # a demonstration delivery with rows changed
     "kanta/pipeline.py",  # the derived components; its malformed.csv goes through safe_export
     "codes/__init__.py",
     "safe_export.py",
