@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 
 from sosdata import safe_export
-from sosdata.notification import exchange
+from sosdata.register.notifications import exchange
 
 GROUP = "=cmd|' /C calc'!A0"
 FEEDBACK = "@SUM(1+1)*cmd|' /C calc'!A0"
