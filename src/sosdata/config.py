@@ -12,6 +12,10 @@ Example ``sosdata.toml``::
     upload_limit_mb = 1024          # the largest file the web portal and API take
     pxweb_max_cells = 200000        # the most cells one PxWeb API data request may select
     notification_deadline = 2022-04-04
+    max_delivery_bytes = 4294967296 # a delivery's uncompressed size (docs/security.md)
+    max_compression_ratio = 100     # how far one ZIP member may inflate
+    max_value_length = 100          # characters of one value in a delivered file
+    kanta_malformed_limit = 0.05    # share of malformed Kanta records that refuses an extract
 
     [deadlines]                     # per-quarter overrides of the default deadline rule
     2023Q1 = 2023-05-15
@@ -67,6 +71,16 @@ class Settings:
     pxweb_max_cells: int = 200_000
     deadlines: dict[str, dt.date] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    #: a delivery (ZIP members, folder or CSV) larger than this uncompressed is refused
+    #: unread; a national five-million-row delivery is about 1.2 GB
+    max_delivery_bytes: int = 4 * 1024**3
+    #: a ZIP member that inflates more than this many times its compressed size is refused
+    #: (a ZIP bomb); delivery CSVs compress 5–15 times
+    max_compression_ratio: int = 100
+    #: characters of one value in a delivered file (codes and dates need 30 at most)
+    max_value_length: int = 100
+    #: a Kanta extract with a larger share of malformed records is refused
+    kanta_malformed_limit: float = 0.05
     source: Path | None = None
 
     @property
@@ -99,25 +113,40 @@ def _as_date(value: Any, where: str) -> dt.date:
         raise ConfigError(f"{where}: expected a date YYYY-MM-DD, got {value!r}") from exc
 
 
+def _number(kind: type, name: str, value: Any, where: str, low: float, high: float | None):
+    """``value`` as an ``int`` or ``float`` within [low, high], or a one-line ConfigError."""
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)):
+            raise ValueError
+        number = kind(value)
+    except (TypeError, ValueError):
+        noun = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{where}: {name} must be {noun}, got {value!r}") from None
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ConfigError(f"{where}: {name} must be {bounds}, got {value!r}")
+    return number
+
+
+#: numeric settings: type and allowed range
+_NUMBERS: dict[str, tuple[type, float, float | None]] = {
+    "error_threshold": (float, 0, 1),
+    "suppression_threshold": (int, 1, None),
+    "max_delivery_bytes": (int, 1, None),
+    "max_compression_ratio": (int, 1, None),
+    "max_value_length": (int, 1, None),
+    "kanta_malformed_limit": (float, 0, 1),
+    "upload_limit_mb": (int, 1, None),
+    "pxweb_max_cells": (int, 1, None),
+}
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
+    if name in _NUMBERS:
+        return _number(_NUMBERS[name][0], name, value, where, *_NUMBERS[name][1:])
     match name:
         case "data_dir":
             return Path(value)
-        case "error_threshold":
-            number = float(value)
-            if not 0 <= number <= 1:
-                raise ConfigError(f"{where}: error_threshold must be between 0 and 1")
-            return number
-        case "suppression_threshold":
-            return int(value)
-        case "upload_limit_mb" | "pxweb_max_cells":
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"{where}: {name} must be a whole number") from None
-            if number < 1:
-                raise ConfigError(f"{where}: {name} must be at least 1")
-            return number
         case "notification_deadline":
             return _as_date(value, where)
         case "deadlines":
@@ -133,7 +162,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
                 raise ConfigError(f"{where}: unknown [smtp] settings {sorted(unknown)}")
             values = dict(value)
             if "port" in values:
-                values["port"] = int(values["port"])
+                values["port"] = _number(int, "smtp port", values["port"], where, 1, 65535)
             if "starttls" in values and isinstance(values["starttls"], str):
                 values["starttls"] = values["starttls"].lower() in {"1", "true", "yes"}
             return SmtpSettings(**values)
@@ -157,6 +186,10 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
             raise ConfigError(f"{path}: configuration file not found") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply to be a configuration") from None
         unknown = set(raw) - known
         if unknown:
             raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
@@ -168,7 +201,9 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
         if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
             continue
         name = key[len(ENV_PREFIX) :].lower()
-        if name.startswith("smtp_"):
+        if name == "smtp_port":
+            smtp["port"] = _number(int, "smtp port", value, f"${key}", 1, 65535)
+        elif name.startswith("smtp_"):
             smtp[name[5:]] = value
         elif name in known and name not in {"deadlines", "smtp"}:
             values[name] = _coerce(name, value, f"${key}")

@@ -147,6 +147,23 @@ def mask(code: str) -> str:
     return code[:7] + "****" if isinstance(code, str) and len(code) >= 7 else "****"
 
 
+#: anything shaped like an identity code inside free text (check character optional): the
+#: birth-date part and century sign are kept, the rest hidden as by :func:`mask`. A lower-case
+#: a–f sign is taken for one only as a word of its own, so that hexadecimal (pseudonyms, file
+#: hashes) is left alone. Python's and Polars' regular expressions both read it.
+_ANYWHERE = (
+    r"([0-9]{6}[-+A-FU-Yu-y])[0-9]{3}[0-9A-Za-z]?"
+    r"|\b([0-9]{6}[a-f])[0-9]{3}[0-9a-z]?\b"
+)
+_ANYWHERE_RE = re.compile(_ANYWHERE)
+
+
+def redact(text: str) -> str:
+    """``text`` with every identity code in it masked (``010594-****``): the one masking of
+    values echoed in messages, reports and logs, whichever column or file they came from."""
+    return _ANYWHERE_RE.sub(r"\1\2****", text) if isinstance(text, str) else text
+
+
 def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
@@ -273,6 +290,11 @@ def mask_expr(code: pl.Expr) -> pl.Expr:
         .then(code.str.slice(0, 7) + "****")
         .otherwise(pl.lit("****"))
     )
+
+
+def redact_expr(text: pl.Expr) -> pl.Expr:
+    """:func:`redact` over a column of text."""
+    return text.str.replace_all(_ANYWHERE, "${1}${2}****")
 
 
 def age_expr(birth_date: pl.Expr, day: dt.date) -> pl.Expr:

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sosdata import organisers
+from sosdata import organisers, safe_export
 from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
@@ -436,7 +436,7 @@ class Status:
         if fmt == "json":
             return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
         if fmt == "csv":
-            return self.matrix.write_csv(separator=";")
+            return safe_export.csv_text(self.matrix)
         if fmt == "xlsx":
             return _xlsx(self)
         if fmt == "text":
@@ -498,9 +498,13 @@ def _xlsx(status: Status) -> bytes:
     book = Workbook()
     for sheet, frame in ((book.active, status.matrix), (book.create_sheet(), status.quality)):
         sheet.title = "matrix" if frame is status.matrix else "quality"
-        sheet.append(frame.columns)
+        sheet.append(safe_export.neutralise_row(frame.columns))
         for row in frame.iter_rows():
-            sheet.append([v.isoformat(" ") if isinstance(v, dt.datetime) else v for v in row])
+            sheet.append(
+                safe_export.neutralise_row(
+                    v.isoformat(" ") if isinstance(v, dt.datetime) else v for v in row
+                )
+            )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -155,6 +155,8 @@ VERBS: dict[str, tuple[set[str], Call]] = {
         {OWN, KEEPER, ADMIN},
         lambda r, a, w: _sees(pl.Series([t.token_id for t in r.tokens(a)]), w["token"]),
     ),
+    "backup": (KEEPER_ONLY, lambda r, a, w: r.backup(a, w["out"] / f"backup-{a.name}")),
+    "restore": (KEEPER_ONLY, lambda r, a, w: r.restore(a, w["out"] / "no-backup")),
 }
 
 

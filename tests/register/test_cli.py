@@ -113,4 +113,5 @@ def test_a_busy_database_gives_a_clear_message(cli, cli_process, settings):
         holder.close()
     assert result.returncode == 1
     assert "another sosdata process may be writing" in result.stderr
+    assert "python" not in result.stderr  # no interpreter path (the holder's PID only)
     assert "Traceback" not in result.stderr

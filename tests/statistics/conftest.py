@@ -33,4 +33,5 @@ def register_db(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def stats_settings(tmp_path) -> Settings:
+    (tmp_path / "data").mkdir()  # as 'sosdata init' makes it: only init creates a data folder
     return Settings(data_dir=tmp_path / "data")

@@ -60,6 +60,8 @@ class Action(StrEnum):
     READ_AUDIT = "read the audit log"
     EXPORT = "export the register"
     REIDENTIFY = "re-identify persons"
+    BACKUP = "back up the register"
+    RESTORE = "restore the register from a backup"
     READ_JOB = "follow a job"
     SIGN_IN = "sign in"
     MANAGE_ACCOUNT = "manage one's own account"  # password, language, API tokens
@@ -99,6 +101,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.READ_AUDIT: _rule(_, ANY, _, _),
     Action.EXPORT: _rule(_, ANY, _, _),
     Action.REIDENTIFY: _rule(_, ANY, _, _),
+    Action.BACKUP: _rule(_, ANY, _, _),
+    Action.RESTORE: _rule(_, ANY, _, _),
     Action.READ_JOB: _rule(OWN, ANY, _, _),
     Action.SIGN_IN: _rule(ANY, ANY, ANY, ANY),
     # one's own account is no organiser's thing: the verbs check that it is the actor's own

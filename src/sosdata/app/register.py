@@ -36,6 +36,7 @@ from sosdata.progress import Progress, Step
 from sosdata.register import (
     accounts,
     audit,
+    backup,
     build,
     deliveries,
     export,
@@ -46,6 +47,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.backup import BackupInfo
 from sosdata.register.deliveries import IssueFilter, IssuePage
 from sosdata.register.users import User
 
@@ -817,6 +819,29 @@ class Register:
         return privacy.reidentify(
             self.cursor(), self.settings, pseudonyms, read_by=actor.name, reason=reason
         )
+
+    def backup(self, actor: Actor, folder: Path) -> BackupInfo:
+        """A consistent snapshot of the database in ``folder`` (audited: it holds person-level
+        data, pseudonymised and encrypted); the keys are not in it."""
+        require(actor, Action.BACKUP)
+        conn = self.cursor()
+        audit.record(conn, actor.name, "backup", str(folder), "backup of the register")
+        return backup.backup(conn, self.settings, folder)
+
+    def restore(self, actor: Actor, folder: Path) -> BackupInfo:
+        """Put a backup in place of the database: under the writer lock, with this process's
+        connection closed (it is reopened on next use)."""
+        require(actor, Action.RESTORE)
+        with self._opening:
+            self._lock.acquire()
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
+            self._local = threading.local()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            return backup.restore(self.settings, folder, actor.name)
 
 
 __all__ = ["PUBLIC", "Register"]

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from sosdata import codes
-from sosdata.cli.common import LANG_OPTION, check_lang, console, new_app, settings
+from sosdata.cli.common import LANG_OPTION, check_lang, console, new_app, settings, shown
 
 app = new_app("Code sets: service tasks, social services, decision types, sex, municipalities.")
 
@@ -42,12 +42,12 @@ def list_codes(
     for c in code_set:
         extras = []
         for k in columns:
-            value = c.extra.get(k, "")
+            value = shown(c.extra.get(k, ""))
             if k == "reported" and value == "false":
                 value = "[bold red]not reported[/]"
             extras.append(value)
         valid = f"{c.valid_from or ''}–{c.valid_to or ''}" if c.valid_from or c.valid_to else ""
-        table.add_row(c.code, c.name(lang), *extras, valid)
+        table.add_row(shown(c.code), shown(c.name(lang)), *extras, shown(valid))
     console.print(table)
 
 
@@ -64,14 +64,17 @@ def show(
         raise codes.CodeSetError(
             f"code set {name} (version {code_set.version}) has no code {code!r}"
         )
-    console.print(f"[bold]{name}[/] {found.code}  ({code_set.oid}, version {code_set.version})")
+    console.print(
+        f"[bold]{shown(name)}[/] {shown(found.code)}  ({shown(code_set.oid)}, "
+        f"version {shown(code_set.version)})"
+    )
     for lang in codes.LANGUAGES:
-        console.print(f"  {lang}: {found.names[lang]}")
+        console.print(f"  {lang}: {shown(found.names[lang])}")
     console.print(
         f"  valid: {found.valid_from or '-'} – {found.valid_to or 'until further notice'}"
     )
     for key, value in found.extra.items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {shown(key)}: {shown(value)}")
 
 
 @app.command("versions")
@@ -80,11 +83,11 @@ def show_versions(ctx: typer.Context, name: str = typer.Argument(..., help=NAME_
     table = Table("version", "oid", "codes", "provisional", "source")
     for code_set in codes.versions(name, _codes_dir(ctx)):
         table.add_row(
-            code_set.version,
-            code_set.oid,
+            shown(code_set.version),
+            shown(code_set.oid),
             str(len(code_set)),
             str(code_set.provisional),
-            code_set.source,
+            shown(code_set.source),
         )
     console.print(table)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +25,7 @@ from sosdata.app import Actor, Register
 from sosdata.app.jobs import INTERNAL_ERROR
 from sosdata.config import Settings, load_settings
 from sosdata.errors import UserError
+from sosdata.identity import redact
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, Step, silent
 from sosdata.register.users import os_user
@@ -30,19 +33,56 @@ from sosdata.register.users import os_user
 console = Console()
 err_console = Console(stderr=True)
 
+#: characters a terminal acts on rather than shows: C0 and C1 controls, DEL, and the
+#: bidirectional overrides that reorder what is shown
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_IN_TEXT = re.compile(f"[{_CONTROL}]")
+_CONTROL_IN_VALUE = re.compile(f"[{_CONTROL}\t\n]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(value: object) -> str:
+    """A value that came from a file or the database, ready to be put into a printed line or a
+    table cell: identity codes masked, control characters (line breaks too) written as
+    escapes, markup brackets escaped so that Rich prints them as they are."""
+    text = "" if value is None else str(value)
+    return escape(_CONTROL_IN_VALUE.sub(_escaped, redact(text)))
+
+
+def plain(text: str) -> str:
+    """A whole text made of what files hold (a report, YAML, CSV): lines and tabs kept, every
+    other control character written as an escape; to be printed without markup."""
+    return _CONTROL_IN_TEXT.sub(_escaped, text)
+
+
+def echo(text: str, *, end: str = "\n", err: bool = False) -> None:
+    """Print :func:`plain` text as it is: no markup, no highlighting."""
+    typer.echo(plain(text) + end, nl=False, err=err)
+
 
 def report_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
 
 
 class Group(TyperGroup):
-    """Shows a :class:`UserError` as one clear line on stderr, exit code 1, no traceback."""
+    """Shows a :class:`UserError` as one clear line on stderr, exit code 1, no traceback; a
+    file-system error (an output path that is a folder, in a missing folder, not writable) the
+    same way; anything else as one line saying it is a fault of the program (exit code 2)."""
 
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except UserError as exc:
             report_error(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            # a file-system error (an output path in a missing folder, a folder, not writable)
+            where = exc.filename if exc.filename is not None else ""
+            report_error(f"{where}: {exc.strerror or exc}" if where else str(exc))
             raise typer.Exit(1) from None
         except (typer.Exit, typer.Abort, TyperException):
             raise
@@ -127,7 +167,7 @@ def _stage_lines() -> Progress:
     def show(step: Step) -> None:
         if not seen or seen[-1] != step.stage:
             seen.append(step.stage)
-            err_console.print(step.stage, markup=False, highlight=False, soft_wrap=True)
+            err_console.print(plain(step.stage), markup=False, highlight=False, soft_wrap=True)
 
     return show
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from sosdata.app import PUBLIC
-from sosdata.cli.common import LANG_OPTION, check_lang, core, err_console, progress_bar
+from sosdata.cli.common import LANG_OPTION, check_lang, core, echo, err_console, progress_bar
 from sosdata.delivery.report import FORMATS
 from sosdata.delivery.validate import DeliveryUsageError
 from sosdata.periods import PeriodError, Quarter
@@ -62,7 +61,7 @@ def validate(
         raise typer.BadParameter(str(exc)) from None
     text = result.report.render(fmt, lang)
     if output is None:
-        sys.stdout.write(text)
+        echo(text, end="")
     else:
         output.write_text(text, encoding="utf-8")
         verdict = "accepted" if result.accepted else "rejected"

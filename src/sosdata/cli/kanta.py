@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sosdata.cli.common import console, new_app, quarter, settings
+from sosdata.cli.common import console, new_app, quarter, settings, shown
 from sosdata.kanta.pipeline import derive_to_directory
 from sosdata.progress import Step
 
@@ -21,7 +21,7 @@ _STEPS = {"read": "reading", "derive": "deriving", "validate": "checking", "writ
 
 
 def _summary_tables(summary: dict) -> list[Table]:
-    counts = Table(title=f"Kanta extract {summary['source']} → {summary['period']}")
+    counts = Table(title=f"Kanta extract {shown(summary['source'])} → {summary['period']}")
     counts.add_column("")
     counts.add_column("n", justify="right")
     for key in ("documents_read", "document_sets", "versions_superseded", "cancelled_sets"):
@@ -31,12 +31,12 @@ def _summary_tables(summary: dict) -> list[Table]:
     for column in ("component", "rows", "accepted"):
         rows.add_column(column, justify="left" if column == "component" else "right")
     for name, n in summary["rows"].items():
-        rows.add_row(name, f"{n:,}", f"{summary['accepted_rows'].get(name, 0):,}")
+        rows.add_row(shown(name), f"{n:,}", f"{summary['accepted_rows'].get(name, 0):,}")
     rules = Table(title="Rule counts")
     rules.add_column("rule")
     rules.add_column("n", justify="right")
     for rule, n in summary["rule_counts"].items():
-        rules.add_row(rule, f"{n:,}")
+        rules.add_row(shown(rule), f"{n:,}")
     return [counts, rows, rules]
 
 
@@ -79,11 +79,11 @@ def derive_command(
     if summary["malformed"]:
         console.print(
             f"[yellow]{summary['malformed']:,} malformed record(s) skipped[/]: "
-            f"listed in {out / 'malformed.csv'}"
+            f"listed in {shown(out / 'malformed.csv')}"
         )
         for item in summary["malformed_records"][:10]:
             console.print(
-                f"  {summary['source']}:{item['line']}: {item['field']}: {item['reason']}",
+                shown(f"  {summary['source']}:{item['line']}: {item['field']}: {item['reason']}"),
                 highlight=False,
             )
-    console.print(f"written to {out} (summary: {out / 'summary.json'})")
+    console.print(f"written to {shown(out)} (summary: {shown(out / 'summary.json')})")

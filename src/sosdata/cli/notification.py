@@ -15,8 +15,10 @@ from sosdata.cli.common import (
     check_lang,
     console,
     core,
+    echo,
     err_console,
     new_app,
+    shown,
 )
 from sosdata.notification import checks, interactive, schema, summary
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
@@ -126,7 +128,7 @@ def import_(
         acting(ctx, by), file, notification_id=notification_id, submitted_at=submitted_at
     )
     for issue in saved.warnings:
-        err_console.print(f"warning: {issue.message('en')}", highlight=False, soft_wrap=True)
+        err_console.print(f"warning: {shown(issue.message('en'))}", highlight=False, soft_wrap=True)
     console.print(_saved_line(saved), highlight=False, soft_wrap=True)
 
 
@@ -183,7 +185,7 @@ def list_(ctx: typer.Context, as_user: str | None = AS_OPTION) -> None:
             str(row["id"]),
             row["round"],
             row["county"],
-            row["group_name"],
+            shown(row["group_name"]),
             str(row["municipalities"]),
             str(row["version"]),
             row["status"],
@@ -200,7 +202,7 @@ def list_(ctx: typer.Context, as_user: str | None = AS_OPTION) -> None:
             console.print(f"{where}: every municipality in exactly one group", soft_wrap=True)
         for issue in issues:
             console.print(
-                f"[yellow]{where}:[/] {issue.message('en')}", highlight=False, soft_wrap=True
+                f"[yellow]{where}:[/] {shown(issue.message('en'))}", highlight=False, soft_wrap=True
             )
 
 
@@ -218,10 +220,10 @@ def show(
     stored = register.notification(actor, notification_id, version)
     history = register.notification_versions(actor, notification_id)
     if fmt == "yaml":
-        typer.echo(stored.notification.to_yaml(), nl=False)
+        echo(stored.notification.to_yaml(), end="")
         return
     if fmt == "json":
-        typer.echo(stored.notification.to_json(), nl=False)
+        echo(stored.notification.to_json(), end="")
         return
     if fmt != "text":
         raise typer.BadParameter("choose text, yaml or json", param_hint="--format")
@@ -240,7 +242,7 @@ def show(
             for r in history.iter_rows(named=True)
         ),
     ]
-    typer.echo(summary.render_text(stored.notification, _context(ctx), lang, header))
+    echo(summary.render_text(stored.notification, _context(ctx), lang, header))
 
 
 @app.command("submit")

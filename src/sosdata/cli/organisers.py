@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from sosdata import organisers
-from sosdata.cli.common import LANG_OPTION, check_lang, console, new_app, settings
+from sosdata.cli.common import LANG_OPTION, check_lang, console, new_app, settings, shown
 
 app = new_app("Organisers: the wellbeing services counties and the City of Helsinki.")
 
@@ -22,8 +22,8 @@ def list_organisers(ctx: typer.Context, lang: str = LANG_OPTION) -> None:
     for column in ("oid", "county", "name", "municipalities"):
         table.add_column(column)
     for o in register:
-        name = o.name(lang) + (" [yellow](fictitious OID)[/]" if o.fictitious else "")
-        table.add_row(o.oid, o.county, name, str(len(o.municipalities)))
+        name = shown(o.name(lang)) + (" [yellow](fictitious OID)[/]" if o.fictitious else "")
+        table.add_row(shown(o.oid), shown(o.county), name, str(len(o.municipalities)))
     console.print(table)
 
 

@@ -11,15 +11,18 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from sosdata import safe_export
 from sosdata.app import Role
 from sosdata.cli.common import (
     AS_OPTION,
     acting,
     console,
     core,
+    echo,
     new_app,
     progress_bar,
     quarter,
+    shown,
 )
 from sosdata.register.users import os_user
 
@@ -33,9 +36,9 @@ def _print_json(data: Any) -> None:
 def _table(frame: pl.DataFrame, title: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(column)
+        table.add_column(shown(column))
     for row in frame.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(shown(v) for v in row))
     console.print(table)
 
 
@@ -88,8 +91,8 @@ def submit_command(
     else:
         late = " [yellow]LATE[/]" if outcome.late else ""
         console.print(
-            f"delivery {outcome.delivery_id}: {outcome.status}{late} — {outcome.organiser}, "
-            f"{outcome.municipality_group}, {outcome.quarter}"
+            f"delivery {outcome.delivery_id}: {outcome.status}{late} — {shown(outcome.organiser)}, "
+            f"{shown(outcome.municipality_group)}, {outcome.quarter}"
         )
         for name, n in outcome.stored_rows.items():
             replaced = outcome.replaced.get(name)
@@ -138,9 +141,10 @@ def deliveries_show(
         return
     for key, value in facts.items():
         if key not in ("manifest", "components"):
-            console.print(f"{key}: {value}", highlight=False)
+            console.print(f"{key}: {shown(value)}", highlight=False)
     if facts["manifest"]:
-        console.print(f"description: {facts['manifest'].get('kuvaus', '')}", highlight=False)
+        description = shown(facts["manifest"].get("kuvaus", ""))
+        console.print(f"description: {description}", highlight=False)
     _table(
         pl.DataFrame(
             [
@@ -173,18 +177,18 @@ def deliveries_report(
     if fmt == "json":
         _print_json(found)
     elif fmt == "csv":
-        console.print(issues.write_csv(separator=";"), end="", highlight=False, soft_wrap=True)
+        echo(safe_export.csv_text(issues), end="")
     elif fmt == "text":
         verdict = "accepted" if found["accepted"] else "REJECTED"
         console.print(f"delivery {delivery_id}: {verdict}", highlight=False)
         for name, c in (found.get("components") or {}).items():
             console.print(
-                f"  {name}: {c.get('rows')} rows, {c.get('accepted_rows')} accepted, "
+                f"  {shown(name)}: {c.get('rows')} rows, {c.get('accepted_rows')} accepted, "
                 f"{c.get('rejected_rows')} rejected",
                 highlight=False,
             )
         for rule, n in (found.get("counts") or {}).items():
-            console.print(f"  {rule}: {n}", highlight=False)
+            console.print(f"  {shown(rule)}: {n}", highlight=False)
         for issue in issues.head(200).iter_rows(named=True):
             where = ", ".join(
                 str(x)
@@ -192,7 +196,7 @@ def deliveries_report(
                 if x
             )
             console.print(
-                f"{issue['severity']} {issue['rule']} {where}: {issue['message']}",
+                shown(f"{issue['severity']} {issue['rule']} {where}: {issue['message']}"),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -220,9 +224,9 @@ def build_command(
     console.print(f"build {summary.build_id} of {summary.quarter} is now current")
     for name, facts in summary.components.items():
         sources = ", ".join(f"{k} {v}" for k, v in facts["by_source"].items()) or "none"
-        console.print(f"  {name}: {facts['rows']} records ({sources})", highlight=False)
+        console.print(f"  {name}: {facts['rows']} records ({shown(sources)})", highlight=False)
     for note in summary.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {shown(note)}", highlight=False)
 
 
 def export_command(
@@ -326,8 +330,33 @@ def kanta_load(
             console.print(f"  {name}: {n} rows")
 
 
+def backup_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="A new (or empty) folder for the backup."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Copy the register database into FOLDER as one consistent snapshot (keys not included:
+    back them up separately)."""
+    info = core(ctx).backup(acting(ctx, as_user), folder)
+    rows = sum(info.tables.values())
+    console.print(f"backed up {len(info.tables)} tables ({rows:,} rows) to {shown(folder)}")
+    console.print("the keys are not in the backup: keep a copy of them apart from it")
+
+
+def restore_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="A folder made by 'sosdata backup'."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Put a backup in place of the register database (the current one is kept beside it)."""
+    info = core(ctx).restore(acting(ctx, as_user), folder)
+    console.print(f"restored the backup of {shown(info.created_at)} from {shown(folder)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the register's commands to ``app``."""
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
     app.command("submit")(submit_command)
     app.add_typer(deliveries_app, name="deliveries")
     app.command("build")(build_command)

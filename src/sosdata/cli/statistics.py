@@ -15,6 +15,7 @@ from sosdata.cli.common import (
     check_lang,
     console,
     core,
+    echo,
     progress_bar,
     quarter,
 )
@@ -81,7 +82,7 @@ def status(
             raise typer.BadParameter("xlsx is binary: give --out FILE", param_hint="--out")
         sys.stdout.buffer.write(data)
     else:
-        typer.echo(data, nl=False)
+        echo(data, end="")
 
 
 def register(app: typer.Typer) -> None:

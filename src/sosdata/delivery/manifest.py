@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 
+from sosdata import identity
 from sosdata.components import COMPONENTS
 from sosdata.delivery import rules
 from sosdata.delivery.reader import FileIssue, FileProblem
@@ -78,11 +79,16 @@ def parse(data: bytes) -> Manifest:
         raise _invalid(f"not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise _invalid(exc.msg, f", line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise _invalid("nested too deeply to be a manifest") from None
     validator = jsonschema.Draft202012Validator(SCHEMA)
     error = next(iter(sorted(validator.iter_errors(raw), key=lambda e: list(e.path))), None)
     if error is not None:
         path = "/".join(str(p) for p in error.absolute_path)
         raise _invalid(_explain(error), f" ({path})" if path else "")
+    for key in ("kuntaryhma", "kuvaus"):
+        if identity.redact(raw[key]) != raw[key]:
+            raise _invalid("holds an identity code; a manifest names no person", f" ({key})")
     return Manifest(
         versio=raw["versio"],
         jarjestaja=raw["jarjestaja"],

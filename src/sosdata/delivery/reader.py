@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 import zipfile
+import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,7 +27,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import polars as pl
 
+from sosdata import identity
 from sosdata.components import BY_FILENAME, Component
+from sosdata.config import Settings
 from sosdata.delivery import rules, splitter
 
 MANIFEST_NAME = "manifest.json"
@@ -34,9 +38,16 @@ DELIMITER = b";"
 #: file-system clutter that archivers add; not part of a delivery and not an error
 IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 IGNORED_DIRS = frozenset({"__MACOSX"})
-#: refuse members that would inflate beyond this (a ZIP bomb, or not a delivery at all); a
-#: five-million-row component is about 300 MB
-MAX_MEMBER_BYTES = 2 * 1024**3
+#: a delivery has five files; an archive listing thousands is not one (and a long central
+#: directory costs memory to list)
+MAX_MEMBERS = 1000
+#: members smaller than this are not held to the compression ratio (tiny files of repeated
+#: bytes compress far, and harmlessly)
+RATIO_FREE_BYTES = 1024**2
+#: the manifest is a few hundred bytes
+MAX_MANIFEST_BYTES = 1024**2
+#: a ZIP member is inflated this many bytes at a time
+CHUNK_BYTES = 8 * 1024**2
 #: how many ragged lines one issue lists
 RAGGED_LISTED = 10
 #: a component file's bytes (``find``, ``rfind``, slices and the buffer protocol are all the
@@ -79,39 +90,35 @@ class Package:
     _zip_names: dict[str, str] = field(default_factory=dict)
 
     def read(self, name: str) -> bytes:
-        """A member's bytes (for small members such as the manifest)."""
+        """A small member's bytes (the manifest), refused beyond ``MAX_MANIFEST_BYTES``."""
+        if self._zip is not None:
+            size = self._zip.getinfo(self._zip_names[name]).file_size
+        else:
+            size = os.lstat(self._paths[name]).st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise _too_large(self.members[name], size, MAX_MANIFEST_BYTES, "a manifest's size")
         return bytes(self.contents(name))
 
     def contents(self, name: str) -> Buffer:
         """A member's bytes: a file is mapped into memory, not copied (the operating system's
-        cached pages are read in place); a ZIP member is decompressed."""
+        cached pages are read in place); a ZIP member is inflated a chunk at a time into a
+        buffer of its declared size, which the listing checked against the limits."""
         if self._zip is not None:
-            info = self._zip.getinfo(self._zip_names[name])
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise FileProblem(
-                    FileIssue(
-                        rules.FILE_UNREADABLE,
-                        self.members[name],
-                        params={"reason": f"{info.file_size} bytes uncompressed is too large"},
-                    )
-                )
-            try:
-                return self._zip.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
-                raise FileProblem(
-                    FileIssue(rules.FILE_UNREADABLE, self.members[name], params={"reason": exc})
-                ) from exc
+            return _inflate(self._zip, self._zip.getinfo(self._zip_names[name]), self.members[name])
+        # a folder's files are opened without following a link (one swapped in after listing)
+        flags = os.O_RDONLY | (os.O_NOFOLLOW if self.kind == "folder" else 0)
         try:
-            with self._paths[name].open("rb") as handle:
-                if os.fstat(handle.fileno()).st_size == 0:
-                    return b""
-                return _map(handle.fileno())
+            fd = os.open(self._paths[name], flags)
         except OSError as exc:
-            raise FileProblem(
-                FileIssue(
-                    rules.FILE_UNREADABLE, self.members[name], params={"reason": exc.strerror}
-                )
-            ) from exc
+            raise _unreadable(self.members[name], exc.strerror or str(exc)) from None
+        try:
+            if os.fstat(fd).st_size == 0:
+                return b""
+            return _map(fd)
+        except OSError as exc:
+            raise _unreadable(self.members[name], exc.strerror or str(exc)) from None
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -128,51 +135,166 @@ def _map(fileno: int) -> mmap.mmap:
     return mmap.mmap(fileno, 0, access=mmap.ACCESS_READ)
 
 
+def _unreadable(display: str, reason: str) -> FileProblem:
+    return FileProblem(FileIssue(rules.FILE_UNREADABLE, display, params={"reason": reason}))
+
+
+def _too_large(display: str, size: int, limit: int, setting: str) -> FileProblem:
+    return FileProblem(
+        FileIssue(
+            rules.FILE_TOO_LARGE,
+            display,
+            params={"size": f"{size:,}", "limit": f"{limit:,}", "setting": setting},
+        )
+    )
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bytes:
+    """A member's bytes, inflated in chunks into a buffer of its declared size: the inflater
+    never produces more than was declared (the listing checked that against the limits) and a
+    member that inflates to a different size is damaged."""
+    out = bytearray(info.file_size)
+    view = memoryview(out)
+    done = 0
+    try:
+        with archive.open(info) as stream:
+            while done < info.file_size:
+                read = stream.readinto(view[done : done + CHUNK_BYTES])  # type: ignore[attr-defined]
+                if not read:
+                    break
+                done += read
+            if done != info.file_size or stream.read(1):
+                raise _unreadable(display, "its size differs from what the archive declares")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise _unreadable(display, f"damaged compressed data ({type(exc).__name__})") from None
+    except RuntimeError:
+        # zipfile's word for an encrypted member
+        raise _unreadable(display, "encrypted; deliver the package unencrypted") from None
+    except NotImplementedError:
+        raise _unreadable(display, "compressed with a method other than deflate") from None
+    # read-only bytes, as a mapped file is: the compiled splitter is built for those (a copy
+    # the size zipfile's own read made too)
+    return bytes(out)
+
+
+def _check_zip(infos: list[zipfile.ZipInfo], display: str, settings: Settings) -> None:
+    """Refuse, before inflating anything, an archive that is not a delivery: too many members,
+    links, encrypted members, more bytes than ``max_delivery_bytes`` or a member inflating more
+    than ``max_compression_ratio`` times (a ZIP bomb)."""
+    if len(infos) > MAX_MEMBERS:
+        raise _unreadable(display, f"{len(infos):,} files in the archive; a delivery has five")
+    total = 0
+    for info in infos:
+        name = identity.redact(info.filename)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise _unreadable(name, "a symbolic link; a delivery holds files, not links")
+        if info.flag_bits & 0x1:
+            raise _unreadable(name, "encrypted; deliver the package unencrypted")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FREE_BYTES and ratio > settings.max_compression_ratio:
+            raise _too_large(
+                name,
+                info.file_size,
+                info.compress_size * settings.max_compression_ratio,
+                f"max_compression_ratio {settings.max_compression_ratio}",
+            )
+        total += info.file_size
+    if total > settings.max_delivery_bytes:
+        raise _too_large(display, total, settings.max_delivery_bytes, "max_delivery_bytes")
+
+
+def _folder_files(path: Path, settings: Settings) -> dict[str, Path]:
+    """A folder's files by relative name; a link (to a file or folder) or anything but a
+    regular file is refused, never followed, and so is more than ``max_delivery_bytes``."""
+    files: dict[str, Path] = {}
+    total = 0
+    for root, dirs, names in os.walk(path, followlinks=False):
+        here = Path(root)
+        for entry in sorted([*dirs, *names]):
+            full = here / entry
+            relative = full.relative_to(path)
+            if _ignored(relative.parts):
+                continue
+            mode = os.lstat(full).st_mode
+            shown = identity.redact(relative.as_posix())
+            if stat.S_ISLNK(mode):
+                raise _unreadable(shown, "a symbolic link; a delivery holds files, not links")
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                raise _unreadable(shown, "not a regular file")
+            files[relative.as_posix()] = full
+            total += os.lstat(full).st_size
+            if len(files) > MAX_MEMBERS:
+                raise _unreadable(path.name, f"more than {MAX_MEMBERS} files in the folder")
+    if total > settings.max_delivery_bytes:
+        raise _too_large(path.name, total, settings.max_delivery_bytes, "max_delivery_bytes")
+    return dict(sorted(files.items()))
+
+
 def _ignored(parts: tuple[str, ...]) -> bool:
     return bool(IGNORED_DIRS.intersection(parts)) or parts[-1] in IGNORED_NAMES
 
 
-def open_package(path: Path) -> Package:
-    """List a ZIP's or folder's members, or take one CSV as a package of one file.
+def open_package(path: Path, settings: Settings | None = None) -> Package:
+    """List a ZIP's or folder's members, or take one CSV as a package of one file, refusing
+    what breaks the limits of ``settings`` (their defaults when not given).
 
     A ZIP whose members all sit in one top-level folder (what zipping a folder gives) is read
-    as if the folder were its root.
+    as if the folder were its root. Names shown in messages pass :func:`identity.redact`.
     """
     path = Path(path)
+    settings = settings or Settings()
+    shown = identity.redact(path.name)
     if path.is_dir():
-        files = {
-            p.relative_to(path).as_posix(): p
-            for p in sorted(path.rglob("*"))
-            if p.is_file() and not _ignored(p.relative_to(path).parts)
-        }
-        return Package(path, "folder", {n: n for n in files}, _paths=files)
+        files = _folder_files(path, settings)
+        return Package(path, "folder", {n: identity.redact(n) for n in files}, _paths=files)
     if not path.is_file():
-        raise FileProblem(
-            FileIssue(rules.FILE_UNREADABLE, path.name, params={"reason": "no such file or folder"})
-        )
+        raise _unreadable(shown, "no such file or folder")
     if zipfile.is_zipfile(path):
-        try:
-            archive = zipfile.ZipFile(path)
-            infos = [i for i in archive.infolist() if not i.is_dir()]
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise FileProblem(
-                FileIssue(rules.FILE_UNREADABLE, path.name, params={"reason": exc})
-            ) from exc
+        return _open_zip(path, shown, settings)
+    if path.suffix.lower() == ".zip":
+        raise _unreadable(shown, "not a ZIP archive")
+    size = path.stat().st_size
+    if size > settings.max_delivery_bytes:
+        raise _too_large(shown, size, settings.max_delivery_bytes, "max_delivery_bytes")
+    return Package(path, "csv", {path.name: shown}, _paths={path.name: path})
+
+
+def _open_zip(path: Path, shown: str, settings: Settings) -> Package:
+    try:
+        archive = zipfile.ZipFile(path)
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _unreadable(shown, f"not a readable ZIP archive ({type(exc).__name__})") from None
+    try:
+        _check_zip(infos, shown, settings)
         names = {
             i.filename: PurePosixPath(i.filename).parts
             for i in infos
             if not _ignored(PurePosixPath(i.filename).parts)
         }
+        _refuse_duplicates([i.filename for i in infos])
         roots = {parts[0] for parts in names.values() if len(parts) > 1}
         strip = 1 if len(roots) == 1 and all(len(p) > 1 for p in names.values()) else 0
         inner = {"/".join(parts[strip:]): original for original, parts in names.items()}
-        members = {n: original for n, original in inner.items()}
-        return Package(path, "zip", members, _zip=archive, _zip_names=inner)
-    if path.suffix.lower() == ".zip":
-        raise FileProblem(
-            FileIssue(rules.FILE_UNREADABLE, path.name, params={"reason": "not a ZIP archive"})
-        )
-    return Package(path, "csv", {path.name: path.name}, _paths={path.name: path})
+        _refuse_duplicates(["/".join(parts[strip:]) for parts in names.values()])
+    except BaseException:
+        archive.close()
+        raise
+    members = {n: identity.redact(original) for n, original in inner.items()}
+    return Package(path, "zip", members, _zip=archive, _zip_names=inner)
+
+
+def _refuse_duplicates(names: list[str]) -> None:
+    """Two members of one name would leave it to chance which one is read."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _unreadable(
+                identity.redact(name), "the archive holds two files of this name; keep one"
+            )
+        seen.add(name)
 
 
 # --- one CSV file ---------------------------------------------------------------------------
@@ -362,11 +484,38 @@ def _blank(data: Buffer) -> bool:
     return not data[:4096].strip(BOM + _BLANK) and not bytes(data).strip(BOM + _BLANK)
 
 
-def read_csv(data: Buffer, display: str, component: Component) -> pl.DataFrame:
+def _check_value_length(frame: pl.DataFrame, display: str, limit: int) -> None:
+    """Refuse a value longer than ``limit`` characters, naming its first line and column.
+    Byte lengths are read from the string views at once; a character never takes fewer bytes,
+    so characters are counted only in a column whose bytes pass the limit."""
+    widest = frame.select(pl.all().str.len_bytes().max()).row(0)
+    for column, width in zip(frame.columns, widest, strict=True):
+        if width is None or width <= limit:
+            continue
+        lengths = frame.get_column(column).str.len_chars()
+        length = int(lengths.max() or 0)  # type: ignore[arg-type]
+        if length > limit:
+            index = (lengths > limit).arg_true()[0]
+            raise FileProblem(
+                FileIssue(
+                    rules.FILE_VALUE_TOO_LONG,
+                    display,
+                    line=int(index) + 2,
+                    column=column,
+                    params={"column": column, "length": f"{length:,}", "limit": limit},
+                )
+            )
+
+
+def read_csv(
+    data: Buffer, display: str, component: Component, max_value_length: int | None = None
+) -> pl.DataFrame:
     """The rows of one component file: every component column as a string, plus ``_line``.
 
-    Raises :class:`FileProblem` for a file-level problem.
+    Raises :class:`FileProblem` for a file-level problem, a value longer than
+    ``max_value_length`` (the setting's default when not given) included.
     """
+    limit = max_value_length or Settings.max_value_length
     if _blank(data):
         raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
     header = _header(data, display, component)
@@ -387,6 +536,7 @@ def read_csv(data: Buffer, display: str, component: Component) -> pl.DataFrame:
     frame = pl.DataFrame(split.columns)
     if frame.height == 0:
         raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
+    _check_value_length(frame.select(component.column_names), display, limit)
     columns = [pl.col(c) for c in component.column_names]
     return frame.select(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE), *columns)
 

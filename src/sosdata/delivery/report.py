@@ -10,7 +10,6 @@ column-wise. Identity codes appear only masked (birth-date part kept).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
+from sosdata import identity, safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
 from sosdata.delivery.reader import FileIssue
@@ -240,9 +240,9 @@ class Report:
                     "rule": i.rule,
                     "severity": rules.get(i.rule).severity.value,
                     "component": i.component,
-                    "file": i.file,
+                    "file": identity.redact(i.file),
                     "line": i.line,
-                    "column": i.column,
+                    "column": identity.redact(i.column) if i.column else i.column,
                     "message": i.message(lang),
                 }
                 for i in self.file_issues
@@ -309,9 +309,7 @@ class Report:
             placeholder = '"issues": []'
             return text.replace(placeholder, f'"issues": {listed.write_json()}', 1)
         if fmt == "csv":
-            buffer = io.StringIO()
-            self.issue_frame(lang).write_csv(buffer, separator=";")
-            return buffer.getvalue()
+            return safe_export.csv_text(self.issue_frame(lang))
         if fmt == "text":
             return self._text(lang)
         if fmt == "html":

@@ -41,6 +41,8 @@ FILE_HEADER_DUPLICATE = "FILE_HEADER_DUPLICATE"
 FILE_HEADER_UNKNOWN = "FILE_HEADER_UNKNOWN"
 FILE_RAGGED_ROW = "FILE_RAGGED_ROW"
 FILE_UNREADABLE = "FILE_UNREADABLE"
+FILE_TOO_LARGE = "FILE_TOO_LARGE"
+FILE_VALUE_TOO_LONG = "FILE_VALUE_TOO_LONG"
 FILE_UNKNOWN = "FILE_UNKNOWN"
 COMPONENT_NOT_DECLARED = "COMPONENT_NOT_DECLARED"
 COMPONENT_DECLARED_MISSING = "COMPONENT_DECLARED_MISSING"
@@ -199,8 +201,9 @@ class Rule:
         return self.targets(component) if self.targets else []
 
     def text(self, lang: str, **params: object) -> str:
-        """A file-level message (or a row message's template filled in Python)."""
-        return self.message[lang].format_map(_Defaulting(params))
+        """A file-level message (or a row message's template filled in Python); whatever the
+        parameters echo from a file passes :func:`identity.redact`."""
+        return identity.redact(self.message[lang].format_map(_Defaulting(params)))
 
     def message_expr(self, ctx: Context, column: str, lang: str) -> pl.Expr:
         """The row messages of this rule on ``column`` as one expression over the frame."""
@@ -208,7 +211,9 @@ class Rule:
         template = template.replace("{column}", column).replace("{period}", str(ctx.period))
         values = {
             "value": _shown_value(ctx.component, column),
-            "other": (self.other(ctx, column) if self.other else pl.lit("")).cast(pl.String),
+            "other": identity.redact_expr(
+                (self.other(ctx, column) if self.other else pl.lit("")).cast(pl.String)
+            ),
         }
         names = re.findall(r"\{(value|other)\}", template)
         fmt = re.sub(r"\{(value|other)\}", "{}", template)
@@ -223,11 +228,12 @@ class _Defaulting(dict):
 
 
 def _shown_value(component: Component, column: str) -> pl.Expr:
-    """A column's value as it may appear in a report: identity codes masked."""
+    """A column's value as it may appear in a report: identity codes masked, in their own
+    column and wherever else one was written."""
     col = pl.col(column)
     if column in component.column_names and component.column(column).kind is Kind.IDENTITY:
         return identity.mask_expr(col)
-    return col
+    return identity.redact_expr(col)
 
 
 def _t(fi: str, sv: str, en: str) -> dict[str, str]:
@@ -538,6 +544,50 @@ CATALOGUE: tuple[Rule, ...] = (
             "{file}: cannot be read: {reason}. Create the file again.",
         ),
         scope="the package, every file",
+    ),
+    Rule(
+        FILE_TOO_LARGE,
+        E,
+        FILE,
+        _t(
+            "Paketti on purettuna suurempi kuin rekisteri ottaa vastaan, tai ZIP-tiedoston "
+            "jäsen laajenee epätavallisen paljon (ZIP-pommi). Paketti hylätään lukematta.",
+            "Paketet är större uppackat än registret tar emot, eller en fil i ZIP-arkivet växer "
+            "ovanligt mycket (ZIP-bomb). Paketet avvisas oläst.",
+            "The package is larger uncompressed than the register accepts, or a ZIP member "
+            "inflates unusually far (a ZIP bomb). The package is refused unread.",
+        ),
+        _t(
+            "{file}: {size} tavua purettuna, raja on {limit} ({setting}). Jaa toimitus tai "
+            "tarkista paketti.",
+            "{file}: {size} byte uppackat, gränsen är {limit} ({setting}). Dela leveransen "
+            "eller kontrollera paketet.",
+            "{file}: {size} bytes uncompressed, the limit is {limit} ({setting}). Split the "
+            "delivery or check the package.",
+        ),
+        scope="the package, every ZIP member",
+    ),
+    Rule(
+        FILE_VALUE_TOO_LONG,
+        E,
+        FILE,
+        _t(
+            "Arvo on pidempi kuin mikään sarakkeen sallittu arvo voi olla (koodit ja päivämäärät "
+            "ovat lyhyitä). Tiedosto on luultavasti rikki.",
+            "Ett värde är längre än något tillåtet värde i kolumnen kan vara (koder och datum "
+            "är korta). Filen är troligen skadad.",
+            "A value is longer than any allowed value of its column can be (codes and dates are "
+            "short). The file is probably damaged.",
+        ),
+        _t(
+            "{file}, rivi {line}, sarake {column}: arvossa on {length} merkkiä, enintään "
+            "{limit} sallitaan. Korjaa arvo.",
+            "{file}, rad {line}, kolumn {column}: värdet har {length} tecken, högst {limit} "
+            "tillåts. Rätta värdet.",
+            "{file}, line {line}, column {column}: the value has {length} characters, at most "
+            "{limit} are allowed. Correct the value.",
+        ),
+        scope="every CSV file",
     ),
     Rule(
         FILE_UNKNOWN,

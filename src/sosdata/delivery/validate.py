@@ -493,7 +493,7 @@ def validate_path(
     step = say(progress)
     step(f"{path.name}: opening")
     try:
-        package = open_package(path)
+        package = open_package(path, settings)
     except FileProblem as problem:
         return _run(
             {},
@@ -582,7 +582,9 @@ def _validate_package(
         display = package.members[member]
         step(f"{display}: reading")
         try:
-            frames[name] = (read_csv(package.contents(member), display, COMPONENTS[name]), display)
+            data = package.contents(member)
+            frame = read_csv(data, display, COMPONENTS[name], settings.max_value_length)
+            frames[name] = (frame, display)
         except FileProblem as problem:
             issues.append(problem.issue)
     the_organiser = found.jarjestaja if found is not None and found.jarjestaja else organiser

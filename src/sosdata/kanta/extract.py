@@ -366,6 +366,8 @@ def _why_not_decodable(text: str) -> tuple[str, str]:
         value = json.loads(text)
     except ValueError as exc:
         return "(record)", f"not valid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return "(record)", "nested too deeply"
     if not isinstance(value, dict):
         return "(record)", f"not a JSON object but {type(value).__name__}"
     for name, dtype in EXTRACT_SCHEMA.items():

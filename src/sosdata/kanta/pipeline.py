@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 
+from sosdata import safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.errors import UserError
 from sosdata.kanta.derive import Derivation, derive
@@ -85,11 +86,14 @@ def derive_path(
     report = progress or silent
     path = Path(path)
     scan = scan_extract(path, progress=lambda done, total: report(Step("read", done, total)))
+    duplicates = duplicate_documents(scan.frame)
     report(Step("derive", 0, 1))
     derivation = derive(scan.frame, period, versions=scan.versions)
     report(Step("derive", 1, 1))
     derivation.summary["documents_read"] += scan.malformed_records
     derivation.summary["malformed"] = scan.malformed_records
+    derivation.summary["duplicate_document_ids"] = duplicates.height
+    derivation.summary["duplicate_documents"] = duplicates.head(SUMMARY_MALFORMED_LIMIT).to_dicts()
     derivation.malformed = scan.malformed
     report(Step("validate", 0, 1))
     result = validate_frames(
@@ -106,6 +110,20 @@ def derive_path(
     }
     derivation.summary["rule_counts"] = result.report.counts
     return Checked(derivation, result)
+
+
+def duplicate_documents(records: pl.LazyFrame) -> pl.DataFrame:
+    """Document ids that more than one record carries, with the lines of the first two: a
+    document is archived once, so a repeated id is an error in the extract, not a version."""
+    return (
+        records.select("_line", "document_id")
+        .filter(pl.col("document_id").is_duplicated())
+        .group_by("document_id")
+        .agg(pl.col("_line").sort().head(2).alias("lines"), pl.len().alias("records"))
+        .sort(pl.col("lines").list.first())
+        .select(pl.col("lines").list.first().alias("line"), "lines", "records")
+        .collect()
+    )
 
 
 def summary_document(derivation: Derivation, source: Path) -> dict[str, Any]:
@@ -140,7 +158,7 @@ def write_derivation(
             frame.write_parquet(target, compression="zstd")
         files[name] = target.name
     if derivation.malformed.height:
-        derivation.malformed.write_csv(out / MALFORMED_FILE, separator=";", null_value="")
+        safe_export.write_csv(derivation.malformed, out / MALFORMED_FILE, null_value="")
         files["malformed"] = MALFORMED_FILE
     summary = {**summary_document(derivation, source), "files": files}
     (out / SUMMARY_FILE).write_text(

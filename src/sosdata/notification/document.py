@@ -131,7 +131,7 @@ def _positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) 
 def _yaml_positions(text: str) -> dict[Path_, tuple[int, int]]:
     try:
         node = yaml.compose(text, Loader=_TextLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     out: dict[Path_, tuple[int, int]] = {}
     if node is not None:
@@ -141,6 +141,13 @@ def _yaml_positions(text: str) -> dict[Path_, tuple[int, int]]:
 
 def parse_text(text: str, source: str, fmt: str | None = None) -> tuple[Any, Positions]:
     """Parse JSON or YAML text; a syntax error names the line and column."""
+    try:
+        return _parse_text(text, source, fmt)
+    except RecursionError:
+        raise NotificationError(f"{source}: nested too deeply to be a notification") from None
+
+
+def _parse_text(text: str, source: str, fmt: str | None) -> tuple[Any, Positions]:
     fmt = fmt or ("json" if text.lstrip().startswith("{") else "yaml")
     positions = Positions(source, _yaml_positions(text))
     if fmt == "json":

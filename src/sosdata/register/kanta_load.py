@@ -193,6 +193,51 @@ def from_derivation(checked: Any, period: Quarter) -> Batch:
     return Batch(period, dict(validation.rows), covered, summary)
 
 
+def refuse_unusable(batch: Batch, settings: Settings, source: str) -> None:
+    """Refuse, before anything is stored, an extract that could replace the organisers'
+    components with nothing or with the remains of a broken file: one with no readable record
+    or no derived row, a malformed share above ``kanta_malformed_limit``, a document id given
+    twice, or derived rows the delivery rules reject as they would a delivery."""
+    summary = batch.summary
+    records = int(summary.get("documents_read", 0))
+    malformed = int(summary.get("malformed", 0))
+    nothing = "; nothing was stored"
+    if records == 0 or malformed == records:
+        raise KantaLoadError(
+            f"{source}: no record could be read ({malformed:,} malformed of {records:,}); check "
+            f"that it is a Kanta extract (docs/kanta-extract.md){nothing}"
+        )
+    share = malformed / records
+    if share > settings.kanta_malformed_limit:
+        raise KantaLoadError(
+            f"{source}: {malformed:,} of {records:,} records ({share:.1%}) are malformed, more "
+            f"than kanta_malformed_limit {settings.kanta_malformed_limit:.1%}; deriving the "
+            f"extract without loading it lists them{nothing}"
+        )
+    duplicates = summary.get("duplicate_documents") or []
+    if duplicates:
+        first = duplicates[0]
+        lines = " and ".join(str(n) for n in first["lines"])
+        raise KantaLoadError(
+            f"{source}, line {first['line']}: the same document id is on lines {lines} "
+            f"({summary.get('duplicate_document_ids', len(duplicates)):,} ids repeated); a "
+            f"document is archived once — ask for a corrected extract{nothing}"
+        )
+    derived = sum(f.height for f in batch.rows.values())
+    if derived == 0:
+        raise KantaLoadError(
+            f"{source}: {records - malformed:,} records were read but none yields a row for "
+            f"{batch.quarter}; check the period and the extract{nothing}"
+        )
+    validation = summary.get("validation") or {}
+    if validation.get("accepted") is False:
+        counts = ", ".join(f"{k} {v:,}" for k, v in (validation.get("counts") or {}).items())
+        raise KantaLoadError(
+            f"{source}: the derived rows fail the delivery rules as a delivery would ({counts}); "
+            f"deriving the extract without loading it gives the report{nothing}"
+        )
+
+
 def load_kanta(
     conn: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -214,6 +259,7 @@ def load_kanta(
         return KantaOutcome(earlier, str(period), True)
     step(f"deriving {period} from {extract_path.name}")
     batch = derive_batch(settings, extract_path, period, progress)
+    refuse_unusable(batch, settings, extract_path.name)
     return record_batch(
         conn,
         settings,

@@ -9,6 +9,7 @@ accounts (passwords, sessions, API tokens) 0070–0079.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -104,15 +105,45 @@ def migrate(conn: duckdb.DuckDBPyConnection, folder: Path | None = None) -> list
     return todo
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
+#: DuckDB names the process holding the lock: "... is held in /usr/bin/python3 (PID 123)"
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
+#: the database and its folder are the register keeper's alone, like the keys
+DATABASE_MODE = 0o600
+DATA_DIR_MODE = 0o700
+
+
+def _open(path: Path, read_only: bool, *, create: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file; only ``create`` (``sosdata init``) makes a missing data folder.
+    A new database file is made readable by its owner alone."""
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    elif not path.parent.is_dir():
         raise StoreError(
-            f"{path}: cannot open the register database ({exc}); another sosdata process may be "
-            "writing to it — wait for it to finish and try again"
-        ) from exc
+            f"{path.parent}: no such data folder; initialise the data directory first (only "
+            "that creates one)"
+        )
+    new = not path.exists()
+    try:
+        conn = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        holder = _LOCK_HOLDER.search(str(exc))
+        if holder:
+            raise StoreError(
+                f"{path}: the register database is held by process {holder.group(1)}; another "
+                "sosdata process may be writing to it — wait for it to finish and try again"
+            ) from None
+        raise StoreError(
+            f"{path}: cannot open the register database ({_without_paths(exc)}); another "
+            "sosdata process may be writing to it — wait for it to finish and try again"
+        ) from None
+    if new and not read_only:
+        os.chmod(path, DATABASE_MODE)
+    return conn
+
+
+def _without_paths(exc: Exception) -> str:
+    """DuckDB's message without the interpreter's or other absolute paths it names."""
+    return re.sub(r"(?<![\w.])/[^\s\"']+", "…", str(exc)).strip()
 
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -177,10 +208,11 @@ def initialise(settings: Settings, keeper: str) -> Initialised:
     first keeper of a new register."""
     from sosdata.register import users  # users are stored here: imported on use, not at load
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    os.chmod(settings.data_dir, DATA_DIR_MODE)  # made earlier or by hand: the owner's alone
     made = keys.ensure_keys(settings)
 
-    conn = _open(settings.database_path, read_only=False)
+    conn = _open(settings.database_path, read_only=False, create=True)
     try:
         applied = [m.name for m in migrate(conn)]
         first = keeper if users.ensure_first_keeper(conn, keeper) else None

@@ -69,7 +69,8 @@ def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     path = Path(path)
     if path.is_dir():
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        # links are not followed (the reader refuses a folder that has one)
+        for item in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
             digest.update(item.relative_to(path).as_posix().encode() + b"\0")
             _update(digest, item)
             digest.update(b"\0")
@@ -310,7 +311,13 @@ def submit(
     earlier = _earlier(conn, authorise, sha256)
     if earlier is not None:
         return earlier
-    period = period or declared_period(path)
+    if _single_csv(path) and (organiser is None or not municipality_group):
+        # a ZIP's manifest says whose the rows are; a lone CSV has only the options to say it
+        raise SubmitError(
+            f"{path.name}: a single CSV file needs its organiser and municipality group given "
+            "with it (or deliver a ZIP with a manifest); nothing was stored"
+        )
+    period = period or declared_period(path, settings)
     step(f"validating {path.name} for {period}")
     result = validate_path(
         path,
@@ -351,14 +358,20 @@ def _earlier(conn: duckdb.DuckDBPyConnection, authorise: Authorise, sha256: str)
     return Outcome(delivery_id, status, True, late, quarter, organiser, group)
 
 
-def declared_period(path: Path) -> Quarter:
+def _single_csv(path: Path) -> bool:
+    import zipfile
+
+    return path.is_file() and not zipfile.is_zipfile(path)
+
+
+def declared_period(path: Path, settings: Settings | None = None) -> Quarter:
     """The follow-up period the delivery's manifest declares."""
     from sosdata.delivery import manifest as manifests
     from sosdata.delivery.reader import MANIFEST_NAME, FileProblem, open_package
 
     advice = "give the period with the delivery, or validate it to see what is wrong"
     try:
-        package = open_package(path)
+        package = open_package(path, settings)
     except FileProblem as problem:
         reason = problem.issue.message("en")
         raise SubmitError(f"{path}: cannot be read ({reason}); {advice}") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sosdata import safe_export
 from sosdata.statistics.suppression import TOTAL
 from sosdata.statistics.tables import Dimension, Table
 
@@ -59,7 +60,7 @@ def to_csv(table: Table, lang: str = "fi") -> str:
     """``;``-separated, one row per cell: each dimension's code and label, then the value."""
     frame = labelled(table, lang)
     header = [*frame.columns[:-1], _VALUE[lang]]
-    return frame.rename(dict(zip(frame.columns, header, strict=True))).write_csv(separator=";")
+    return safe_export.csv_text(frame.rename(dict(zip(frame.columns, header, strict=True))))
 
 
 def write_csv(table: Table, path: Path, lang: str = "fi") -> Path:
@@ -190,17 +191,21 @@ def write_xlsx(tables: Sequence[Table], path: Path, lang: str = "fi") -> Path:
             for column, width in enumerate([34, 30, 22, 16, 14, 14, 14, 14]):
                 sheet.set_column(column, column, width)
             sheet.freeze_panes(4, 0)  # the header stays in view
-            sheet.write_string(0, 0, title(table, lang), heading)
-            sheet.write_string(1, 0, f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}")
+            safe = safe_export.neutralise
+            sheet.write_string(0, 0, safe(title(table, lang)), heading)
+            note = f"{_SOURCE[lang]}. {_NOTE[lang].format(t=table.threshold)}"
+            sheet.write_string(1, 0, safe(note))
             header = [d.title[lang] for d in table.dimensions]
-            sheet.write_row(3, 0, [*header, f"{_VALUE[lang]} ({table.unit[lang]})"], bold)
+            header_row = [*header, f"{_VALUE[lang]} ({table.unit[lang]})"]
+            for column, name in enumerate(header_row):
+                sheet.write_string(3, column, safe(name), bold)
             labels = frame.select(f"{d.name}_{lang}" for d in table.dimensions).rows()
             # published numbers as numbers, ``..`` as text
             values = frame["arvo"].cast(pl.Int64, strict=False).to_list()
             last = len(header)
             for row, (names, value) in enumerate(zip(labels, values, strict=True), start=4):
                 for column, name in enumerate(names):
-                    sheet.write_string(row, column, name)
+                    sheet.write_string(row, column, safe(name))
                 if value is None:
                     sheet.write_string(row, last, SUPPRESSED)
                 else:

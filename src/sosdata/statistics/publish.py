@@ -10,7 +10,7 @@ import duckdb
 from sosdata.config import Settings
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.statistics import charts, export, publications, tables
+from sosdata.statistics import charts, export, publications, revisions, tables
 
 FORMATS = export.FORMATS
 
@@ -46,14 +46,20 @@ class Published:
 def compute(
     settings: Settings, quarter: Quarter, conn: duckdb.DuckDBPyConnection, *, audit: bool = False
 ) -> list[tables.Table]:
-    """The quarter's suppressed tables, read from the register database. ``audit``: check
-    every table's protection again by linear programming (slow; fails if a cell is exposed)."""
+    """The quarter's suppressed tables, read from the register database, linked to its
+    earlier publications (:mod:`.revisions`). ``audit``: check every table's protection again
+    by linear programming (slow; fails if a cell is exposed)."""
     if str(quarter) not in tables.quarters_present(conn):
         raise NotBuiltError(
             f"{settings.database_path}: quarter {quarter} has not been built; run the register "
             f"build for {quarter} first"
         )
-    return tables.compute(conn, quarter, settings, audit=audit)
+    ids = conn.execute(
+        "SELECT publication_id FROM publications WHERE quarter = ? ORDER BY publication_id",
+        [str(quarter)],
+    ).fetchall()
+    earlier = revisions.earlier([publications.tables(conn, i) for (i,) in ids])
+    return tables.compute(conn, quarter, settings, audit=audit, earlier=earlier)
 
 
 def publish(

@@ -26,11 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from sosdata import codes, components, organisers
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.statistics import revisions
 from sosdata.statistics.suppression import TOTAL, Hierarchy, suppress_linked
 
 LEVELS = ("county", "municipality", "organiser")
@@ -711,8 +713,11 @@ def compute_definition(
     levels: Sequence[str] = LEVELS,
     audit: bool = False,
     prepared: bool = False,
+    earlier: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[Table]:
-    """The tables of one definition at the given levels, suppressed together."""
+    """The tables of one definition at the given levels, suppressed together; ``earlier``
+    (per table id, cells of earlier publications of the quarter) links the suppression to
+    them (:mod:`.revisions`)."""
     if not prepared:
         _prepare(conn, quarter)
     _units(conn, definition, quarter)
@@ -749,10 +754,21 @@ def compute_definition(
         )
     for table in (*made, f"stat_unit_{definition.id}"):  # millions of rows each
         conn.execute(f"DROP TABLE {table}")
+    presets: list[np.ndarray | None] = []
+    for table in tables:
+        before = (earlier or {}).get(table.id)
+        if before is None:
+            presets.append(None)
+            continue
+        table.cells, preset = revisions.linked(
+            table.cells, table.dims, before, settings.suppression_threshold
+        )
+        presets.append(preset)
     statuses = suppress_linked(
         [(t.cells, t.dims, t.hierarchies) for t in tables],
         settings.suppression_threshold,
         audit=audit,
+        presets=presets,
     )
     for table, suppressed in zip(tables, statuses, strict=True):
         table.cells = suppressed
@@ -944,13 +960,15 @@ def compute(
     *,
     audit: bool = False,
     with_trend: bool = True,
+    earlier: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[Table]:
-    """Every published table of ``quarter`` (suppressed), the time series last."""
+    """Every published table of ``quarter`` (suppressed), the time series last; ``earlier``:
+    see :func:`compute_definition`."""
     _prepare(conn, quarter)
     tables: list[Table] = []
     for definition in DEFINITIONS:
         tables += compute_definition(
-            conn, definition, quarter, settings, audit=audit, prepared=True
+            conn, definition, quarter, settings, audit=audit, prepared=True, earlier=earlier
         )
     if with_trend:
         tables.append(trend(conn, quarter, settings, audit=audit, current=tables))

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from sosdata import safe_export
 from sosdata.config import Settings
 from sosdata.notification import checks
 from sosdata.notification.document import (
@@ -222,7 +223,7 @@ def export(
     frame = table(conn, settings, ctx, all_versions=all_versions, lang=lang)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.write_csv(out, separator=";", datetime_format="%Y-%m-%dT%H:%M:%S")
+        safe_export.write_csv(frame, out, datetime_format="%Y-%m-%dT%H:%M:%S")
     else:
         _write_xlsx(frame, out, ctx, lang or "fi")
     return frame.height
@@ -233,9 +234,9 @@ def _write_xlsx(frame: pl.DataFrame, out: Path, ctx: FormContext, lang: str) -> 
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("notifications")
-    sheet.append(frame.columns)
+    sheet.append(safe_export.neutralise_row(frame.columns))
     for row in frame.iter_rows():
-        sheet.append(list(row))
+        sheet.append(safe_export.neutralise_row(row))
     # a second sheet says what each column asks, in the chosen language
     legend = book.create_sheet("questions")
     legend.append(["column", "question", text("mandatory", lang)])
@@ -245,5 +246,5 @@ def _write_xlsx(frame: pl.DataFrame, out: Path, ctx: FormContext, lang: str) -> 
             rows = {r.code: r for r in q.grid_rows(ctx.codes_dir)}
             row_label = rows[part].label(lang) if part in rows else CONTACT_FIELDS[part][lang]
         label = f"{q.number}. {q.label(lang)}" + (f" — {row_label}" if row_label else "")
-        legend.append([name, label, "x" if q.mandatory else ""])
+        legend.append(safe_export.neutralise_row([name, label, "x" if q.mandatory else ""]))
     book.save(out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from sosdata import i18n
+from sosdata import i18n, safe_export
 from sosdata.app import Actor
 from sosdata.periods import Quarter
 from sosdata.register.deliveries import ISSUE_SORTS, IssueFilter
@@ -137,9 +136,8 @@ def issues_csv(request: Request, who: PageVisitor, delivery_id: int) -> Response
     page = core(request).delivery_issues(
         who.actor, delivery_id, _filter(request), limit=None, reason="report download (CSV)"
     )
-    buffer = io.StringIO()
-    page.rows.write_csv(buffer, separator=";")
-    return _download(buffer.getvalue(), f"delivery-{delivery_id}-issues.csv", "text/csv")
+    text = safe_export.csv_text(page.rows)  # cells made inert against formula injection
+    return _download(text, f"delivery-{delivery_id}-issues.csv", "text/csv")
 
 
 @router.get("/deliveries/{delivery_id}/report.json")

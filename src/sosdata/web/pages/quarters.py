@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.statistics import revisions
+from sosdata.statistics import revision_labels
 from sosdata.web.pages.jobs import POLL_SECONDS
 from sosdata.web.rendering import render
 from sosdata.web.visitor import AnyVisitor, CheckedForm, PageVisitor, core
@@ -145,7 +145,7 @@ def revision_page(
     older = older if older in ids else (ids[1] if len(ids) > 1 else ids[0])
     changed = reg.revision(who.actor, older, newer)
     tables = reg.published(who.actor, period, publication_id=newer)
-    rows = revisions.labelled(changed, tables, who.lang)
+    rows = revision_labels.labelled(changed, tables, who.lang)
     return render(
         request,
         who,
