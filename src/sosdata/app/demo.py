@@ -4,11 +4,12 @@ Three quarters of a few counties go through the register as they would in a year
 the notifications of delivery method filed before the first quarter; every quarter's Kanta
 extract loaded; the counties' separate deliveries received on realistic days — most before the
 deadline, one late, one rejected for its errors (its report is worth reading) and sent again, one
-replaced by a corrected file; the first two quarters built and published (so the time series has
-two points) and the third built and waiting, for the counties to check their own figures before
-the keeper publishes. Every step goes through the register's verbs as the keeper or a county's
-user, as a person would through the command line or the portal. Identity codes are temporary
-ones (individual numbers 900–999): nobody real is in it.
+replaced by a corrected file; the first two quarters built, approved and published (so the time
+series has two points) and the third built and waiting, for the counties to check their own
+figures (the self-check) before the keeper approves and publishes it. Every step goes through
+the register's verbs as the keeper or a county's user, as a person would through the command line
+or the portal. Identity codes are temporary ones (individual numbers 900–999): nobody real is in
+it.
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def run(out: Path, *, scale: str = "demo", seed: int = 2023, progress: Progress 
             register.build(keeper, quarter)
             demo.quarters[str(quarter)] = "built"
 
-        step("publishing the first quarters: tables, charts and the time series")
+        step("approving and publishing the first quarters: tables, charts, the time series")
         for quarter in quarters[:-1]:
+            register.approve(keeper, quarter)
             register.publish(keeper, quarter)
             demo.quarters[str(quarter)] = "published"
     progress(Step("ready", total, total))
