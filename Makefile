@@ -20,6 +20,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup
@@ -30,8 +31,9 @@ bench: setup
 	mkdir -p bench/results
 	for b in bench/*.py; do $(BIN)/python $$b | tee bench/results/$$(basename $$b .py).json; done
 
-docs: setup
-	$(BIN)/python -m sosdata.docs
+docs: setup  # the documents generated from the code: the rule catalogue, the notification schema
+	$(BIN)/python -m sosdata.delivery.docs docs/rules.md
+	$(BIN)/sosdata notification schema --out docs/notification.schema.json
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

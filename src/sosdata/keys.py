@@ -57,7 +57,9 @@ def _read(setting: str | None, path: Path, env_name: str) -> bytes:
     try:
         return _decode(path.read_text(encoding="ascii"), str(path))
     except FileNotFoundError as exc:
-        raise KeyProblem(f"{path} not found: run 'sosdata init' or set ${env_name}") from exc
+        raise KeyProblem(
+            f"{path} not found: initialise the data directory or set ${env_name}"
+        ) from exc
 
 
 def pseudonym_key(settings: Settings) -> bytes:

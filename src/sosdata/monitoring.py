@@ -34,6 +34,7 @@ from sosdata import organisers
 from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.register.notifications import expected_sources
 
 #: a change of row count larger than this share against the previous quarter is flagged
 CHANGE_LIMIT = 0.5
@@ -79,16 +80,7 @@ def _expected(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame
         "expected_source": pl.String,
         "separate_expected": pl.Boolean,
     }
-    try:
-        from sosdata.notification import expected_sources
-    except ImportError:
-        return pl.DataFrame(schema=schema)
-    try:
-        frame = expected_sources(conn, quarter)
-    except TypeError:
-        frame = expected_sources(conn)
-    except duckdb.CatalogException:
-        return pl.DataFrame(schema=schema)
+    frame = expected_sources(conn, quarter)
     if frame.is_empty():
         return pl.DataFrame(schema=schema)
     return (

@@ -13,7 +13,7 @@ import pytest
 
 from sosdata.periods import Quarter
 from sosdata.register import store, users
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -29,7 +29,7 @@ def synthetic(tmp_path_factory) -> Path:
 @pytest.fixture
 def loaded(settings, synthetic):
     """Every delivery on time but two: the last is never sent, the one before arrives late."""
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     with store.opened(settings) as conn:
         users.add(conn, "keeper")

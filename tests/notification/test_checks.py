@@ -9,7 +9,7 @@ import pytest
 from sosdata.notification import checks
 from sosdata.notification.document import NotificationError, parse_text, read_file
 from sosdata.notification.form import QUESTIONS, SEPARATE_DELIVERERS
-from sosdata.notification.store import raise_if_errors
+from sosdata.register.notifications.store import raise_if_errors
 
 
 def _codes(issues, severity=None):

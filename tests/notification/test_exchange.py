@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from sosdata.notification import NotificationError, exchange, store
+from sosdata.notification import NotificationError
+from sosdata.register.notifications import exchange, store
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "notification.yaml"
 

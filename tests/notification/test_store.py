@@ -7,8 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from sosdata.notification import NotificationError, expected_sources, store
+from sosdata.notification import NotificationError
 from sosdata.notification.sources import sources_of
+from sosdata.register.notifications import expected_sources, store
 
 GROUP_EAST = ["407", "434", "504"]  # Lapinjärvi, Loviisa, Myrskylä (county 01)
 

@@ -9,8 +9,9 @@ from dataclasses import replace
 import pytest
 
 from sosdata.config import SmtpSettings
-from sosdata.notification import NotificationError, store, submission
+from sosdata.notification import NotificationError
 from sosdata.notification.email import EmailError
+from sosdata.register.notifications import store, submission
 
 
 def _code(message) -> str:

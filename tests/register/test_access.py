@@ -8,24 +8,20 @@ no row here.
 from __future__ import annotations
 
 import inspect
-import json
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-import yaml
 
-from sosdata import codes, components, identity, organisers
+from sosdata import organisers
 from sosdata.app import Actor, Register, Role
 from sosdata.errors import AccessError, NotFound
 from sosdata.notification.document import from_data, read_file
 from sosdata.periods import Quarter
+from world import delivery_package, notification_file
 
 Q1 = Quarter.parse("2023Q1")
-EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "notification.yaml"
 
 # who: the organiser's own user acting on its own organiser's thing, the same user acting on
 # another organiser's, the keeper, an administrator, the public
@@ -175,14 +171,14 @@ def world(tmp_path_factory):
     register.add_user(keeper, "org-theirs", role=Role.ORGANISER, organiser=theirs.oid)
     worlds = {}
     for name, org, user in (("mine", mine, "org"), ("theirs", theirs, "org-theirs")):
-        delivered = register.submit(keeper, _package(tmp / name, org, first=0))
-        document = _notification_for(org.county, tmp / f"{name}.yaml")
+        delivered = register.submit(keeper, delivery_package(tmp / name, org, first=0))
+        document = notification_file(org.county, tmp / f"{name}.yaml")
         saved = register.import_notification(keeper, document)
         worlds[name] = {
             "oid": org.oid,
             "county": org.county,
             "delivery": delivered.delivery_id,
-            "package": _package(tmp / f"{name}-again", org, first=50),
+            "package": delivery_package(tmp / f"{name}-again", org, first=50),
             "notification": saved.notification_id,
             "notification_file": document,
             "notification_document": from_data(read_file(document)[0])[0],
@@ -196,49 +192,6 @@ def world(tmp_path_factory):
         }
     yield register, worlds
     register.close()
-
-
-def _notification_for(county: str, path: Path) -> Path:
-    """The example notification, for the whole of ``county``."""
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    data["answers"]["county"] = county
-    data["answers"]["municipalities"] = codes.municipalities_of(county)
-    data["answers"]["group_name"] = f"Koko alue {county}"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _package(folder: Path, org: organisers.Organiser, *, first: int) -> Path:
-    """A one-component delivery of three synthetic clients (temporary identity codes)."""
-    folder.mkdir(parents=True)
-    periods = components.get("asiakkuusjaksot")
-    manifest = {
-        "versio": "1",
-        "jarjestaja": org.oid,
-        "kuntaryhma": "Koko alue",
-        "seurantajakso": str(Q1),
-        "osat": [periods.name],
-        "kuvaus": "Test extraction.",
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    row = {
-        "jarjestaja": org.oid,
-        "kotikunta": org.municipalities[0],
-        "sukupuoli": "2",
-        "palvelutehtava": "1",
-        "alkupvm": "2022-05-01",
-    }
-    lines = [";".join(periods.column_names)] + [
-        ";".join(
-            (row | {"henkilotunnus": identity.make(Q1.start.replace(year=1950), 900 + n)}).get(
-                c, ""
-            )
-            for c in periods.column_names
-        )
-        for n in range(first, first + 3)
-    ]
-    (folder / periods.filename).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Path(shutil.make_archive(str(folder), "zip", folder))
 
 
 @pytest.mark.parametrize("verb", sorted(VERBS))

@@ -11,7 +11,7 @@ from sosdata import components, keys
 from sosdata.periods import Quarter
 from sosdata.register import build, store, submit, users
 from sosdata.register.kanta_load import Batch, record_batch
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 D = dt.date

@@ -9,7 +9,7 @@ import pytest
 from sosdata.periods import Quarter
 from sosdata.register import store, submit
 from sosdata.register.kanta_load import Batch, record_batch
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 D = dt.date
@@ -19,7 +19,7 @@ D = dt.date
 def notified(db, settings, organiser):
     """Two municipality groups of the organiser, each with its own promised sources."""
     notification = pytest.importorskip("sosdata.notification")
-    from sosdata.notification import store as notification_store
+    from sosdata.register.notifications import store as notification_store
     from sosdata.synth import notifications as synth_notifications
     from sosdata.synth.plan import Group, GroupSources
 

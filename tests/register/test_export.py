@@ -11,7 +11,7 @@ import pytest
 
 from sosdata.periods import Quarter
 from sosdata.register import export, submit
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 

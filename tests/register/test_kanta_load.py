@@ -11,7 +11,7 @@ from sosdata import keys
 from sosdata.kanta.extract import write_extract
 from sosdata.periods import Quarter
 from sosdata.register import store, users
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 

@@ -12,7 +12,7 @@ import time
 
 from sosdata import identity
 from sosdata.register import store
-from verbs import call
+from world import call
 
 PERSONS = 50_000
 

@@ -13,7 +13,7 @@ import pytest
 from sosdata import keys
 from sosdata.periods import Quarter
 from sosdata.register import audit, crypto, store, submit, users
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 

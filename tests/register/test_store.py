@@ -29,7 +29,7 @@ def test_reconnecting_applies_nothing_twice(settings: Settings):
 
 
 def test_read_only_refuses_a_missing_database(settings: Settings):
-    with pytest.raises(store.StoreError, match="sosdata init"):
+    with pytest.raises(store.StoreError, match="initialise the data directory"):
         store.connect(settings, read_only=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sosdata.register import deliveries, submit, users
-from verbs import call
+from world import call
 
 
 def _rows(organiser, hetu, n=4, task="1"):
@@ -101,5 +101,5 @@ def test_package_without_manifest_needs_a_period(settings, db, package, organise
     path = package(_rows(organiser, hetu), as_zip=False)
     (path / "manifest.json").unlink()
     db.close()
-    with pytest.raises(submit.SubmitError, match="--period"):
+    with pytest.raises(submit.SubmitError, match="give the period"):
         call(settings, "keeper", "submit", path)

@@ -12,7 +12,7 @@ import pytest
 from sosdata import components, keys
 from sosdata.periods import Quarter
 from sosdata.register import store
-from verbs import call
+from world import call
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -41,7 +41,7 @@ def _truth(synthetic: Path, name: str, settings) -> pl.DataFrame:
 
 
 def test_register_equals_the_truth(settings, db, synthetic):
-    from sosdata.notification import exchange
+    from sosdata.register.notifications import exchange
 
     for path in sorted((synthetic / "notifications").glob("*.json")):
         exchange.import_file(db, path, settings, by="keeper", submitted_at=dt.datetime(2022, 3, 1))

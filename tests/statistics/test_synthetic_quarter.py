@@ -13,7 +13,7 @@ import pytest
 from sosdata import codes, identity
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from verbs import call
+from world import call
 
 from . import test_tables as shared
 
@@ -51,8 +51,8 @@ def _truth_frames(folder: Path) -> dict[str, pl.DataFrame]:
 def published(tmp_path_factory):
     generate = pytest.importorskip("sosdata.synth.generate")
     from sosdata import keys
-    from sosdata.notification import exchange
     from sosdata.register import store, users
+    from sosdata.register.notifications import exchange
 
     folder = tmp_path_factory.mktemp("synth") / "tiny"
     generate.generate(folder, generate.Options(scale="tiny", period=str(Q1), seed=11))

@@ -12,7 +12,7 @@ from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.register import store
-from verbs import call
+from world import call
 
 KEEPER = "synth-keeper"
 

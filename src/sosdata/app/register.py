@@ -45,6 +45,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.users import User
 
 T = TypeVar("T")
 
@@ -367,7 +368,7 @@ class Register:
         notification_id: int | None = None,
         positions: Any = None,
     ) -> Any:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.WRITE_NOTIFICATION, self._organiser_of_county(notification.county))
         if notification_id is not None:
@@ -391,8 +392,8 @@ class Register:
     ) -> Any:
         """Check and store a notification file (JSON or YAML); ``submitted_at`` records it as
         submitted then (a keeper taking in notifications filed on paper or by e-mail)."""
-        from sosdata.notification import exchange
         from sosdata.notification.document import from_data, read_file
+        from sosdata.register.notifications import exchange
 
         if submitted_at is not None:
             require(actor, Action.MANAGE_REFERENCE)
@@ -412,32 +413,32 @@ class Register:
 
     def send_notification(self, actor: Actor, notification_id: int) -> Any:
         """E-mail the latest version's summary with a one-time confirmation code."""
-        from sosdata.notification import submission
+        from sosdata.register.notifications import submission
 
         self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
         return submission.submit(self.cursor(), notification_id, self.settings, self.form)
 
     def confirm_notification(self, actor: Actor, notification_id: int, code: str) -> Any:
-        from sosdata.notification import submission
+        from sosdata.register.notifications import submission
 
         self._visible_notification(actor, Action.CONFIRM_NOTIFICATION, notification_id)
         return submission.confirm(self.cursor(), notification_id, code, self.settings, self.form)
 
     def notification(self, actor: Actor, notification_id: int, version: int | None = None) -> Any:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
         return notifications.get(self.cursor(), notification_id, self.settings, version)
 
     def notification_versions(self, actor: Actor, notification_id: int) -> pl.DataFrame:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         self._visible_notification(actor, Action.READ_NOTIFICATIONS, notification_id)
         return notifications.versions(self.cursor(), notification_id)
 
     def notifications(self, actor: Actor) -> pl.DataFrame:
         """The latest version of every notification the actor may read, with its status."""
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         scope = own_scope(actor, Action.READ_NOTIFICATIONS)
         found = notifications.listing(self.cursor(), self.settings)
@@ -447,7 +448,7 @@ class Register:
         """The county's submitted groups, and what is wrong with how they partition the county
         (municipalities in no group, or in two)."""
         from sosdata.notification import checks
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.READ_NOTIFICATIONS, self._organiser_of_county(county))
         found = notifications.county_coverage(self.cursor(), county, round_, self.form)
@@ -463,7 +464,7 @@ class Register:
         all_versions: bool = False,
         lang: str | None = None,
     ) -> int:
-        from sosdata.notification import exchange
+        from sosdata.register.notifications import exchange
 
         require(actor, Action.READ_NOTIFICATIONS)
         return exchange.export(
@@ -480,7 +481,7 @@ class Register:
         self, actor: Actor, round_: str, new: dt.date | None = None
     ) -> dt.date:
         """A notification round's deadline, after setting it to ``new`` when given."""
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         if new is not None:
             require(actor, Action.MANAGE_REFERENCE)
@@ -488,7 +489,7 @@ class Register:
         return notifications.deadline(self.cursor(), round_, self.settings)
 
     def notification_rounds(self, actor: Actor) -> list[tuple[str, dt.date]]:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         require(actor, Action.READ_NOTIFICATIONS, actor.organiser)
         return notifications.rounds(self.cursor(), self.settings)
@@ -498,7 +499,7 @@ class Register:
         return found.oid if found else None
 
     def _visible_notification(self, actor: Actor, action: Action, notification_id: int) -> None:
-        from sosdata.notification import store as notifications
+        from sosdata.register.notifications import store as notifications
 
         organiser = notifications.organiser_of(self.cursor(), notification_id)
         if not allowed(actor, action, organiser):
@@ -506,13 +507,13 @@ class Register:
 
     # ------------------------------------------------------------------ users, audit, privacy
 
-    def users(self, actor: Actor) -> list[users.User]:
+    def users(self, actor: Actor) -> list[User]:
         require(actor, Action.MANAGE_USERS)
         return users.listing(self.cursor())
 
     def add_user(
         self, actor: Actor, user_id: str, *, role: Role, organiser: str | None = None
-    ) -> users.User:
+    ) -> User:
         require(actor, Action.MANAGE_USERS)
         if role is Role.PUBLIC:
             raise AccessError("the public is everyone who is not signed in, not a user")

@@ -84,9 +84,10 @@ def _me(purpose: str) -> dict[str, object]:
 
 def _read(fd: int) -> dict[str, object]:
     try:
-        return json.loads(os.pread(fd, 4096, 0) or b"{}")
+        found = json.loads(os.pread(fd, 4096, 0) or b"{}")
     except ValueError:
         return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _busy_message(data_dir: Path, holder: dict[str, object]) -> str:

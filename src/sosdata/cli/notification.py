@@ -18,9 +18,10 @@ from sosdata.cli.common import (
     err_console,
     new_app,
 )
-from sosdata.notification import checks, interactive, schema, store, submission, summary
+from sosdata.notification import checks, interactive, schema, summary
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
 from sosdata.periods import Quarter
+from sosdata.register.notifications import store, submission
 
 app = new_app("Notifications of delivery method: how each municipality group's data will arrive.")
 

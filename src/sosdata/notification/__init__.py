@@ -8,6 +8,5 @@ the promised source per municipality, service task and component.
 
 from sosdata.notification.document import Notification, NotificationError
 from sosdata.notification.form import FormContext
-from sosdata.notification.sources import expected_sources
 
-__all__ = ["FormContext", "Notification", "NotificationError", "expected_sources"]
+__all__ = ["FormContext", "Notification", "NotificationError"]

@@ -32,7 +32,7 @@ from sosdata import codes, components, organisers
 from sosdata.components import Component
 from sosdata.config import Settings
 from sosdata.periods import Quarter
-from sosdata.register import audit, merge, rows, store
+from sosdata.register import audit, merge, notifications, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -118,11 +118,7 @@ class BuildSummary:
 
 def expected_sources(conn: duckdb.DuckDBPyConnection, period: Quarter) -> pl.DataFrame | None:
     """The notifications' expected sources for ``period``, or None when there are none."""
-    try:
-        from sosdata.notification import expected_sources as notified
-    except ImportError:
-        return None
-    frame = notified(conn, period)
+    frame = notifications.expected_sources(conn, period)
     return frame if frame.height else None
 
 

@@ -123,7 +123,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     """
     path: Path = settings.database_path
     if read_only and not path.exists():
-        raise StoreError(f"{path}: no register database; run 'sosdata init' first")
+        raise StoreError(f"{path}: no register database; initialise the data directory first")
     conn = _open(path, read_only)
     try:
         if read_only:
@@ -131,7 +131,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             if behind:
                 raise StoreError(
                     f"{path}: the database schema is behind ({behind[0].name} not applied); "
-                    "run 'sosdata init' to update it"
+                    "initialise the data directory again to update it"
                 )
         else:
             migrate(conn)

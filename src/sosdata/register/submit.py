@@ -350,7 +350,7 @@ def declared_period(path: Path) -> Quarter:
     from sosdata.delivery import manifest as manifests
     from sosdata.delivery.reader import MANIFEST_NAME, FileProblem, open_package
 
-    advice = "give the period with --period, or run 'sosdata validate' to see what is wrong"
+    advice = "give the period with the delivery, or validate it to see what is wrong"
     try:
         package = open_package(path)
     except FileProblem as problem:

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from sosdata.config import Settings
-from sosdata.notification import checks, store
+from sosdata.notification import checks
 from sosdata.notification.document import (
     Notification,
     NotificationError,
@@ -28,6 +28,7 @@ from sosdata.notification.form import (
     Question,
     text,
 )
+from sosdata.register.notifications import store
 
 EXPORT_FORMATS = ("csv", "xlsx")
 BOOKKEEPING = (

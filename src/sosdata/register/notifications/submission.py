@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import duckdb
 
 from sosdata.config import Settings
-from sosdata.notification import email, store
+from sosdata.notification import email
 from sosdata.notification.checks import check_notification
 from sosdata.notification.document import NotificationError
 from sosdata.notification.form import FormContext
+from sosdata.register.notifications import store
 
 #: unambiguous characters (no 0/O, 1/I/L) for a code typed from an e-mail
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -164,8 +165,8 @@ def confirm(
         ).fetchone()
         if pending is None:
             raise NotificationError(
-                f"notification {notification_id} has no summary awaiting confirmation; send one "
-                f"with: sosdata notification submit {notification_id}"
+                f"notification {notification_id} has no summary awaiting confirmation; send its "
+                "summary first"
             )
         version, expected, expires_at, failed = pending
         stored = store.get(conn, notification_id, settings)
@@ -177,8 +178,7 @@ def confirm(
         if expires_at <= now:
             raise NotificationError(
                 f"the confirmation code of notification {notification_id} expired at "
-                f"{expires_at:%Y-%m-%d %H:%M} UTC; request a new one with: sosdata notification "
-                f"submit {notification_id}"
+                f"{expires_at:%Y-%m-%d %H:%M} UTC; send the summary again for a new code"
             )
         if not hmac.compare_digest(expected, _code_hash(notification_id, version, code)):
             used = failed + 1 >= MAX_FAILED_ATTEMPTS
@@ -189,8 +189,7 @@ def confirm(
                 [used, now, notification_id, version],
             )
             failure = f"wrong confirmation code for notification {notification_id}; " + (
-                f"too many attempts, request a new code with: sosdata notification submit "
-                f"{notification_id}"
+                "too many attempts; send the summary again for a new code"
                 if used
                 else f"{MAX_FAILED_ATTEMPTS - failed - 1} attempt(s) left"
             )

@@ -20,11 +20,11 @@ import polars as pl
 from sosdata.config import Settings
 from sosdata.errors import NotFound
 from sosdata.notification import checks
-from sosdata.notification.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 from sosdata.notification.document import Notification, NotificationError, Positions, from_data
 from sosdata.notification.form import FormContext
 from sosdata.notification.sources import sources_of
 from sosdata.periods import Quarter
+from sosdata.register.notifications.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 
 __all__ = ["LOCAL_TIME", "atomic", "local_date", "query_frame", "utc_now"]
 
@@ -164,9 +164,7 @@ def save(
                 [notification_id],
             ).fetchone()
             if row is None:
-                raise NotificationError(
-                    f"no notification {notification_id}; see: sosdata notification list"
-                )
+                raise not_found(notification_id)
             if (row[0], row[1]) != (notification.round, notification.county):
                 raise NotificationError(
                     f"notification {notification_id} is for round {row[0]}, county {row[1]}; a "
@@ -266,9 +264,7 @@ def get(
             raise NotificationError(
                 f"notification {notification_id} has no version {version}; versions 1–{known[0]}"
             )
-        raise NotificationError(
-            f"no notification {notification_id}; see: sosdata notification list"
-        )
+        raise not_found(notification_id)
     notification, _ = from_data(json.loads(row[1]))
     return StoredVersion(
         notification_id=notification_id,

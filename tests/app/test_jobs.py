@@ -1,0 +1,80 @@
+"""Long work as jobs on the one writer thread: queued, running, done or failed, with progress."""
+
+from __future__ import annotations
+
+import pytest
+
+from sosdata import organisers
+from sosdata.app import Register, Role
+from sosdata.app.jobs import INTERRUPTED
+from sosdata.errors import NotFound
+from world import Q1, delivery_package
+
+
+@pytest.fixture
+def register(settings):
+    opened = Register(settings)
+    opened.initialise("keeper")
+    yield opened
+    opened.close()
+
+
+def test_a_queued_submission_runs_on_the_writer_thread_and_records_its_progress(register, tmp_path):
+    keeper = register.actor("keeper")
+    org = organisers.load().for_county("01")
+    path = delivery_package(tmp_path / "delivery", org, first=0)
+    job_id = register.start(
+        keeper, "submit", path.name, lambda: register.submit(keeper, path), organiser=None
+    )
+    assert register.job(keeper, job_id).state in ("queued", "running", "done")
+    register.wait()
+    job = register.job(keeper, job_id)
+    assert job.state == "done" and job.error is None
+    assert job.result["status"] == "accepted" and job.result["stored_rows"] == {
+        "asiakkuusjaksot": 3
+    }
+    # the last stage the work reported is on the record
+    assert job.stage == "committing"
+    assert job.started_at is not None and job.finished_at >= job.started_at
+    assert register.deliveries(keeper)["delivery_id"].to_list() == [job.result["delivery_id"]]
+
+
+def test_refused_and_failed_work_ends_as_a_failed_job_with_the_users_message(register, tmp_path):
+    keeper = register.actor("keeper")
+    register.add_user(
+        keeper, "org", role=Role.ORGANISER, organiser=organisers.load().for_county("01").oid
+    )
+    org_user = register.actor("org")
+    refused = register.start(
+        org_user,
+        "build",
+        str(Q1),
+        lambda: register.build(org_user, Q1),
+        organiser=org_user.organiser,
+    )
+    missing = register.start(
+        keeper,
+        "kanta_load",
+        "none",
+        lambda: register.load_kanta(keeper, tmp_path / "no-such.parquet", Q1),
+        organiser=None,
+    )
+    register.wait()
+    assert register.job(org_user, refused).state == "failed"
+    assert "only the register keeper may" in register.job(org_user, refused).error
+    failed = register.job(keeper, missing)
+    assert failed.state == "failed" and "no such extract file" in failed.error
+    # an organiser's user follows its own organiser's jobs only
+    with pytest.raises(NotFound, match=f"no job {missing}"):
+        register.job(org_user, missing)
+
+
+def test_jobs_of_a_process_that_stopped_end_as_interrupted(settings):
+    with Register(settings) as first:
+        first.initialise("keeper")
+        job_id = first.jobs.create(
+            "build", "2023Q1", user_id="keeper", organiser=None, state="running"
+        )
+    with Register(settings) as again:
+        job = again.job(again.actor("keeper"), job_id)
+    assert job.state == "failed" and job.error == INTERRUPTED
