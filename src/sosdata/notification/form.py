@@ -1106,6 +1106,22 @@ def applicable(answers: Mapping[str, Any]) -> list[Question]:
     return [q for q in _FORM if q.applies(answers)]
 
 
+def prune(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The answers without those to questions that no longer apply, and the ids dropped.
+
+    Repeated until nothing changes: dropping an answer can make another question stop applying.
+    """
+    kept = dict(answers)
+    dropped: list[str] = []
+    while True:
+        gone = [q.id for q in _FORM if q.id in kept and not q.applies(kept)]
+        if not gone:
+            return kept, dropped
+        for qid in gone:
+            del kept[qid]
+        dropped += gone
+
+
 def describe(codes_dir: Path | None = None) -> dict[str, Any]:
     """The whole form as plain data, e.g. for generating a web page or documentation."""
 
