@@ -600,9 +600,9 @@ class Register:
         county = found.answers.get("county") or ""
         groups: dict[str, list[str]] = {}
         for nid, _v, other, _ in notifications.latest_documents(self.cursor()):
-            if other.county == county and other.round == found.round:
-                if nid != found.notification_id:
-                    groups[f"{other.group_name} (#{nid})"] = other.municipalities
+            same = other.county == county and other.round == found.round
+            if same and nid != found.notification_id:
+                groups[f"{other.group_name} (#{nid})"] = other.municipalities
         for other_draft in drafts.listing(self.cursor(), found.organiser):
             same = other_draft.answers.get("county") == county and other_draft.round == found.round
             if same and other_draft.draft_id != draft_id:
