@@ -139,7 +139,7 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1
-    from sosdata.web.pages import account, home
+    from sosdata.web.pages import account, home, keeper_notifications, notifications
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -166,7 +166,12 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         app.state.register = register
     static = str(resources.files("sosdata.web").joinpath("static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for router in (home.router, account.router):
+    for router in (
+        home.router,
+        account.router,
+        notifications.router,
+        keeper_notifications.router,
+    ):
         app.include_router(router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
     install_error_handlers(app)
