@@ -11,6 +11,7 @@ import polars as pl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from sosdata.errors import AccessError
 from sosdata.notification.form import DEFAULT_ROUND
 from sosdata.web.rendering import render
 from sosdata.web.visitor import PageVisitor, core
@@ -32,7 +33,11 @@ def keeper_view(request: Request, who: PageVisitor, round: str = DEFAULT_ROUND) 
     # one row per municipality group × service task × component, with its municipalities
     sources = (
         expected.group_by(
-            "county", "municipality_group", "component", "service_task", "source",
+            "county",
+            "municipality_group",
+            "component",
+            "service_task",
+            "source",
             maintain_order=True,
         )
         .agg(pl.col("municipality").sort().str.join(", ").alias("municipalities"))
@@ -66,9 +71,12 @@ def export(request: Request, who: PageVisitor, fmt: str, versions: str = "latest
         raise HTTPException(404)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"notifications.{fmt}"
-        core(request).export_notifications(
-            who.actor, out, fmt=fmt, all_versions=versions == "all", lang=who.lang
-        )
+        try:
+            core(request).export_notifications(
+                who.actor, out, fmt=fmt, all_versions=versions == "all", lang=who.lang
+            )
+        except AccessError as refused:
+            raise HTTPException(403, str(refused)) from None
         body = out.read_bytes()
     return Response(
         body,

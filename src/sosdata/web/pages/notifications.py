@@ -30,6 +30,7 @@ from sosdata.notification.form import (
     Kind,
     Question,
     choices,
+    prune,
 )
 from sosdata.web.rendering import render
 from sosdata.web.visitor import CheckedForm, PageVisitor, Visitor, core
@@ -203,7 +204,8 @@ def overview(request: Request, who: PageVisitor) -> HTMLResponse:
         drafts=register.drafts(who.actor),
         notifications=listing.to_dicts(),
         counties=sorted(set(listing["county"].to_list())),
-        section_labels={s.id: s.labels[who.lang] for s in SECTIONS},
+        section_labels={s.id: s.labels[who.lang] for s in SECTIONS}
+        | {"check": who.t("Check your answers")},
         default_round=DEFAULT_ROUND,
     )
 
@@ -448,44 +450,47 @@ def save_page(
         raise HTTPException(404)
     register = core(request)
     draft = _draft_or_404(request, who, draft_id)
-    before = {q.id for q in QUESTIONS.values() if q.section == page and q.applies(draft.answers)}
-    answers = _merged(draft, page, parse_page(page, form))
-    draft = register.save_draft(
-        who.actor,
-        answers,
-        round_=draft.round,
-        lang=who.lang,
-        page=page,
-        draft_id=draft_id,
-    )
+    # the questions the answerer saw (htmx may have shown some since the page was drawn)
+    seen = {str(v) for v in form.getlist("_shown")}
+    answers, _dropped = prune(_merged(draft, page, parse_page(page, form)))
     action = str(form.get("action") or "next")
-    if action == "leave":
-        return RedirectResponse("/notifications", status_code=303)
     index = PAGES.index(page)
-    if action == "back" and index:
-        return RedirectResponse(
-            f"/notifications/drafts/{draft_id}/{PAGES[index - 1]}", status_code=303
-        )
-    issues = _checked(draft, draft.answers, register.form)
     page_numbers = {q.number for q in QUESTIONS.values() if q.section == page}
-    page_issues = [i for i in issues if i.question in page_numbers]
-    if checks.errors(page_issues):
-        return _render_page(request, who, draft, page, draft.answers, page_issues, status_code=400)
+    issues = [i for i in _checked(draft, answers, register.form) if i.question in page_numbers]
     appeared = [
         q
         for q in QUESTIONS.values()
         if q.section == page
-        and q.applies(draft.answers)
-        and q.id not in before
-        and q.id not in draft.answers
+        and q.condition is not None
+        and q.applies(answers)
+        and q.id not in seen
+        and q.id not in answers
     ]
-    if appeared:  # without JavaScript: the questions the answers opened are asked now
+    stay = action == "next" and (checks.errors(issues) or appeared)
+    if action == "leave" or stay:
+        target = page
+    elif action == "back":
+        target = PAGES[max(index - 1, 0)]
+    else:
+        target = PAGES[index + 1] if index + 1 < len(PAGES) else "check"
+    draft = register.save_draft(
+        who.actor,
+        _merged(draft, page, parse_page(page, form)),
+        round_=draft.round,
+        lang=who.lang,
+        page=target,
+        draft_id=draft_id,
+    )
+    if action == "leave":
+        return RedirectResponse("/notifications", status_code=303)
+    if checks.errors(issues) and action == "next":
+        return _render_page(request, who, draft, page, draft.answers, issues, status_code=400)
+    if appeared and action == "next":  # without JavaScript: the questions opened are asked now
         note = who.t(
             "Your answers opened further questions on this page: {numbers}.",
             numbers=", ".join(str(q.number) for q in appeared),
         )
-        return _render_page(request, who, draft, page, draft.answers, page_issues, note=note)
-    target = PAGES[index + 1] if index + 1 < len(PAGES) else "check"
+        return _render_page(request, who, draft, page, draft.answers, issues, note=note)
     return RedirectResponse(f"/notifications/drafts/{draft_id}/{target}", status_code=303)
 
 
