@@ -508,13 +508,13 @@ class Register:
         found = expected_sources(self.cursor(), quarter)
         return found if scope is None else found.filter(pl.col("organiser") == scope)
 
-    def coverage_matrix(self, actor: Actor, round_: str) -> pl.DataFrame:
+    def coverage_matrix(self, actor: Actor, round_: str, *, lang: str = "fi") -> pl.DataFrame:
         """Every county's municipalities and the submitted groups naming them (an organiser's
         user: its own county)."""
         from sosdata.register.notifications import store as notifications
 
         scope = own_scope(actor, Action.READ_NOTIFICATIONS)
-        found = notifications.coverage_matrix(self.cursor(), round_, self.form)
+        found = notifications.coverage_matrix(self.cursor(), round_, self.form, lang)
         if scope is None:
             return found
         own = self.organisers.get(scope) if scope else None
@@ -603,15 +603,18 @@ class Register:
             same = other.county == county and other.round == found.round
             if same and nid != found.notification_id:
                 groups[f"{other.group_name} (#{nid})"] = other.municipalities
+        # drafts go by their group names (a draft is not a notification yet: no number)
         for other_draft in drafts.listing(self.cursor(), found.organiser):
             same = other_draft.answers.get("county") == county and other_draft.round == found.round
             if same and other_draft.draft_id != draft_id:
-                name = other_draft.answers.get("group_name") or "?"
-                groups[f"{name} (draft {other_draft.draft_id})"] = list(
-                    other_draft.answers.get("municipalities") or []
-                )
-        own_name = found.answers.get("group_name") or "?"
-        groups[f"{own_name} (draft {draft_id})"] = list(found.answers.get("municipalities") or [])
+                name = other_draft.answers.get("group_name") or "–"
+                while name in groups:
+                    name += " ′"
+                groups[name] = list(other_draft.answers.get("municipalities") or [])
+        own_name = found.answers.get("group_name") or "–"
+        while own_name in groups:
+            own_name += " ′"
+        groups[own_name] = list(found.answers.get("municipalities") or [])
         return checks.coverage(county, groups, self.form.codes_dir)
 
     def _visible_draft(self, actor: Actor, draft_id: int) -> Any:

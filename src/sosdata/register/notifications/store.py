@@ -412,7 +412,9 @@ def record_submission(
     return day, late
 
 
-def coverage_matrix(conn: duckdb.DuckDBPyConnection, round_: str, ctx: FormContext) -> pl.DataFrame:
+def coverage_matrix(
+    conn: duckdb.DuckDBPyConnection, round_: str, ctx: FormContext, lang: str = "fi"
+) -> pl.DataFrame:
     """Every municipality of every county with an organiser: the municipality groups of the
     round's submitted notifications (latest submitted version) that name it, and its state —
     ``covered`` (one group), ``missing`` (none) or ``doubled`` (several)."""
@@ -427,7 +429,7 @@ def coverage_matrix(conn: duckdb.DuckDBPyConnection, round_: str, ctx: FormConte
     names = codes.load("kunta", ctx.codes_dir)
     every = pl.DataFrame(
         [
-            {"county": county, "municipality": m, "name": names.label(m)}
+            {"county": county, "municipality": m, "name": names.label(m, lang)}
             for county in sorted(ctx.organisers_by_county)
             for m in codes.municipalities_of(county, ctx.codes_dir)
         ],

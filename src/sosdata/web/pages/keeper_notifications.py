@@ -28,7 +28,7 @@ EXPORTS = {
 def keeper_view(request: Request, who: PageVisitor, round: str = DEFAULT_ROUND) -> HTMLResponse:
     register = core(request)
     listing = register.notifications(who.actor)
-    matrix = register.coverage_matrix(who.actor, round)
+    matrix = register.coverage_matrix(who.actor, round, lang=who.lang)
     expected = register.expected_sources(who.actor)
     # one row per municipality group × service task × component, with its municipalities
     sources = (

@@ -190,6 +190,12 @@ def _coverage(request: Request, who: Visitor, draft_id: int) -> Any:
     return core(request).draft_coverage(who.actor, draft_id)
 
 
+def municipality_names(request: Request, who: Visitor, county: str | None) -> dict[str, str]:
+    """The county's municipalities' names in the visitor's language (for the coverage panel)."""
+    found = choices(QUESTIONS["municipalities"], {"county": county}, core(request).form)
+    return {o.code: o.label(who.lang) for o in found}
+
+
 # --- the list of one's notifications and drafts -------------------------------------------------
 
 
@@ -256,6 +262,7 @@ def _render_page(
         errors=[(f, e) for f in fields if f.shown for e in f.errors],
         previous=PAGES[index - 1] if index else None,
         coverage=_coverage(request, who, draft.draft_id) if page == PAGES[0] else None,
+        municipality_names=municipality_names(request, who, answers.get("county")),
         note=note,
     )
 
@@ -280,6 +287,7 @@ def coverage_panel(
         who,
         "notifications/coverage.html",
         coverage=_coverage(request, who, draft_id),
+        municipality_names=municipality_names(request, who, answers.get("county")),
         draft=draft,
     )
 
@@ -310,6 +318,7 @@ def _render_check(
         blocking=bool(checks.errors(issues)),
         dropped=[QUESTIONS[q] for q in draft.dropped],
         coverage=_coverage(request, who, draft.draft_id),
+        municipality_names=municipality_names(request, who, draft.answers.get("county")),
         error=error,
     )
 
@@ -428,6 +437,7 @@ def county_side_by_side(
         columns=columns,
         questions=[(q.number, q.label(who.lang)) for q in QUESTIONS.values()],
         coverage=coverage,
+        municipality_names=municipality_names(request, who, county),
     )
 
 
