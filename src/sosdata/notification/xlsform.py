@@ -28,6 +28,7 @@ from sosdata.notification.form import (
     Kind,
     Option,
     Question,
+    choices,
 )
 
 LABELS = [f"label::{lang}" for lang in LANGUAGES]
@@ -93,12 +94,7 @@ def _question_rows(q: Question, ctx: FormContext) -> tuple[list[dict[str, str]],
         kind = "select_one" if q.kind is Kind.CHOICE else "select_multiple"
         return [_row(f"{kind} {q.id}", q.id, label, **common)], lists
     if q.kind is Kind.COUNTY:
-        counties = codes.load("hyvinvointialue", ctx.codes_dir)
-        lists["county"] = [
-            Option(c.code, c.names)
-            for c in counties
-            if not ctx.organisers_by_county or c.code in ctx.organisers_by_county
-        ]
+        lists["county"] = list(choices(q, {}, ctx))
         return [_row("select_one county", q.id, label, **common)], lists
     if q.kind is Kind.MUNICIPALITIES:
         return [
