@@ -9,6 +9,7 @@ Example ``sosdata.toml``::
     data_dir = "/srv/sosdata"
     error_threshold = 0.05          # share of a component's rows in error that rejects it
     suppression_threshold = 5       # published counts below this are suppressed
+    upload_limit_mb = 1024          # the largest file the web portal and API take
     notification_deadline = 2022-04-04
 
     [deadlines]                     # per-quarter overrides of the default deadline rule
@@ -59,6 +60,8 @@ class Settings:
     suppression_threshold: int = 5
     notification_deadline: dt.date = dt.date(2022, 4, 4)
     language: str = "fi"
+    #: the largest file the web portal and API take (HTTP 413 past it)
+    upload_limit_mb: int = 1024
     deadlines: dict[str, dt.date] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     source: Path | None = None
@@ -104,6 +107,14 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             return number
         case "suppression_threshold":
             return int(value)
+        case "upload_limit_mb":
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{where}: upload_limit_mb must be a whole number") from None
+            if number < 1:
+                raise ConfigError(f"{where}: upload_limit_mb must be at least 1")
+            return number
         case "notification_deadline":
             return _as_date(value, where)
         case "deadlines":

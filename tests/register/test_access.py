@@ -65,6 +65,11 @@ VERBS: dict[str, tuple[set[str], Call]] = {
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: r.delivery_report(a, w["delivery"], reason="access test"),
     ),
+    "delivery_issues": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: r.delivery_issues(a, w["delivery"], reason="access test"),
+    ),
+    "check": (ALL, lambda r, a, w: r.check(a, w["package"])),
     "load_kanta": (KEEPER_ONLY, lambda r, a, w: r.load_kanta(a, w["missing"], Q1)),
     "build": (KEEPER_ONLY, lambda r, a, w: r.build(a, Q1.next())),
     "publish": (KEEPER_ONLY, lambda r, a, w: r.publish(a, Q1.next().next(), w["out"])),

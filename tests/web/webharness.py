@@ -113,3 +113,54 @@ def free_socket() -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
+
+
+def delivery_zip(
+    folder: Path,
+    organiser: str,
+    *,
+    clients: int = 40,
+    bad_checksums: int = 3,
+    unknown_municipalities: int = 2,
+    first: int = 0,
+    group: str = "Koko alue",
+) -> Path:
+    """A one-component ZIP delivery (client periods, 2023Q1) of synthetic clients with temporary
+    identity codes, some rows broken on purpose: identity codes with a wrong check character and
+    unknown municipality codes (each an error that rejects the row)."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from sosdata import components, identity, organisers
+
+    org = next(o for o in organisers.load() if o.oid == organiser)
+    folder.mkdir(parents=True)
+    periods = components.get("asiakkuusjaksot")
+    manifest = {
+        "versio": "1",
+        "jarjestaja": org.oid,
+        "kuntaryhma": group,
+        "seurantajakso": "2023Q1",
+        "osat": [periods.name],
+        "kuvaus": "Test extraction.",
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    lines = [";".join(periods.column_names)]
+    for n in range(clients):
+        code = identity.make(dt.date(1950, 1, 1) + dt.timedelta(days=n), 900 + (first + n) % 100)
+        if n < bad_checksums:
+            code = code[:-1] + ("A" if code[-1] != "A" else "B")
+        row = {
+            "jarjestaja": org.oid,
+            "kotikunta": "999"
+            if bad_checksums <= n < bad_checksums + unknown_municipalities
+            else org.municipalities[0],
+            "sukupuoli": "2",
+            "palvelutehtava": "1",
+            "alkupvm": "2022-05-01",
+            "henkilotunnus": code,
+        }
+        lines.append(";".join(row.get(c, "") for c in periods.column_names))
+    (folder / periods.filename).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Path(shutil.make_archive(str(folder), "zip", folder))

@@ -220,9 +220,11 @@ class Register:
         period: Quarter | None = None,
         organiser: str | None = None,
         municipality_group: str | None = None,
+        lang: str = "fi",
         progress: Progress | None = None,
     ) -> submit.Outcome:
-        """Validate a delivery and store it, all or nothing."""
+        """Validate a delivery and store it, all or nothing (the report's messages in
+        ``lang``)."""
         own = actor.organiser if actor.role is Role.ORGANISER else organiser
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
 
@@ -246,6 +248,7 @@ class Register:
                 organiser=own,
                 period=period,
                 municipality_group=municipality_group,
+                lang=lang,
                 progress=report,
             ),
             organiser=actor.organiser,
@@ -275,6 +278,60 @@ class Register:
         are person-level data)."""
         self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
         return deliveries.report(self.cursor(), delivery_id, read_by=actor.name, reason=reason)
+
+    def delivery_issues(
+        self,
+        actor: Actor,
+        delivery_id: int,
+        chosen: deliveries.IssueFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        reason: str = "delivery report",
+    ) -> deliveries.IssuePage:
+        """A filtered, sorted page of a delivery's issues (audited like the whole report)."""
+        self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
+        return deliveries.issue_page(
+            self.cursor(),
+            delivery_id,
+            chosen or deliveries.IssueFilter(),
+            offset=offset,
+            limit=limit,
+            read_by=actor.name,
+            reason=reason,
+        )
+
+    def check(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        period: Quarter | None = None,
+        organiser: str | None = None,
+        municipality_group: str | None = None,
+        lang: str = "fi",
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`validate` as a job (a dry run from the web or the API): the report's JSON
+        form is the job's result; nothing else is stored."""
+        require(actor, Action.VALIDATE)
+
+        def work(report: Progress) -> dict[str, Any]:
+            found = period or submit.declared_period(Path(path))
+            result = self.validate(
+                actor,
+                path,
+                found,
+                organiser=organiser,
+                municipality_group=municipality_group,
+                lang=lang,
+                progress=report,
+            )
+            return result.report.to_dict(lang)
+
+        return self._job(
+            actor, "validate", Path(path).name, work, organiser=actor.organiser, progress=progress
+        )
 
     # ------------------------------------------------------------------ Kanta, build, statistics
 

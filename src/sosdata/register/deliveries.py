@@ -8,6 +8,7 @@ messages show the birth-date part of identity codes), so it is written to the au
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -33,6 +34,7 @@ LIST_COLUMNS = (
     "in_force",
     "submitted_by",
     "file_name",
+    "replaced_by",
 )
 
 
@@ -57,12 +59,30 @@ def listing(
         "d.status, d.late, "
         "coalesce(string_agg(dc.component, ',' ORDER BY dc.component) "
         "  FILTER (WHERE dc.current), '') AS in_force, "
-        "d.submitted_by, d.file_name "
+        "d.submitted_by, d.file_name, coalesce(any_value(r.replaced_by), '') AS replaced_by "
         "FROM deliveries d LEFT JOIN delivery_components dc USING (delivery_id) "
+        f"LEFT JOIN ({_REPLACED_BY}) r USING (delivery_id) "
         f"WHERE {' AND '.join(where)} "
         "GROUP BY ALL ORDER BY d.delivery_id",
         params,
     )
+
+
+#: per delivery, the later deliveries that replaced its components for the build ("7,9")
+_REPLACED_BY = (
+    "SELECT delivery_id, string_agg(DISTINCT by_id::VARCHAR, ',' ORDER BY by_id::VARCHAR) "
+    "AS replaced_by FROM ("
+    "  SELECT dc.delivery_id, dc.component, min(later.delivery_id) AS by_id "
+    "  FROM delivery_components dc JOIN deliveries d USING (delivery_id) "
+    "  JOIN deliveries later ON later.organiser IS NOT DISTINCT FROM d.organiser "
+    "    AND later.municipality_group IS NOT DISTINCT FROM d.municipality_group "
+    "    AND later.quarter = d.quarter AND later.delivery_id > d.delivery_id "
+    "    AND later.status = 'accepted' "
+    "  JOIN delivery_components lc ON lc.delivery_id = later.delivery_id "
+    "    AND lc.component = dc.component "
+    "  WHERE NOT dc.current AND d.status = 'accepted' GROUP BY ALL"
+    ") GROUP BY delivery_id"
+)
 
 
 def not_found(delivery_id: int) -> DeliveryNotFound:
@@ -160,3 +180,89 @@ def report(
     audit.record(conn, read_by, "report", f"delivery {delivery_id}", reason, rows=issues.height)
     stored = json.loads(row[11])
     return stored | {"delivery_id": delivery_id, "issues": issues.to_dicts(), "omitted": {}}
+
+
+# --------------------------------------------------------------- issues, a page at a time
+
+#: what the issue table may be sorted by; ties fall back to the report's own order
+ISSUE_SORTS = ("line", "rule", "component", "severity", "file", "column")
+_REPORT_ORDER = 'severity, component NULLS FIRST, line NULLS FIRST, rule, "column"'
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    rule: str | None = None
+    component: str | None = None
+    severity: str | None = None
+    file: str | None = None
+    sort: str = "line"
+    descending: bool = False
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses, params = ["delivery_id = ?"], []
+        for column in ("rule", "component", "severity", "file"):
+            value = getattr(self, column)
+            if value:
+                clauses.append(f"{column} = ?")  # column: one of the literal names above
+                params.append(value)
+        return " AND ".join(clauses), params
+
+    def order(self) -> str:
+        if self.sort not in ISSUE_SORTS:
+            raise ValueError(f"cannot sort issues by {self.sort!r}; choose {ISSUE_SORTS}")
+        column = '"column"' if self.sort == "column" else self.sort
+        direction = "DESC" if self.descending else "ASC"
+        return f"{column} {direction} NULLS FIRST, {_REPORT_ORDER}"
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """Some issues of a delivery, how many match the filter, and what there is to filter by."""
+
+    rows: pl.DataFrame
+    matching: int
+    offset: int
+    #: every issue of the delivery counted by rule, severity, component and file
+    counts: pl.DataFrame
+
+    def by_rule(self) -> list[dict[str, Any]]:
+        """Issues per rule (rule, severity, issues): errors first, the most frequent first."""
+        totals = self.counts.group_by("rule", "severity").agg(pl.col("issues").sum())
+        return totals.sort("severity", "issues", "rule", descending=[False, True, False]).to_dicts()
+
+    def choices(self, column: str) -> list[str]:
+        """The values of ``column`` (rule, component, severity, file) that the issues have."""
+        return sorted(self.counts[column].drop_nulls().unique().to_list())
+
+
+def issue_page(
+    conn: duckdb.DuckDBPyConnection,
+    delivery_id: int,
+    chosen: IssueFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = 50,
+    read_by: str,
+    reason: str = "delivery report",
+) -> IssuePage:
+    """A page of a delivery's issues (``limit`` None: all that match), audited as a read."""
+    _row(conn, delivery_id)
+    where, params = chosen.where()
+    window = f"LIMIT {int(limit)} OFFSET {max(0, int(offset))}" if limit is not None else ""
+    rows = store.frame(
+        conn,
+        'SELECT rule, severity, component, file, line, "column", message FROM delivery_issues '
+        f"WHERE {where} ORDER BY {chosen.order()} {window}",
+        [delivery_id, *params],
+    )
+    matching = conn.execute(
+        f"SELECT count(*) FROM delivery_issues WHERE {where}", [delivery_id, *params]
+    ).fetchone()
+    counts = store.frame(
+        conn,
+        "SELECT rule, severity, component, file, count(*) AS issues FROM delivery_issues "
+        "WHERE delivery_id = ? GROUP BY ALL ORDER BY rule, component, file",
+        [delivery_id],
+    )
+    audit.record(conn, read_by, "report", f"delivery {delivery_id}", reason, rows=rows.height)
+    return IssuePage(rows, int(matching[0]) if matching else 0, offset, counts)

@@ -287,9 +287,11 @@ def submit(
     organiser: str | None = None,
     period: Quarter | None = None,
     municipality_group: str | None = None,
+    lang: str = "fi",
     progress: Progress | None = None,
 ) -> Outcome:
-    """Validate ``path`` (ZIP, folder or CSV) with the delivery validator and store it.
+    """Validate ``path`` (ZIP, folder or CSV) with the delivery validator and store it; the
+    report's messages are stored in ``lang`` (the sender's language).
 
     ``period`` defaults to the manifest's; ``organiser`` and ``municipality_group`` stand in
     for the manifest of a single CSV file. ``authorise`` is asked about the organiser of an
@@ -314,6 +316,7 @@ def submit(
         settings=settings,
         organiser=organiser,
         municipality_group=municipality_group,
+        lang=lang,
         progress=progress,
     )
     delivery = from_validation(result, period)

@@ -21,8 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosdata.app import Register
 from sosdata.config import Settings
-from sosdata.errors import UserError
+from sosdata.errors import AccessError, NotFound, UserError
 from sosdata.web.rendering import render
+from sosdata.web.uploads import UploadLimit
 from sosdata.web.visitor import SignInRequired, sign_in_url, visitor
 
 log = logging.getLogger("sosdata.web")
@@ -126,6 +127,18 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         return _error(request, 400, visitor(request).t("The form was not filled in correctly."))
 
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        # another organiser's thing and nothing at all get the same answer
+        message = str(exc)
+        if not _is_api(request):
+            message = visitor(request).t("There is no such page, or it is not yours to see.")
+        return _error(request, 404, message)
+
+    @app.exception_handler(AccessError)
+    async def refused(request: Request, exc: AccessError) -> Response:
+        return _error(request, 403, str(exc))
+
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
         return _error(request, getattr(exc, "status_code", 400), str(exc))
@@ -139,7 +152,14 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     ``register`` is given by a caller that already holds one.
     """
     from sosdata.web import api_v1
-    from sosdata.web.pages import account, home, keeper_notifications, notifications
+    from sosdata.web.pages import (
+        account,
+        deliveries,
+        home,
+        jobs,
+        keeper_notifications,
+        notifications,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -169,11 +189,18 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     for router in (
         home.router,
         account.router,
+        deliveries.router,
+        jobs.router,
         notifications.router,
         keeper_notifications.router,
     ):
         app.include_router(router)
     app.include_router(api_v1.router, prefix=API_PREFIX)
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        UploadLimit,
+        limit_mb=settings.upload_limit_mb,
+        paths=frozenset({"/deliveries", f"{API_PREFIX}/deliveries"}),
+    )
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so every answer has them
     return app

@@ -30,7 +30,13 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["combine"] = _combine
     return env
+
+
+def _combine(query: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A page's query parameters with some changed (an empty value drops the parameter)."""
+    return {k: v for k, v in {**query, **changes}.items() if v not in ("", None)}
 
 
 def render(
