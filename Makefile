@@ -34,6 +34,7 @@ bench: setup
 docs: setup  # the documents generated from the code: the rule catalogue, the notification schema
 	$(BIN)/python -m sosdata.delivery.docs docs/rules.md
 	$(BIN)/sosdata notification schema --out docs/notification.schema.json
+	$(BIN)/python -c "from sosdata.app import policy; print(policy.markdown(), end='')" > docs/access.md
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -66,11 +66,6 @@ class Component:
         """Types of accepted rows: codes stay strings (leading zeros matter), dates are dates."""
         return pl.Schema({c.name: c.dtype for c in self.columns})
 
-    @property
-    def text_schema(self) -> pl.Schema:
-        """Types as read from a file, before validation: every column a string."""
-        return pl.Schema({c.name: pl.String() for c in self.columns})
-
 
 def _labels(fi: str, sv: str, en: str) -> dict[str, str]:
     return {"fi": fi, "sv": sv, "en": en}
@@ -244,7 +239,3 @@ def get(name: str) -> Component:
         if name in (c.name, c.filename, c.roman):
             return c
     raise KeyError(name)
-
-
-def empty_frame(component: Component) -> pl.DataFrame:
-    return pl.DataFrame(schema=component.schema)

@@ -43,3 +43,12 @@ def test_no_import_cycles(graph):
             ):
                 cycles.add(tuple(sorted((module, imported))))
     assert cycles == set()
+
+
+def test_the_documented_access_table_is_the_policys():
+    from pathlib import Path
+
+    from sosdata.app import policy
+
+    documented = Path(__file__).parents[2] / "docs" / "access.md"
+    assert documented.read_text(encoding="utf-8") == policy.markdown(), "run: make docs"

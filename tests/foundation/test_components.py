@@ -53,5 +53,4 @@ def test_code_columns_name_real_code_sets_and_types():
                 assert column.codeset in codes.NAMES
             expected = pl.Date if column.kind is components.Kind.DATE else pl.String
             assert comp.schema[column.name] == expected
-        assert components.empty_frame(comp).columns == comp.column_names
     assert components.DEFAULT_DECISION_TYPE in codes.load("paatoksen_tyyppi")

@@ -65,5 +65,5 @@ def test_key_from_environment_and_errors(tmp_path):
     assert keys.pseudonym_key(s) == bytes.fromhex("ab" * 32)
     with pytest.raises(keys.KeyProblem, match="at least 32 bytes"):
         keys.pseudonym_key(Settings(data_dir=tmp_path, pseudonym_key="abcd"))
-    with pytest.raises(keys.KeyProblem, match="run 'sosdata init'"):
+    with pytest.raises(keys.KeyProblem, match="initialise the data directory"):
         keys.encryption_key(Settings(data_dir=tmp_path / "none"))

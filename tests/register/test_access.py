@@ -73,6 +73,9 @@ VERBS: dict[str, tuple[set[str], Call]] = {
     "load_kanta": (KEEPER_ONLY, lambda r, a, w: r.load_kanta(a, w["missing"], Q1)),
     "build": (KEEPER_ONLY, lambda r, a, w: r.build(a, Q1.next())),
     "publish": (KEEPER_ONLY, lambda r, a, w: r.publish(a, Q1.next().next(), w["out"])),
+    "publications": (ALL, lambda r, a, w: r.publications(a)),
+    "published": (ALL, lambda r, a, w: r.published(a, Q1)),
+    "revision": (ALL, lambda r, a, w: r.revision(a, 1, 2)),
     "status": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: _sees(r.status(a, Q1).matrix["organiser"], w["oid"]),
@@ -218,6 +221,9 @@ def world(tmp_path_factory):
             ).draft_id,
             "token": register.create_token(keeper, user, name)[0].token_id,
         }
+    register.build(keeper, Q1)
+    register.publish(keeper, Q1)  # publication 1
+    register.publish(keeper, Q1)  # publication 2: a revision, if nothing changed an empty one
     yield register, worlds
     register.close()
 

@@ -119,4 +119,4 @@ def test_a_failed_export_records_no_publication(register, tmp_path: Path) -> Non
 def _publish(settings: Settings, quarter, out: Path):
     """The statistics library's publish over the test's register database."""
     with store.opened(settings) as conn:
-        return publish.publish(conn, settings, quarter, out)
+        return publish.publish(conn, settings, quarter, out, published_by="keeper")

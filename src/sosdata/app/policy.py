@@ -154,3 +154,23 @@ def own_scope(actor: Actor, action: Action) -> str | None:
         return None
     require(actor, action, actor.organiser)
     return actor.organiser
+
+
+def markdown() -> str:
+    """The access table as Markdown (``docs/access.md`` is generated from it)."""
+    roles = list(Role)
+    marks = {Scope.ANY: "yes", Scope.OWN: "own organiser's", Scope.NONE: "—"}
+    lines = [
+        "# Who may do what",
+        "",
+        "Generated from `sosdata/app/policy.py` by `make docs`; every verb of the register asks",
+        "this table before it does anything, and `tests/register/test_access.py` tries every verb",
+        "as every role on its own and on another organiser's data.",
+        "",
+        "| action | " + " | ".join(str(r) for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, rule in RULES.items():
+        lines.append(f"| {action} | " + " | ".join(marks[rule[r]] for r in roles) + " |")
+    return "\n".join(lines) + "\n"
+

@@ -379,14 +379,15 @@ class Register:
         self,
         actor: Actor,
         period: Quarter,
-        out_dir: Path,
+        out_dir: Path | None = None,
         *,
         fmt: str = "csv",
         lang: str = "fi",
         audit_cells: bool = False,
         progress: Progress | None = None,
     ) -> Any:
-        """Publish the quarter's statistics (tables in ``fmt`` and charts) into ``out_dir``."""
+        """Publish the quarter's statistics: recorded as a publication, and written as tables in
+        ``fmt`` and charts into ``out_dir`` when given."""
         from sosdata.statistics import publish
 
         require(actor, Action.PUBLISH)
@@ -399,6 +400,7 @@ class Register:
                 self.settings,
                 period,
                 out_dir,
+                published_by=actor.name,
                 fmt=fmt,
                 lang=lang,
                 audit=audit_cells,
@@ -414,6 +416,34 @@ class Register:
         scope = own_scope(actor, Action.READ_STATUS)
         found = monitoring.status(self.cursor(), self.settings, period, now=now)
         return found if scope is None else found.of_organiser(scope)
+
+    def publications(self, actor: Actor) -> pl.DataFrame:
+        """Every publication, newest first."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.listing(self.cursor())
+
+    def published(
+        self, actor: Actor, quarter: Quarter, *, publication_id: int | None = None
+    ) -> list[Any]:
+        """The tables of the quarter's latest publication (or of ``publication_id``), exactly as
+        they were published."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        found = publication_id or publications.latest(self.cursor(), str(quarter))
+        tables = publications.tables(self.cursor(), found)
+        if tables and tables[0].quarter != str(quarter):
+            raise publications.PublicationNotFound(f"publication {found} is not of {quarter}")
+        return tables
+
+    def revision(self, actor: Actor, older: int, newer: int) -> pl.DataFrame:
+        """The published cells that differ between two publications."""
+        from sosdata.statistics import publications
+
+        require(actor, Action.READ_STATISTICS)
+        return publications.changes(self.cursor(), older, newer)
 
     # ------------------------------------------------------------------ notifications
 

@@ -15,13 +15,6 @@ from sosdata.organisers import OID_PATTERN
 
 FORMAT_VERSION = "1"
 
-#: the limitations SPEC §4 allows a delivery to declare
-LIMITATIONS = {
-    "sosiaalipalvelut": "only these social services are delivered (list of codes)",
-    "vain_myonteiset": "only positive decisions are delivered",
-    "vain_jakson_paatokset": "only decisions made during the period are delivered",
-}
-
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["versio", "jarjestaja", "kuntaryhma", "seurantajakso", "osat", "kuvaus"],

@@ -233,14 +233,6 @@ class Report:
                     totals[rule.id] = totals.get(rule.id, 0) + check.counts[key]
         return dict(sorted(totals.items(), key=lambda item: _ORDER[item[0]]))
 
-    @property
-    def error_count(self) -> int:
-        return sum(n for r, n in self.counts.items() if r in rules.ERROR_RULES)
-
-    @property
-    def warning_count(self) -> int:
-        return sum(n for r, n in self.counts.items() if r in rules.WARNING_RULES)
-
     def _file_issue_frame(self, lang: str) -> pl.DataFrame:
         return pl.DataFrame(
             [

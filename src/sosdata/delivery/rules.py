@@ -1202,10 +1202,7 @@ CATALOGUE: tuple[Rule, ...] = (
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
-FILE_RULES = tuple(r for r in CATALOGUE if r.level is Level.FILE)
 ROW_RULES = tuple(r for r in CATALOGUE if r.level is Level.ROW)
-ERROR_RULES = frozenset(r.id for r in CATALOGUE if r.severity is Severity.ERROR)
-WARNING_RULES = frozenset(r.id for r in CATALOGUE if r.severity is Severity.WARNING)
 
 
 def get(rule_id: str) -> Rule:

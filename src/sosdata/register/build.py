@@ -55,7 +55,6 @@ MERGE_KEYS: dict[str, tuple[list[str], tuple[str, str] | None]] = {
 }
 #: details of a record that are not part of its identity: taken from the most recent part
 ATTRIBUTES = ["kuntaryhma", "kotikunta", "sukupuoli"]
-SOURCE_RULES = ("kanta", "separate", "kanta_supplemented")
 EXPECTED_KEY = ["organiser", "municipality_group", "service_task", "component"]
 
 

@@ -23,21 +23,6 @@ class DeliveryNotFound(NotFound):
     """No delivery with that id is visible to the user."""
 
 
-LIST_COLUMNS = (
-    "delivery_id",
-    "received_at",
-    "organiser",
-    "municipality_group",
-    "quarter",
-    "status",
-    "late",
-    "in_force",
-    "submitted_by",
-    "file_name",
-    "replaced_by",
-)
-
-
 def listing(
     conn: duckdb.DuckDBPyConnection,
     *,

@@ -31,19 +31,6 @@ from sosdata.notification.form import (
 from sosdata.register.notifications import store
 
 EXPORT_FORMATS = ("csv", "xlsx")
-BOOKKEEPING = (
-    "id",
-    "version",
-    "status",
-    "round",
-    "deadline",
-    "county",
-    "organiser",
-    "group_name",
-    "created_at",
-    "submitted_at",
-    "late",
-)
 
 
 def import_file(
