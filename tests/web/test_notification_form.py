@@ -318,6 +318,12 @@ def test_versions_changes_no_javascript_path_and_the_keepers_view(
         assert "31. " in check.split('class="note"')[1].split("</div>")[0]
         sent = client.post(f"{base}/submit", data={"csrf_token": csrf})
         assert sent.status_code == 303, sent.text
+        # the code of the link can also be typed on the notification's page
+        shown = client.get(f"/notifications/{notification_id}").text
+        assert 'name="code"' in shown
+        code = re.search(r"code=(\S+)", inbox.messages[-1].get_body(("plain",)).get_content())[1]
+        typed = client.get(f"/notifications/{notification_id}/confirm", params={"code": code})
+        assert typed.status_code == 303 and "confirmed=1" in typed.headers["location"]
         changes = client.get(f"/notifications/{notification_id}/changes?a=1&b=2").text
         assert "<del>" in changes and "Ja." in changes and "Nej, vi förbereder" in changes
 
