@@ -95,7 +95,9 @@ def save(
     kept, gone = prune(answers)
     with atomic(conn):
         if draft_id is None:
-            (draft_id,) = conn.execute("SELECT nextval('notification_draft_id_seq')").fetchone()
+            row = conn.execute("SELECT nextval('notification_draft_id_seq')").fetchone()
+            assert row is not None  # a sequence always answers
+            draft_id = int(row[0])
             earlier: list[str] = []
             conn.execute(
                 "INSERT INTO notification_drafts VALUES (?, ?, ?, ?, ?, '{}', '[]', ?, ?, ?)",
