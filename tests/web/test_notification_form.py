@@ -344,6 +344,18 @@ def test_versions_changes_no_javascript_path_and_the_keepers_view(
         assert 'id="q-other_client_system"\n' in again.text or (
             'id="q-other_client_system" hidden' not in again.text
         )
+        # a second group of the county naming Askola again: the panel flags it as doubled
+        panel = client.post(
+            f"{draft_page}/coverage",
+            data={
+                "csrf_token": csrf,
+                "county": "01",
+                "municipalities": ["018"],
+                "group_name": "Askola",
+            },
+        )
+        assert panel.status_code == 200
+        assert "018 Askola" in panel.text.split('id="coverage-doubled"')[1]
         # a page with an error stays, with the message next to the field
         wrong = client.post(
             f"{draft_page}/contact",
