@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: setup
-	bash scripts/demo.sh $(DEMO)
+demo: setup  # a register with three quarters of history, served at http://127.0.0.1:8000/
+	$(BIN)/sosdata demo --out $(DEMO) --scale $(or $(SCALE),demo)
 
 test: setup
 	$(BIN)/ruff check

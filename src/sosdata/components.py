@@ -7,10 +7,15 @@ defaults from here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from sosdata.periods import Quarter
 
 
 class Kind(StrEnum):
@@ -44,6 +49,8 @@ class Component:
     #: the columns whose range must overlap the period
     start: str | None
     end: str | None
+    #: IV: the decision date, which also places a row in a period (see :func:`belongs_to`)
+    decided: str | None = None
 
     @property
     def filename(self) -> str:
@@ -204,6 +211,7 @@ DECISIONS = Component(
     ),
     start="voimassa_alkaen",
     end="voimassa_asti",
+    decided="paatospvm",
 )
 
 SERVICES = Component(
@@ -231,6 +239,13 @@ COMPONENTS: dict[str, Component] = {
 BY_FILENAME: dict[str, Component] = {c.filename: c for c in COMPONENTS.values()}
 #: decision type assumed when the column is empty
 DEFAULT_DECISION_TYPE = "1"
+#: an end date that means "no end" in every component, as an empty one does
+NO_END = dt.date(9999, 12, 31)
+
+
+def no_end_as_null(end: pl.Expr) -> pl.Expr:
+    """An end-date column with :data:`NO_END` read as no end (null)."""
+    return pl.when(end != NO_END).then(end)
 
 
 def get(name: str) -> Component:
@@ -239,3 +254,27 @@ def get(name: str) -> Component:
         if name in (c.name, c.filename, c.roman):
             return c
     raise KeyError(name)
+
+
+def decided_in(period: Quarter, decided: pl.Expr) -> pl.Expr:
+    """True where a decision date falls within ``period`` (false where it is missing)."""
+    return decided.is_between(period.start, period.end).fill_null(False)
+
+
+def belongs_to(component: Component, period: Quarter) -> pl.Expr:
+    """The rows of ``component`` (its typed columns) that are data of ``period``.
+
+    A range belongs to the periods it overlaps (SPEC §3). A decision (IV) belongs as well to
+    the period in which it was made: the notification document's decision data covers "Positivt
+    servicebeslut som fattats under uppföljningsperioden", "Gällande servicebeslut som fattats
+    före uppföljningsperioden och som fortsätter att gälla under hela uppföljningsperioden",
+    "Servicebeslut som upphör att gälla under uppföljningsperioden" and "Negativt
+    servicebeslut"; so a decision made in 2023Q1 that takes effect in 2023Q2 is data of both.
+    Its validity starts at the decision date when not given ("Från och med ... = beslutsdatum")
+    and lasts until further notice ("Till och med ... = gäller tills vidare").
+    """
+    start, end = pl.col(component.start), pl.col(component.end)
+    if component.decided is None:
+        return period.overlaps_expr(start, end)
+    decided = pl.col(component.decided)
+    return decided_in(period, decided) | period.overlaps_expr(pl.coalesce(start, decided), end)

@@ -118,7 +118,9 @@ def test_decisions_need_service_refined_type_and_validity(docs):
 
 
 def test_decisions_outside_the_quarter_or_made_after_it_are_left_out(docs):
-    _decision(docs, valid_from=D("2022-01-01"), valid_to=D("2022-12-31"))
+    _decision(
+        docs, decision_date=D("2021-12-20"), valid_from=D("2022-01-01"), valid_to=D("2022-12-31")
+    )
     _decision(docs, decision_date=D("2023-04-02"), valid_from=D("2023-03-01"))
     _decision(docs, decision_date=D("2023-04-02"), valid_from=D("2023-04-02"))
     _decision(docs, decision_type="2", valid_from=D("2022-12-01"), valid_to=D("2023-01-01"))

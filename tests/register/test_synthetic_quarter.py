@@ -62,3 +62,14 @@ def test_register_equals_the_truth(settings, db, synthetic):
             expected = _truth(synthetic, name, settings)
             assert got.height > 0, name
             assert got.equals(expected), (name, got.height, expected.height)
+        # services delivered without a task for clients with several tasks are all there,
+        # their task unknown ("Serviceuppgiften ... är frivilliga uppgifter")
+        unknown = store.frame(
+            conn,
+            """SELECT count(*) AS n FROM register_palvelutiedot v
+               WHERE v.palvelutehtava IS NULL AND (
+                 SELECT count(DISTINCT a.palvelutehtava) FROM register_asiakkuusjaksot a
+                 WHERE a.jarjestaja = v.jarjestaja AND a.pseudonym = v.pseudonym) >= 2""",
+        ).item()
+        assert unknown > 0
+    assert summary.components["palvelutiedot"]["service_task_unknown"] >= unknown

@@ -173,4 +173,3 @@ def markdown() -> str:
     for action, rule in RULES.items():
         lines.append(f"| {action} | " + " | ".join(marks[rule[r]] for r in roles) + " |")
     return "\n".join(lines) + "\n"
-

@@ -45,6 +45,7 @@ from sosdata.register import (
     submit,
     users,
 )
+from sosdata.register.deliveries import IssueFilter, IssuePage
 from sosdata.register.users import User
 
 T = TypeVar("T")
@@ -221,12 +222,16 @@ class Register:
         organiser: str | None = None,
         municipality_group: str | None = None,
         lang: str = "fi",
+        received_at: dt.datetime | None = None,
         progress: Progress | None = None,
     ) -> submit.Outcome:
         """Validate a delivery and store it, all or nothing (the report's messages in
-        ``lang``)."""
+        ``lang``). ``received_at``: a keeper records a file received earlier by other means
+        (on time or late by that day)."""
         own = actor.organiser if actor.role is Role.ORGANISER else organiser
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
+        if received_at is not None:
+            require(actor, Action.MANAGE_REFERENCE)
 
         def authorise(found: str | None) -> None:
             if not allowed(actor, Action.SUBMIT, found):
@@ -249,6 +254,7 @@ class Register:
                 period=period,
                 municipality_group=municipality_group,
                 lang=lang,
+                received_at=received_at,
                 progress=report,
             ),
             organiser=actor.organiser,
@@ -283,18 +289,18 @@ class Register:
         self,
         actor: Actor,
         delivery_id: int,
-        chosen: deliveries.IssueFilter | None = None,
+        chosen: IssueFilter | None = None,
         *,
         offset: int = 0,
         limit: int | None = 50,
         reason: str = "delivery report",
-    ) -> deliveries.IssuePage:
+    ) -> IssuePage:
         """A filtered, sorted page of a delivery's issues (audited like the whole report)."""
         self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
         return deliveries.issue_page(
             self.cursor(),
             delivery_id,
-            chosen or deliveries.IssueFilter(),
+            chosen or IssueFilter(),
             offset=offset,
             limit=limit,
             read_by=actor.name,
@@ -327,7 +333,8 @@ class Register:
                 lang=lang,
                 progress=report,
             )
-            return result.report.to_dict(lang)
+            found_report: dict[str, Any] = result.report.to_dict(lang)
+            return found_report
 
         return self._job(
             actor, "validate", Path(path).name, work, organiser=actor.organiser, progress=progress

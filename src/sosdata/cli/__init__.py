@@ -9,6 +9,7 @@ import typer
 from sosdata.cli import accounts as accounts_cli
 from sosdata.cli import codes, organisers
 from sosdata.cli import delivery as delivery_cli
+from sosdata.cli import demo as demo_cli
 from sosdata.cli import kanta as kanta_cli
 from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
@@ -30,6 +31,7 @@ synth_cli.register(app)
 statistics_cli.register(app)
 accounts_cli.register(register_cli.users_app)
 web_cli.register(app)
+demo_cli.register(app)
 
 #: how `sosdata --help` groups the commands, in the order a quarter flows through them
 PANELS = {
@@ -38,7 +40,7 @@ PANELS = {
     "Register": ("build", "export", "reidentify", "audit"),
     "Outputs": ("stats", "status"),
     "Web": ("serve",),
-    "Test data": ("synth",),
+    "Test data": ("synth", "demo"),
 }
 
 

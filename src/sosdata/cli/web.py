@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sosdata.cli.common import console, settings
+from sosdata.config import Settings
 
 
 def serve(
@@ -16,11 +17,16 @@ def serve(
     ),
 ) -> None:
     """Serve the web portal and the JSON API (/api/v1) until interrupted."""
+    serve_settings(settings(ctx), host=host, port=port, proxy_headers=proxy_headers)
+
+
+def serve_settings(chosen: Settings, *, host: str, port: int, proxy_headers: bool = False) -> None:
+    """Serve the register of ``chosen`` settings until interrupted."""
     import uvicorn
 
     from sosdata.web import create_app
 
-    app = create_app(settings(ctx))
+    app = create_app(chosen)
     console.print(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     uvicorn.run(
         app,

@@ -26,7 +26,7 @@ from enum import StrEnum
 import polars as pl
 
 from sosdata import fixedwidth, identity
-from sosdata.components import Component, Kind
+from sosdata.components import Component, Kind, decided_in
 from sosdata.periods import Quarter
 
 LANGUAGES = ("fi", "sv", "en")
@@ -72,6 +72,7 @@ DECISION_DATE_AFTER_PERIOD = "DECISION_DATE_AFTER_PERIOD"
 BORN_AFTER_START = "BORN_AFTER_START"
 SERVICE_TASK_AMBIGUOUS = "SERVICE_TASK_AMBIGUOUS"
 # warnings: the row is accepted
+SERVICE_TASK_NOT_INFERRED = "SERVICE_TASK_NOT_INFERRED"
 HETU_TEMPORARY = "HETU_TEMPORARY"
 SEX_CONTRADICTS_HETU = "SEX_CONTRADICTS_HETU"
 START_BEFORE_2020 = "START_BEFORE_2020"
@@ -337,6 +338,43 @@ def _cw_over_25(ctx: Context, column: str) -> pl.Expr:
 
 def _end_of(ctx: Context, column: str) -> pl.Expr:
     return pl.col(RANGE_END).cast(pl.String)
+
+
+def _not_decided_in_period(ctx: Context) -> pl.Expr:
+    """IV: a decision made during the period is data of it whatever its validity (see
+    ``components.belongs_to``); elsewhere true."""
+    decided = ctx.component.decided
+    if decided is None:
+        return pl.lit(True)
+    return ~decided_in(ctx.period, pl.col(date_column(decided)))
+
+
+def _ended_before_period(ctx: Context, column: str) -> pl.Expr:
+    return (pl.col(RANGE_END) < ctx.period.start) & _not_decided_in_period(ctx)
+
+
+def _starts_after_period(ctx: Context, column: str) -> pl.Expr:
+    return (pl.col(date_column(column)) > ctx.period.end) & _not_decided_in_period(ctx)
+
+
+def _tasks_in_ii() -> pl.Expr:
+    return pl.col(TASKS_IN_II).fill_null(0)
+
+
+def _task_ambiguous(ctx: Context, column: str) -> pl.Expr:
+    # IV only: all six contents are delivered, so a task the footnote cannot give is missing
+    if ctx.component.decided is None:
+        return pl.lit(False)
+    return pl.col(column).is_null() & (_tasks_in_ii() >= 2)
+
+
+def _task_not_inferred(ctx: Context, column: str) -> pl.Expr:
+    # V: the task is optional, the row is kept whatever II says; IV: II of this delivery says
+    # nothing of the person, so the register's client periods may still give the task
+    missing = pl.col(column).is_null()
+    if ctx.component.decided is None:
+        return missing & (_tasks_in_ii() != 1)
+    return missing & (_tasks_in_ii() == 0)
 
 
 # --- the catalogue --------------------------------------------------------------------------
@@ -964,9 +1002,13 @@ CATALOGUE: tuple[Rule, ...] = (
         E,
         ROW,
         _t(
-            "Jakso on päättynyt ennen seurantajakson alkua, joten se ei kuulu jaksolle.",
-            "Perioden slutade före uppföljningsperiodens början och hör inte till den.",
-            "The range ended before the follow-up period began, so it does not belong to it.",
+            "Jakso on päättynyt ennen seurantajakson alkua, joten se ei kuulu jaksolle. "
+            "Seurantajaksolla tehty päätös (osa IV) kuuluu jaksolle voimassaolostaan riippumatta.",
+            "Perioden slutade före uppföljningsperiodens början och hör inte till den. Ett beslut "
+            "som fattats under uppföljningsperioden (del IV) hör till den oberoende av "
+            "giltigheten.",
+            "The range ended before the follow-up period began, so it does not belong to it. A "
+            "decision made during the period (component IV) belongs to it whatever its validity.",
         ),
         _t(
             "{column} {value} on ennen jakson {period} alkua.",
@@ -974,17 +1016,22 @@ CATALOGUE: tuple[Rule, ...] = (
             "{column} {value} is before the start of {period}.",
         ),
         targets=_end,
-        check=lambda ctx, column: pl.col(RANGE_END) < ctx.period.start,
-        scope="loppupvm; IV: voimassa_asti",
+        check=_ended_before_period,
+        scope="loppupvm; IV: voimassa_asti, unless paatospvm is in the period",
     ),
     Rule(
         START_AFTER_PERIOD,
         E,
         ROW,
         _t(
-            "Jakso alkaa vasta seurantajakson jälkeen, joten se ei kuulu jaksolle.",
-            "Perioden börjar först efter uppföljningsperioden och hör inte till den.",
-            "The range starts after the follow-up period, so it does not belong to it.",
+            "Jakso alkaa vasta seurantajakson jälkeen, joten se ei kuulu jaksolle. "
+            "Seurantajaksolla tehty päätös (osa IV) kuuluu jaksolle, vaikka se tulisi voimaan "
+            "myöhemmin.",
+            "Perioden börjar först efter uppföljningsperioden och hör inte till den. Ett beslut "
+            "som fattats under uppföljningsperioden (del IV) hör till den även om det börjar "
+            "gälla senare.",
+            "The range starts after the follow-up period, so it does not belong to it. A decision "
+            "made during the period (component IV) belongs to it even when it takes effect later.",
         ),
         _t(
             "{column} {value} on jakson {period} jälkeen.",
@@ -992,8 +1039,8 @@ CATALOGUE: tuple[Rule, ...] = (
             "{column} {value} is after {period}.",
         ),
         targets=_start,
-        check=lambda ctx, column: pl.col(date_column(column)) > ctx.period.end,
-        scope="alkupvm; IV: voimassa_alkaen",
+        check=_starts_after_period,
+        scope="alkupvm; IV: voimassa_alkaen, unless paatospvm is in the period",
     ),
     Rule(
         DECISION_DATE_AFTER_PERIOD,
@@ -1037,24 +1084,25 @@ CATALOGUE: tuple[Rule, ...] = (
         E,
         ROW,
         _t(
-            "Palvelutehtävä puuttuu, eikä sitä voi päätellä: asiakkaalla ei ole tämän toimituksen "
-            "asiakkuusjaksoissa (osa II) tasan yhtä palvelutehtävää.",
-            "Serviceuppgiften saknas och kan inte härledas: klienten har inte exakt en "
-            "serviceuppgift i leveransens klientrelationsperioder (del II).",
-            "The service task is missing and cannot be inferred: the client does not have exactly "
-            "one service task in this delivery's client periods (component II).",
+            "Päätöksen palvelutehtävä puuttuu, eikä sitä voi päätellä: asiakkaalla on tämän "
+            "toimituksen asiakkuusjaksoissa (osa II) useampi palvelutehtävä. Päätöstiedoista "
+            "toimitetaan kaikki kuusi tietoa.",
+            "Beslutets serviceuppgift saknas och kan inte härledas: klienten har flera "
+            "serviceuppgifter i leveransens klientrelationsperioder (del II). Av "
+            "beslutsuppgifterna lämnas alla sex datainnehåll in.",
+            "The decision's service task is missing and cannot be inferred: the client has several "
+            "service tasks in this delivery's client periods (component II). All six contents of "
+            "a decision are delivered.",
         ),
         _t(
             "Palvelutehtävä puuttuu, ja asiakkaalla on osassa II {other} palvelutehtävää.",
             "Serviceuppgiften saknas och klienten har {other} serviceuppgifter i del II.",
             "The service task is missing and the client has {other} service tasks in component II.",
         ),
-        targets=_column("palvelutehtava", _CODE_COMPONENTS_IV_V),
-        check=lambda ctx, column: (
-            pl.col(column).is_null() & (pl.col(TASKS_IN_II).fill_null(0) != 1)
-        ),
-        other=lambda ctx, column: pl.col(TASKS_IN_II).fill_null(0),
-        scope="IV, V: palvelutehtava",
+        targets=_column("palvelutehtava", ("palvelupaatokset",)),
+        check=_task_ambiguous,
+        other=lambda ctx, column: _tasks_in_ii(),
+        scope="IV: palvelutehtava",
     ),
     # warnings
     Rule(
@@ -1198,6 +1246,34 @@ CATALOGUE: tuple[Rule, ...] = (
         targets=_column("alkupvm", ("lastensuojelu",)),
         check=_cw_over_25,
         scope="III: alkupvm",
+    ),
+    Rule(
+        SERVICE_TASK_NOT_INFERRED,
+        W,
+        ROW,
+        _t(
+            "Palvelutehtävä puuttuu, eikä tämän toimituksen osa II anna sitä. Rivi hyväksytään: "
+            "rekisteri ottaa asiakkaan ainoan palvelutehtävän vuosineljänneksen asiakkuusjaksoista "
+            "(molemmista lähteistä), jos niitä on tasan yksi; muuten tehtävä jää tuntemattomaksi "
+            "ja palvelu lasketaan silti saaduksi palveluksi.",
+            "Serviceuppgiften saknas och leveransens del II ger den inte. Raden godkänns: "
+            "registret tar klientens enda serviceuppgift ur kvartalets "
+            "klientrelationsperioder (båda källorna) om det finns exakt en; annars förblir "
+            "uppgiften okänd och servicen räknas ändå som erhållen service.",
+            "The service task is missing and this delivery's component II does not give it. The "
+            "row is accepted: the register takes the client's only service task in the quarter's "
+            "client periods (both sources) if there is exactly one; otherwise the task stays "
+            "unknown and the service still counts as a service received.",
+        ),
+        _t(
+            "Palvelutehtävä puuttuu; asiakkaalla on osassa II {other} palvelutehtävää.",
+            "Serviceuppgiften saknas; klienten har {other} serviceuppgifter i del II.",
+            "The service task is missing; the client has {other} service tasks in component II.",
+        ),
+        targets=_column("palvelutehtava", _CODE_COMPONENTS_IV_V),
+        check=_task_not_inferred,
+        other=lambda ctx, column: _tasks_in_ii(),
+        scope="V: palvelutehtava; IV: palvelutehtava when II has no task of the client",
     ),
 )
 

@@ -21,7 +21,14 @@ import polars as pl
 
 from sosdata import codes, fixedwidth, identity
 from sosdata import organisers as organiser_register
-from sosdata.components import COMPONENTS, DEFAULT_DECISION_TYPE, Component, Kind, get
+from sosdata.components import (
+    COMPONENTS,
+    DEFAULT_DECISION_TYPE,
+    Component,
+    Kind,
+    get,
+    no_end_as_null,
+)
 from sosdata.config import Settings
 from sosdata.delivery import grouping, rules
 from sosdata.delivery import manifest as manifests
@@ -198,8 +205,12 @@ def _shared_key_columns(
 
 def _tasks_per_person(accepted_ii: pl.LazyFrame) -> pl.LazyFrame:
     task = pl.col("palvelutehtava")
+    tasks = task.n_unique().cast(pl.UInt32)
+    # the only task, where there is one: a task-less IV/V row of a person with several is kept
+    # with its task unknown
+    only = pl.when(tasks == 1).then(task.first())
     return accepted_ii.group_by("henkilotunnus").agg(
-        task.n_unique().cast(pl.UInt32).alias(rules.TASKS_IN_II), task.first().alias(_ONLY_TASK)
+        tasks.alias(rules.TASKS_IN_II), only.alias(_ONLY_TASK)
     )
 
 
@@ -221,6 +232,8 @@ def _typed(component: Component) -> list[pl.Expr]:
             value = pl.col(rules.RANGE_START)  # IV: valid from defaults to the decision date
         elif column.name == "paatoksen_tyyppi":
             value = value.fill_null(pl.lit(DEFAULT_DECISION_TYPE))
+        elif column.name == component.end:
+            value = no_end_as_null(value)  # 9999-12-31: no end, as in the Kanta extract
         out.append(value.cast(column.dtype).alias(column.name))
     return out
 
@@ -355,6 +368,10 @@ def _run(
         rules.get(i.rule).severity is Severity.ERROR and rules.get(i.rule).level is Level.FILE
         for i in file_issues
     )
+    if not accepted_delivery:
+        # a rejected delivery accepts no row, as the report's text says
+        for check in checks:
+            check.summary.accepted_rows = 0
     step("report")
     report = Report(
         accepted=accepted_delivery,

@@ -10,15 +10,18 @@
 3. III: the section-27 start and end of the newest client-relationship document (by version
    time) whose structure version is 10.1.22 or newer, per organiser and person.
 4. IV: decision documents whose metadata holds a social service, a refined document type and a
-   validity start; a decision made after the period belongs to a later period.
+   validity start, made during the period or in force during it; a decision made after the
+   period belongs to a later period.
 5. V: one row per social service named by an implementation-phase document dated in the
    period (start = end = the document's date), and one per service-unit relationship of the
    newest client-relationship document of each organiser and person.
 
-Only rows overlapping the requested quarter are kept. Every row carries the organiser,
+Only rows of the requested quarter are kept (``components.belongs_to``); an end date
+9999-12-31 is "no end" in every component. Every row carries the organiser,
 identity code, home municipality and sex of the document it comes from (for a period of II,
-the most recently opened case of the period). A document naming exactly one service task gives
-it to IV and V rows; otherwise the task is left empty for the validator's default.
+the most recently opened case of the period). A document naming exactly one service task (a
+repeated one counted once) gives it to IV and V rows; otherwise the task is left empty for the
+validator's and the build's default.
 
 The extract is read a few columns at a time where it can be (a Parquet scan): versions are
 resolved on their own four columns while the cases and then the other document types are read
@@ -40,8 +43,12 @@ from sosdata.components import (
     CHILD_WELFARE,
     CLIENT_PERIODS,
     DECISIONS,
+    NO_END,
     SERVICES,
     Component,
+    belongs_to,
+    decided_in,
+    no_end_as_null,
 )
 from sosdata.kanta.extract import (
     EXTRACT_SCHEMA,
@@ -51,8 +58,9 @@ from sosdata.kanta.extract import (
 )
 from sosdata.periods import Quarter
 
-#: stands for "no closing date" while merging, so that a cumulative maximum keeps it open
-_OPEN = dt.date(9999, 12, 31)
+#: stands for "no closing date" while merging, so that a cumulative maximum keeps it open (and
+#: a case closed on that day is open: ``NO_END``)
+_OPEN = NO_END
 # Days of a date shifted to be non-negative for every representable year (1–9999), and the
 # factor that lifts a group's index above every day: group * _GROUP + day then increases
 # across groups, so one cumulative maximum over the sorted column acts as one per group.
@@ -205,9 +213,15 @@ def resolve_versions(records: pl.DataFrame) -> Versions:
 
 
 def _single_task() -> pl.Expr:
-    """The document's service task when it names exactly one, else null."""
+    """The document's service task when it names exactly one (a task repeated in the list is
+    one task), else null: a missing list and an empty one alike."""
     tasks = pl.col("service_tasks")
-    return pl.when(tasks.list.len() == 1).then(tasks.list.first()).alias("palvelutehtava")
+    return pl.when(tasks.list.n_unique() == 1).then(tasks.list.first()).alias("palvelutehtava")
+
+
+def _end(column: str) -> pl.Expr:
+    """An end date, with 9999-12-31 read as "no end" in every component alike (as II reads it)."""
+    return no_end_as_null(pl.col(column))
 
 
 def _identifying() -> list[pl.Expr]:
@@ -217,10 +231,10 @@ def _identifying() -> list[pl.Expr]:
 def _finish(
     frame: pl.DataFrame, component: Component, period: Quarter, *, unique: bool = True
 ) -> pl.DataFrame:
-    """Rows overlapping the period, deduplicated, in the component's columns and order."""
-    start, end = pl.col(component.start), pl.col(component.end)
+    """Rows of the period (``components.belongs_to``), deduplicated, in the component's
+    columns and order."""
     columns = component.column_names
-    rows = frame.filter(period.overlaps_expr(start, end)).select(
+    rows = frame.filter(belongs_to(component, period)).select(
         pl.col(n).cast(t) for n, t in component.schema.items()
     )
     # One thread per sort: the components are derived side by side (see derive), and a
@@ -301,8 +315,9 @@ def client_periods(
         valid.alias("_valid"),
     )
     if not one_task_each:
-        # a case archived under several service tasks counts in each of them
-        ranges = ranges.explode("palvelutehtava")
+        # a case archived under several service tasks counts in each of them; one with an
+        # empty list, like one with none, gives a task-less row for the rules to report
+        ranges = ranges.explode("palvelutehtava", empty_as_null=True)
     first_day = (period.start - dt.date(1970, 1, 1)).days + _DAY_OFFSET
     last_day = (period.end - dt.date(1970, 1, 1)).days + _DAY_OFFSET
     overlaps = (pl.col("start") <= last_day) & (pl.col("end") >= first_day)
@@ -375,7 +390,7 @@ def structure_at_least(minimum: tuple[int, ...]) -> pl.Expr:
 def child_welfare(newest: NewestRelationships, period: Quarter) -> pl.DataFrame:
     """III: section-27 data of the newest client-relationship document that can carry it."""
     rows = newest.section_27.filter(pl.col("cw27_start").is_not_null()).select(
-        *_identifying(), pl.col("cw27_start").alias("alkupvm"), pl.col("cw27_end").alias("loppupvm")
+        *_identifying(), pl.col("cw27_start").alias("alkupvm"), _end("cw27_end").alias("loppupvm")
     )
     return _finish(rows, CHILD_WELFARE, period, unique=False)
 
@@ -384,13 +399,18 @@ def child_welfare(newest: NewestRelationships, period: Quarter) -> pl.DataFrame:
 
 
 def _derivable_decision(period: Quarter) -> pl.Expr:
-    """A decision that gives a row of IV for ``period`` (its validity overlaps the period)."""
+    """A decision that gives a row of IV for ``period``: made during it, or in force during
+    it (``components.belongs_to``), and not made after it."""
+    decided = pl.col("decision_date")
     return (
         pl.col("social_service").is_not_null()
         & pl.col("refined_type").fill_null(False)
         & pl.col("valid_from").is_not_null()
-        & (pl.col("decision_date").is_null() | (pl.col("decision_date") <= period.end))
-        & period.overlaps_expr(pl.col("valid_from"), pl.col("valid_to"))
+        & (decided.is_null() | (decided <= period.end))
+        & (
+            decided_in(period, decided)
+            | period.overlaps_expr(pl.col("valid_from"), _end("valid_to"))
+        )
     )
 
 
@@ -402,7 +422,7 @@ def decisions(documents: pl.DataFrame, period: Quarter) -> pl.DataFrame:
         _single_task(),
         pl.col("decision_date").alias("paatospvm"),
         pl.col("valid_from").alias("voimassa_alkaen"),
-        pl.col("valid_to").alias("voimassa_asti"),
+        _end("valid_to").alias("voimassa_asti"),
         pl.col("decision_type").alias("paatoksen_tyyppi"),
     )
     return _finish(rows, DECISIONS, period)
@@ -435,7 +455,7 @@ def services(
             "palvelutehtava",
             pl.col("social_service").alias("sosiaalipalvelu"),
             pl.col("start").alias("alkupvm"),
-            pl.col("end").alias("loppupvm"),
+            _end("end").alias("loppupvm"),
         )
     )
     rows = pl.concat([events, units.cast(events.schema)], how="vertical").filter(

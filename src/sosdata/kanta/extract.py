@@ -68,6 +68,27 @@ EXTRACT_SCHEMA = pl.Schema(
 #: fields every record must have
 REQUIRED_FIELDS = ("document_id", "set_id", "version", "status", "document_type")
 
+#: the fields of each document type beyond those of every record (docs/kanta-extract.md); a
+#: record is not malformed for a bad value in a field its type does not have (it is ignored)
+TYPE_FIELDS = {
+    "case": ("case_id", "case_opened", "case_closed"),
+    "client_relationship": (
+        "structure_version",
+        "cw27_start",
+        "cw27_end",
+        "service_unit_relationships",
+    ),
+    "decision": (
+        "social_service",
+        "decision_date",
+        "valid_from",
+        "valid_to",
+        "decision_type",
+        "refined_type",
+    ),
+    "implementation": ("event_date", "social_services"),
+}
+
 #: the fields that decide which version of a document set is current
 VERSION_FIELDS = ("set_id", "version", "version_time", "status")
 
@@ -94,7 +115,12 @@ def _raw_dtype(dtype: pl.DataType) -> pl.DataType:
 _RAW_STRUCT = pl.Struct({name: _raw_dtype(dt) for name, dt in EXTRACT_SCHEMA.items()})
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$"
+#: ISO 8601 as people write it: seconds optional, ``Z``, ``+02:00``, ``+0200`` or ``+02``
+_ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+#: a JSON integer literal (no sign of a fraction, exponent or quotes)
+_INTEGER = r"^-?\d+$"
+#: the literal a JSON record gives its ``version`` (text decoding would read "2" and 2.0 as 2)
+_VERSION_LITERAL = r'"version"\s*:\s*("(?:[^"\\]|\\.)*"|[^,}\s]+)'
 _BLOCK_LINES = 200_000
 _BLOCK_BYTES = 64 << 20
 
@@ -146,7 +172,15 @@ def _typed(name: str, dtype: pl.DataType, raw: pl.DataType) -> tuple[pl.Expr, pl
         typed = pl.when(text.str.contains(_ISO_DATE)).then(typed)
         bad = col.is_not_null() & typed.is_null()
     elif isinstance(dtype, pl.Datetime) and raw == pl.String():
-        text = col.str.strip_chars().str.replace(" ", "T").str.replace(r"Z$", "+00:00")
+        text = (
+            col.str.strip_chars()
+            .str.replace(" ", "T")
+            .str.replace(r"Z$", "+00:00")
+            # seconds left out (…T12:00Z), an offset without its colon (+0200) or minutes (+02)
+            .str.replace(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^:]|$)", "${1}:00${2}")
+            .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
+            .str.replace(r"([+-]\d{2})$", "${1}:00")
+        )
         # a timestamp without an offset is read as UTC
         text = pl.when(text.str.contains(r"[+-]\d{2}:\d{2}$")).then(text).otherwise(text + "+00:00")
         typed = text.str.to_datetime(
@@ -159,8 +193,13 @@ def _typed(name: str, dtype: pl.DataType, raw: pl.DataType) -> tuple[pl.Expr, pl
         typed = pl.when(text == "true").then(True).when(text == "false").then(False)
         bad = col.is_not_null() & typed.is_null()
     elif dtype == pl.Int64() and raw == pl.String():
-        typed = col.str.strip_chars().str.to_integer(strict=False)
+        # "2" (a JSON text) and 2.0 are not integers: the JSON reader passes their literals
+        text = col.str.strip_chars()
+        typed = pl.when(text.str.contains(_INTEGER)).then(text.str.to_integer(strict=False))
         bad = col.is_not_null() & typed.is_null()
+    elif dtype == pl.Int64() and raw.is_float():
+        typed = pl.lit(None, dtype=dtype)
+        bad = col.is_not_null()
     elif dtype == pl.List(SERVICE_UNIT_RELATIONSHIP):
         starts = col.list.eval(
             pl.element().struct.field("start").str.to_date("%Y-%m-%d", strict=False)
@@ -270,12 +309,24 @@ def _conform(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     reasons = _value_reasons()
     for name, dtype in EXTRACT_SCHEMA.items():
         # a value of the wrong type is the first thing to say about its field
-        reasons[name].insert(0, (pl.col(f"{name}:bad"), f"not a valid {_type_name(dtype)}"))
+        reasons[name].insert(
+            0, (pl.col(f"{name}:bad") & _has_field(name), f"not a valid {_type_name(dtype)}")
+        )
     malformed = _problems(both, reasons)
-    valid = both.select("_line", *EXTRACT_SCHEMA).filter(
-        ~pl.col("_line").is_in(malformed["line"].implode())
-    )
+    valid = both.select(
+        "_line",
+        # a field the record's type does not have is ignored, whatever its value
+        *(pl.when(_has_field(n)).then(pl.col(n)).alias(n) for n in EXTRACT_SCHEMA),
+    ).filter(~pl.col("_line").is_in(malformed["line"].implode()))
     return valid, malformed
+
+
+def _has_field(name: str) -> pl.Expr:
+    """True on the records whose document type has field ``name`` (every type: common fields)."""
+    types = [kind for kind, fields in TYPE_FIELDS.items() if name in fields]
+    if not types:
+        return pl.lit(True)
+    return pl.any_horizontal(pl.col("document_type") == kind for kind in types)
 
 
 def _type_name(dtype: pl.DataType) -> str:
@@ -298,7 +349,15 @@ def _type_name(dtype: pl.DataType) -> str:
 
 
 def _decode(lines: pl.DataFrame) -> pl.DataFrame:
-    return lines.select("_line", pl.col("text").str.json_decode(_RAW_STRUCT).struct.unnest())
+    decoded = lines.select(
+        "_line",
+        pl.col("text").str.extract(_VERSION_LITERAL, 1).alias("_version"),
+        pl.col("text").str.json_decode(_RAW_STRUCT).struct.unnest(),
+    )
+    # the version as written, so that the integer check sees quotes and fractions
+    return decoded.with_columns(
+        pl.when(pl.col("version").is_not_null()).then(pl.col("_version")).alias("version")
+    ).drop("_version")
 
 
 def _why_not_decodable(text: str) -> tuple[str, str]:

@@ -11,7 +11,11 @@
    union) and the build summary lists those cells.
 3. Merge (``register.merge``): ranges of the same person and key from both sources are merged
    with the SPEC §8 rule; every record keeps its provenance (kanta / separate / both).
-4. Only records overlapping the quarter are kept; birth date (from the identity code, via the
+   Before that, a decision or service (IV, V) delivered or derived without a service task
+   takes the task of the organiser's client when the quarter's client periods (II, both
+   sources, as built) give that person exactly one task; otherwise its task stays unknown.
+4. Only records of the quarter are kept (``components.belongs_to``: a range overlapping it, or
+   a decision made during it); birth date (from the identity code, via the
    person), county of the home municipality and the quarter are added.
 5. Everything is written in one transaction that also makes the new build the current one of the
    quarter and drops the rows of the builds it supersedes: readers see the previous build until
@@ -29,7 +33,7 @@ import duckdb
 import polars as pl
 
 from sosdata import codes, components, organisers
-from sosdata.components import Component
+from sosdata.components import CLIENT_PERIODS, Component, belongs_to
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.register import audit, merge, notifications, rows, store
@@ -317,14 +321,45 @@ def register_rows(
     county: pl.DataFrame,
 ) -> pl.DataFrame:
     """Records of the quarter in the columns of the ``register_<component>`` view."""
-    start, end = pl.col(c.start), pl.col(c.end)
     return (
-        merged.filter(period.overlaps_expr(start, end))
+        merged.filter(belongs_to(c, period))
         .join(persons, on="pseudonym", how="left", maintain_order="left")
         .join(county, on="kotikunta", how="left", maintain_order="left")
         .with_columns(pl.lit(str(period)).alias("quarter"))
         .select(view_columns(c))
         .sort("jarjestaja", "kuntaryhma", "pseudonym", *c.own_columns, SOURCE, nulls_last=True)
+    )
+
+
+# ----------------------------------------------------------------------------- tasks
+
+
+def only_tasks(client_periods: pl.DataFrame) -> pl.DataFrame:
+    """Organiser and person → their service task, for the persons whose client periods of the
+    quarter are in exactly one task (the seed's footnote: "Om klientrelationsperioden endast
+    gäller en serviceuppgift → ifrågavarande serviceuppgift")."""
+    task = pl.col("palvelutehtava")
+    return (
+        client_periods.group_by("jarjestaja", "pseudonym")
+        .agg(task.n_unique().alias("_tasks"), task.first().alias("_only_task"))
+        .filter(pl.col("_tasks") == 1)
+        .drop("_tasks")
+    )
+
+
+def infer_tasks(frame: pl.DataFrame, only: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """IV/V rows with their missing service task taken from ``only`` (:func:`only_tasks`);
+    returns the rows and how many were given a task."""
+    missing = frame.get_column("palvelutehtava").is_null()
+    if not missing.any():
+        return frame, 0
+    filled = frame.join(only, on=["jarjestaja", "pseudonym"], how="left", maintain_order="left")
+    inferred = int((missing & filled.get_column("_only_task").is_not_null()).sum())
+    return (
+        filled.with_columns(
+            pl.coalesce("palvelutehtava", "_only_task").alias("palvelutehtava")
+        ).drop("_only_task"),
+        inferred,
     )
 
 
@@ -387,17 +422,26 @@ def build(
         kanta = _assign_groups(_kanta_rows(conn, c, quarter), groups, areas)
         inputs[c.name] = (separate, kanta)
     persons = _persons_of(conn, [f for pair in inputs.values() for f in pair])
+    only: pl.DataFrame | None = None  # from II, built first
     for c in components.COMPONENTS.values():
         separate, kanta = inputs[c.name]
         both = pl.concat([separate, kanta.select(separate.columns)])
+        tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
+        if only is not None and "palvelutehtava" in c.column_names:
+            both, tasks["service_task_inferred"] = infer_tasks(both, only)
         kept, union_cells, left_out = _select_sources(both, c, expected)
         records = register_rows(merge_component(kept, c), c, period, persons, county)
+        if c is CLIENT_PERIODS:
+            only = only_tasks(records)
+        elif tasks:
+            tasks["service_task_unknown"] = records["palvelutehtava"].null_count()
         built[c.name] = records
         summary.union_cells += union_cells.to_dicts()
         summary.components[c.name] = {
             "rows": records.height,
             "by_source": dict(sorted(records.group_by(SOURCE).len().iter_rows())),
             "input_rows": {KANTA: kanta.height, SEPARATE: separate.height},
+            **tasks,
             "left_out_by_notification": left_out.rename(
                 {
                     "jarjestaja": "organiser",

@@ -288,10 +288,12 @@ def submit(
     period: Quarter | None = None,
     municipality_group: str | None = None,
     lang: str = "fi",
+    received_at: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
     """Validate ``path`` (ZIP, folder or CSV) with the delivery validator and store it; the
-    report's messages are stored in ``lang`` (the sender's language).
+    report's messages are stored in ``lang`` (the sender's language). ``received_at`` (default:
+    now) is when the register received the file, which decides whether it was late.
 
     ``period`` defaults to the manifest's; ``organiser`` and ``municipality_group`` stand in
     for the manifest of a single CSV file. ``authorise`` is asked about the organiser of an
@@ -334,6 +336,7 @@ def submit(
         sha256=sha256,
         file_name=path.name,
         submitted_by=submitted_by,
+        received_at=received_at,
         progress=progress,
     )
 

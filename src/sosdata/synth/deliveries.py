@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from sosdata.components import CLIENT_PERIODS, COMPONENTS, DECISIONS, SERVICES
+from sosdata.components import CLIENT_PERIODS, COMPONENTS, DECISIONS, SERVICES, belongs_to
 from sosdata.periods import Quarter
 from sosdata.synth.errors import BY_RULE, INJECTIONS, Target
 from sosdata.synth.plan import Group
@@ -54,8 +54,8 @@ def path_of(quarter: Quarter, group: Group) -> str:
 
 
 def overlaps(component: str, quarter: Quarter) -> pl.Expr:
-    c = COMPONENTS[component]
-    return quarter.overlaps_expr(pl.col(c.start), pl.col(c.end))
+    """The true rows that are data of ``quarter`` (a decision also when made during it)."""
+    return belongs_to(COMPONENTS[component], quarter)
 
 
 def parts_of(
@@ -167,7 +167,7 @@ def build(
             injection = BY_RULE[rule]
             base = rows.filter(pl.col("birth") < safe_birth)
             if injection.needs_ambiguous:
-                base = base.filter((pl.col("_tasks") != 1) & ~pl.col("_disturbed"))
+                base = base.filter((pl.col("_tasks") >= 2) & ~pl.col("_disturbed"))
             if base.height == 0:
                 continue
             picked = base[rng.integers(0, base.height, n)]
@@ -217,7 +217,17 @@ def _leave_empty(
         & (pl.col("_only") == pl.col("palvelutehtava"))
         & ~pl.col("_disturbed")
     )
-    omit_task = rows.select(inferable & pl.lit(rng.random(n) < OMIT_TASK)).to_series()
+    drawn = pl.lit(rng.random(n) < OMIT_TASK)
+    omit_task = rows.select(inferable & drawn).to_series()
+    if component == SERVICES.name:
+        # V's task is optional: left out for a client with several tasks too, it stays unknown
+        # in the register (the same draw, so the rest of the data does not move)
+        several = (pl.col("_tasks") >= 2) & ~pl.col("_disturbed")
+        unknown = rows.select(several & drawn).to_series()
+        omit_task = omit_task | unknown
+        rows = rows.with_columns(
+            palvelutehtava=pl.when(pl.lit(unknown)).then(None).otherwise("palvelutehtava")
+        )
     text = text.with_columns(
         palvelutehtava=pl.when(pl.lit(omit_task)).then(None).otherwise(pl.col("palvelutehtava"))
     )

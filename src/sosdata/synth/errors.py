@@ -46,7 +46,7 @@ class Injection:
     rule: str
     components: tuple[str, ...]
     mutate: Mutate
-    #: the injected rows need base rows of persons with a task count in II other than one
+    #: the injected rows need base rows of persons with several service tasks in II
     needs_ambiguous: bool = False
 
 
@@ -154,8 +154,11 @@ def _range_not_in_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
 
 
 def _start_after_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
-    e = t.quarter.end
-    return rows.with_columns(**_dates(t, e + dt.timedelta(days=5), None, e - dt.timedelta(days=5)))
+    # IV: decided before the period (one decided during it is data of it, however late it starts)
+    q = t.quarter
+    return rows.with_columns(
+        **_dates(t, q.end + dt.timedelta(days=5), None, q.start - dt.timedelta(days=5))
+    )
 
 
 def _decision_date_after_period(rows: pl.DataFrame, t: Target, rng) -> pl.DataFrame:
@@ -208,7 +211,8 @@ INJECTIONS: tuple[Injection, ...] = (
         (CLIENT_PERIODS.name, CHILD_WELFARE.name, SERVICES.name),
         _born_after_start,
     ),
-    Injection(r.SERVICE_TASK_AMBIGUOUS, IV_V, _task_ambiguous, needs_ambiguous=True),
+    # V's task is optional: a task-less V row is kept (SERVICE_TASK_NOT_INFERRED, a warning)
+    Injection(r.SERVICE_TASK_AMBIGUOUS, (DECISIONS.name,), _task_ambiguous, needs_ambiguous=True),
 )
 BY_RULE: dict[str, Injection] = {i.rule: i for i in INJECTIONS}
 

@@ -26,6 +26,13 @@ SCALES: dict[str, Scale] = {
     # Central Uusimaa (six municipalities, split into two groups) and Helsinki: every kind of
     # source, every component, every injected rule
     "tiny": Scale("tiny", 2000, ("02", "90"), (("02", "mixed"), ("90", "supplemented"))),
+    # what `sosdata demo` shows: three counties, each with its own mix of sources
+    "demo": Scale(
+        "demo",
+        6000,
+        ("02", "90", "06"),
+        (("02", "mixed"), ("90", "supplemented"), ("06", "separate")),
+    ),
     "county": Scale("county", 100_000, ("08",), (("08", "mixed"),)),
     "national": Scale("national", 1_200_000, None),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sosdata import i18n
 from sosdata.register.accounts import SESSION_LIFETIME, SignInRefused, Throttled
@@ -27,7 +27,7 @@ def sign_in_page(request: Request, who: AnyVisitor, next: str = "/") -> HTMLResp
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
-def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
+def sign_in(request: Request, who: AnyVisitor, form: CheckedForm) -> Response:
     user_id = str(form.get("user_id") or "")
     password = str(form.get("password") or "")
     next_path = local_path(form.get("next"))
@@ -37,7 +37,7 @@ def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
     except Throttled as exc:
         minutes = (exc.retry_after + 59) // 60
         error = who.t("Too many failed attempts. Try again in {minutes} minutes.", minutes=minutes)
-        response = render(
+        refused = render(
             request,
             who,
             "sign_in.html",
@@ -46,8 +46,8 @@ def sign_in(request: Request, who: AnyVisitor, form: CheckedForm):
             error=error,
             user_id=user_id,
         )
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except SignInRefused:
         error = who.t("Wrong user name or password.")
         return render(
