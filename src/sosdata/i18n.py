@@ -41,6 +41,7 @@ RULE_MESSAGE = "rule message"
 SOURCES = (
     ("web/**.py", "python"),
     ("app/**.py", "python"),
+    ("reminders.py", "python"),
     ("web/templates/**.html", "jinja2.ext:babel_extract"),
 )
 KEYWORDS = {

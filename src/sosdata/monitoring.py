@@ -35,6 +35,7 @@ from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.register.notifications import expected_sources
+from sosdata.register.notifications.db import query_frame
 
 #: a change of row count larger than this share against the previous quarter is flagged
 CHANGE_LIMIT = 0.5
@@ -43,6 +44,8 @@ CHANGE_MIN_ROWS = 20
 #: components every organiser must deliver (SPEC §4: I–III mandatory)
 MANDATORY = ("asiakkuusjaksot", "lastensuojelu")
 FORMATS = ("text", "json", "csv", "xlsx")
+#: the states of a cell whose expected separate delivery is not in force
+OUTSTANDING = ("pending", "missing", "rejected")
 
 KEY = ["organiser", "municipality_group", "component"]
 MATRIX_SCHEMA = {
@@ -68,6 +71,7 @@ MATRIX_SCHEMA = {
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    conn.complete()  # a relation query needs no unfinished execute() result on the connection
     return {r[0] for r in conn.sql("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
@@ -380,6 +384,42 @@ class Status:
             self.quarter, self.deadline, self.matrix.filter(mine), self.quality.filter(mine)
         )
 
+    def _quality_of(self, grid: pl.DataFrame) -> pl.DataFrame:
+        """The scores of the organisers (and quarters) that ``grid`` shows."""
+        shown = grid.select("quarter", "organiser").unique()
+        return self.quality.join(shown, on=["quarter", "organiser"], how="semi")
+
+    def where(
+        self,
+        *,
+        organiser: str | None = None,
+        organisers: list[str] | None = None,
+        component: str | None = None,
+        delivery: str | None = None,
+    ) -> Status:
+        """The same status limited to the matrix rows that match every filter given
+        (``organisers``: any of these, e.g. the organisers of a county)."""
+        keep = pl.lit(True)
+        if organiser:
+            keep &= pl.col("organiser") == organiser
+        if organisers is not None:
+            keep &= pl.col("organiser").is_in(organisers)
+        if component:
+            keep &= pl.col("component") == component
+        if delivery:
+            keep &= pl.col("delivery") == delivery
+        grid = self.matrix.filter(keep)
+        return Status(self.quarter, self.deadline, grid, self._quality_of(grid))
+
+    def non_submitters(self) -> Status:
+        """The rows where a separate delivery is expected and none is in force: missing, still
+        pending, or only rejected."""
+        outstanding = pl.col("separate_expected").fill_null(False) & pl.col("delivery").is_in(
+            OUTSTANDING
+        )
+        grid = self.matrix.filter(outstanding)
+        return Status(self.quarter, self.deadline, grid, self._quality_of(grid))
+
     def to_dict(self) -> dict:
         def rows(frame: pl.DataFrame) -> list[dict]:
             return json.loads(frame.write_json())
@@ -485,3 +525,78 @@ def write(report: Status, path: Path, fmt: str) -> Path:
     else:
         path.write_text(data, encoding="utf-8")
     return path
+
+
+def combine(statuses: list[Status]) -> Status:
+    """Several quarters' statuses as one (the matrix and scores keep their ``quarter`` column;
+    the deadline is the last quarter's)."""
+    last = statuses[-1]
+    return Status(
+        last.quarter,
+        last.deadline,
+        pl.concat([s.matrix for s in statuses]),
+        pl.concat([s.quality for s in statuses]),
+    )
+
+
+def links(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
+    """Per organiser, municipality group and component of ``quarter``: the separate deliveries
+    that carried it (``delivery_ids``, oldest first) and the Kanta batches that carried the
+    organiser's component (``kanta_batch_ids``; Kanta data is not split by group)."""
+    schema = pl.Schema(
+        {
+            "quarter": pl.String(),
+            "organiser": pl.String(),
+            "municipality_group": pl.String(),
+            "component": pl.String(),
+            "delivery_ids": pl.List(pl.Int64),
+            "kanta_batch_ids": pl.List(pl.Int64),
+        }
+    )
+    if not {"deliveries", "delivery_components", "kanta_batches"} <= _tables(conn):
+        return pl.DataFrame(schema=schema)
+    separate = query_frame(
+        conn,
+        """SELECT d.organiser, d.municipality_group, c.component,
+                  list(d.delivery_id ORDER BY d.delivery_id) AS delivery_ids
+           FROM deliveries d JOIN delivery_components c USING (delivery_id)
+           WHERE d.quarter = $q GROUP BY ALL""",
+        {"q": str(quarter)},
+    )
+    kanta = query_frame(
+        conn,
+        """SELECT k.organiser, k.component,
+                  list(DISTINCT k.batch_id ORDER BY k.batch_id) AS kanta_batch_ids
+           FROM kanta_components k JOIN kanta_batches b USING (batch_id)
+           WHERE b.quarter = $q GROUP BY ALL""",
+        {"q": str(quarter)},
+    )
+    grid = separate.join(kanta, on=["organiser", "component"], how="full", coalesce=True)
+    grid = grid.with_columns(pl.lit(str(quarter)).alias("quarter"))
+    return grid.select(list(schema)).cast(schema)
+
+
+def kanta_batches(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    quarter: Quarter | None = None,
+    batch_id: int | None = None,
+    organiser: str | None = None,
+) -> pl.DataFrame:
+    """Kanta batches, one row per batch × organiser × component: when and by whom loaded,
+    the extract's name, rows stored and whether the batch is in force for it."""
+    return query_frame(
+        conn,
+        """SELECT b.batch_id, b.quarter, b.loaded_at, b.loaded_by, b.source_file,
+                  k.organiser, k.component, k.rows, k.current
+           FROM kanta_batches b JOIN kanta_components k USING (batch_id)
+           WHERE ($quarter IS NULL OR b.quarter = $quarter)
+             AND ($batch IS NULL OR b.batch_id = $batch)
+             AND ($organiser IS NULL OR k.organiser = $organiser)
+           ORDER BY b.batch_id, k.organiser, k.component""",
+        {
+            "quarter": str(quarter) if quarter else None,
+            "batch": batch_id,
+            "organiser": organiser,
+        },
+    )

@@ -133,3 +133,57 @@ def test_status_command_formats(loaded, cli, tmp_path) -> None:
     assert book.sheetnames == ["matrix", "quality"]
     csv = cli("status", "--period", str(Q1), "--as", "keeper", "--format", "csv")
     assert csv.stdout.splitlines()[0].startswith("quarter;organiser")
+
+
+def test_cells_link_to_their_deliveries_and_kanta_batches(loaded) -> None:
+    settings, zips = loaded
+    links = call(settings, "keeper", "status_links", Q1)
+    listed = call(settings, "keeper", "deliveries", period=Q1)
+    late = _manifest(zips[-2])
+    cell = links.filter(
+        (pl.col("organiser") == late["jarjestaja"])
+        & (pl.col("municipality_group") == late["kuntaryhma"])
+        & (pl.col("component") == late["osat"][0])
+    )
+    ids = listed.filter(
+        (pl.col("organiser") == late["jarjestaja"])
+        & (pl.col("municipality_group") == late["kuntaryhma"])
+    )["delivery_id"]
+    assert cell.height == 1 and set(cell["delivery_ids"][0]) <= set(ids) and ids.len() > 0
+    assert (links["quarter"] == str(Q1)).all()
+
+    batches = call(settings, "keeper", "kanta_batches", period=Q1)
+    assert batches.height > 0 and (batches["quarter"] == str(Q1)).all()
+    with_kanta = links.filter(pl.col("kanta_batch_ids").list.len() > 0)
+    assert with_kanta.height > 0
+    carried = set(batches.select("organiser", "component").iter_rows())
+    assert set(with_kanta.select("organiser", "component").iter_rows()) <= carried
+    assert set(with_kanta["kanta_batch_ids"].explode()) <= set(batches["batch_id"])
+    # an organiser's user sees only its own organiser's batches and cells
+    organiser = batches["organiser"][0]
+    with store.opened(settings) as conn:
+        users.add(conn, "org-user", role="organiser", organiser=organiser)
+    own = call(settings, "org-user", "kanta_batches", period=Q1)
+    assert own.height > 0 and set(own["organiser"]) == {organiser}
+    assert set(call(settings, "org-user", "status_links", Q1)["organiser"]) == {organiser}
+    one = call(settings, "keeper", "kanta_batches", batch_id=int(batches["batch_id"][0]))
+    assert set(one["batch_id"]) == {batches["batch_id"][0]}
+
+
+def test_non_submitters_and_filters(loaded) -> None:
+    settings, zips = loaded
+    report = call(settings, "keeper", "status", Q1)
+    missing = _manifest(zips[-1])
+    outstanding = report.non_submitters()
+    assert set(outstanding.matrix["delivery"]) <= {"missing", "pending", "rejected"}
+    assert outstanding.matrix["separate_expected"].all()
+    assert missing["jarjestaja"] in set(outstanding.matrix["organiser"])
+    assert set(outstanding.quality["organiser"]) == set(outstanding.matrix["organiser"])
+    late = report.where(delivery="late")
+    assert late.matrix.height > 0 and set(late.matrix["delivery"]) == {"late"}
+    one = report.where(organiser=missing["jarjestaja"], component="asiakkuusjaksot")
+    assert set(one.matrix["organiser"]) == {missing["jarjestaja"]}
+    assert set(one.matrix["component"]) == {"asiakkuusjaksot"}
+    assert report.where(organisers=[]).matrix.is_empty()
+    text = outstanding.render("csv")
+    assert isinstance(text, str) and text.count("\n") == outstanding.matrix.height + 1

@@ -80,6 +80,16 @@ VERBS: dict[str, tuple[set[str], Call]] = {
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: _sees(r.status(a, Q1).matrix["organiser"], w["oid"]),
     ),
+    "status_links": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.status_links(a, Q1)["organiser"], w["oid"]),
+    ),
+    "kanta_batches": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.kanta_batches(a)["organiser"], w["oid"]),
+    ),
+    "remind": (KEEPER_ONLY, lambda r, a, w: r.remind(a, Q1)),
+    "reminders": (KEEPER_ONLY, lambda r, a, w: r.reminders(a, Q1)),
     "save_notification": (
         ORGANISERS_AND_KEEPER,
         lambda r, a, w: r.save_notification(a, w["notification_document"]),
@@ -221,6 +231,16 @@ def world(tmp_path_factory):
             ).draft_id,
             "token": register.create_token(keeper, user, name)[0].token_id,
         }
+        # a Kanta batch's bookkeeping for the organiser (its rows do not matter here)
+        batch = 900 + len(worlds)
+        register.cursor().execute(
+            "INSERT INTO kanta_batches VALUES (?, ?, now(), 'keeper', 'extract.parquet', ?, '{}')",
+            [batch, str(Q1), name],
+        )
+        register.cursor().execute(
+            "INSERT INTO kanta_components VALUES (?, ?, 'asiakkuusjaksot', 0, true)",
+            [batch, org.oid],
+        ).fetchall()
     register.build(keeper, Q1)
     register.publish(keeper, Q1)  # publication 1
     register.publish(keeper, Q1)  # publication 2: a revision, if nothing changed an empty one

@@ -11,7 +11,11 @@ from sosdata.delivery.rules import CATALOGUE
 
 
 def test_no_text_lacks_a_language():
-    assert i18n.missing() == []
+    problems = i18n.missing()
+    assert problems == [], (
+        "run 'python -m sosdata.i18n update' and fill in the empty translations: "
+        + "; ".join(problems[:5])
+    )
 
 
 def test_the_code_marks_texts_and_the_catalogues_hold_them():

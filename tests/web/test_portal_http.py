@@ -198,6 +198,17 @@ def test_the_upload_form_works_without_javascript(web_server, tmp_path):
         assert "HETU_CHECKSUM" in done
 
 
+def test_the_api_takes_uploads_with_a_token_only(web_server, tmp_path):
+    """A session cookie reads the API but cannot send to it (another site's form could)."""
+    package = delivery_zip(tmp_path / "cookie", ORGANISER_A, first=33)
+    with web_server.signed_in_client(ANNA) as client, package.open("rb") as f:
+        assert client.get("/api/v1/deliveries").status_code == 200
+        answer = client.post(
+            "/api/v1/deliveries", files={"file": (package.name, f, "application/zip")}
+        )
+    assert answer.status_code == 401
+
+
 def test_uploads_past_the_limit_are_refused_with_413(web_server, tmp_path):
     big = tmp_path / "big.zip"
     big.write_bytes(b"x" * (2 * 1024 * 1024))

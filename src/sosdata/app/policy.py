@@ -48,6 +48,7 @@ class Action(StrEnum):
     PUBLISH = "publish statistics"
     READ_STATISTICS = "read published statistics"
     READ_STATUS = "read the monitoring status"
+    SEND_REMINDERS = "send reminders"  # e-mail the notifications' contact persons; the log
     WRITE_NOTIFICATION = "write a notification"  # save a version, send it for confirmation
     CONFIRM_NOTIFICATION = "confirm a notification"
     READ_NOTIFICATIONS = "read notifications"
@@ -82,6 +83,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.PUBLISH: _rule(_, ANY, _, _),
     Action.READ_STATISTICS: _rule(ANY, ANY, ANY, ANY),
     Action.READ_STATUS: _rule(OWN, ANY, _, _),
+    Action.SEND_REMINDERS: _rule(_, ANY, _, _),
     Action.WRITE_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.CONFIRM_NOTIFICATION: _rule(OWN, ANY, _, _),
     Action.READ_NOTIFICATIONS: _rule(OWN, ANY, _, _),

@@ -424,6 +424,62 @@ class Register:
         found = monitoring.status(self.cursor(), self.settings, period, now=now)
         return found if scope is None else found.of_organiser(scope)
 
+    def status_links(self, actor: Actor, period: Quarter) -> pl.DataFrame:
+        """Per cell of the monitoring matrix: the deliveries and Kanta batches that carried it
+        (an organiser's user: its own cells only)."""
+        scope = own_scope(actor, Action.READ_STATUS)
+        found = monitoring.links(self.cursor(), period)
+        return found if scope is None else found.filter(pl.col("organiser") == scope)
+
+    def kanta_batches(
+        self, actor: Actor, *, period: Quarter | None = None, batch_id: int | None = None
+    ) -> pl.DataFrame:
+        """Kanta batches per organiser and component (an organiser's user: its own rows)."""
+        scope = own_scope(actor, Action.READ_DELIVERIES)
+        return monitoring.kanta_batches(
+            self.cursor(), quarter=period, batch_id=batch_id, organiser=scope
+        )
+
+    def remind(
+        self,
+        actor: Actor,
+        period: Quarter,
+        *,
+        days_before: int | None = None,
+        force: bool = False,
+        today: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> Any:
+        """E-mail each contact person of the notifications what is still missing for their
+        groups; every reminder is logged, and one with the same content is not sent again
+        unless ``force``."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return self._job(
+            actor,
+            "remind",
+            str(period),
+            lambda _report: reminders.remind(
+                self.cursor(),
+                self.settings,
+                monitoring.status(self.cursor(), self.settings, period),
+                sent_by=actor.name,
+                days_before=days_before,
+                force=force,
+                today=today,
+            ),
+            organiser=None,
+            progress=progress,
+        )
+
+    def reminders(self, actor: Actor, period: Quarter | None = None) -> pl.DataFrame:
+        """The reminders sent (of one quarter), newest first."""
+        from sosdata import reminders
+
+        require(actor, Action.SEND_REMINDERS)
+        return reminders.log(self.cursor(), period)
+
     def publications(self, actor: Actor) -> pl.DataFrame:
         """Every publication, newest first."""
         from sosdata.statistics import publications

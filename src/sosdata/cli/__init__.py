@@ -13,6 +13,7 @@ from sosdata.cli import demo as demo_cli
 from sosdata.cli import kanta as kanta_cli
 from sosdata.cli import notification as notification_cli
 from sosdata.cli import register as register_cli
+from sosdata.cli import reminders as reminders_cli
 from sosdata.cli import statistics as statistics_cli
 from sosdata.cli import synth as synth_cli
 from sosdata.cli import web as web_cli
@@ -29,6 +30,7 @@ register_cli.register(app)
 delivery_cli.register(app)
 synth_cli.register(app)
 statistics_cli.register(app)
+reminders_cli.register(app)
 accounts_cli.register(register_cli.users_app)
 web_cli.register(app)
 demo_cli.register(app)
@@ -38,7 +40,7 @@ PANELS = {
     "Set-up": ("init", "codes", "organisers", "users"),
     "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
     "Register": ("build", "export", "reidentify", "audit"),
-    "Outputs": ("stats", "status"),
+    "Outputs": ("stats", "status", "remind"),
     "Web": ("serve",),
     "Test data": ("synth", "demo"),
 }

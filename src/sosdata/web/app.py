@@ -158,6 +158,7 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         home,
         jobs,
         keeper_notifications,
+        monitoring,
         notifications,
     )
 
@@ -191,6 +192,7 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         account.router,
         deliveries.router,
         jobs.router,
+        monitoring.router,
         notifications.router,
         keeper_notifications.router,
     ):

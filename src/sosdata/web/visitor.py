@@ -112,7 +112,8 @@ def signed_in(request: Request) -> Visitor:
 
 
 def api_actor(request: Request) -> Actor:
-    """Who acts in an API request: an API token, else a signed-in session; 401 otherwise."""
+    """Who acts in an API request: an API token, else (to read) a signed-in session; 401
+    otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret:
@@ -125,7 +126,9 @@ def api_actor(request: Request) -> Actor:
             )
         return actor
     found = visitor(request)
-    if not found.signed_in:
+    # a session cookie reads; a change through the API needs the token (a cookie rides along
+    # with any site's form, the token does not)
+    if not found.signed_in or request.method not in ("GET", "HEAD"):
         raise HTTPException(
             401,
             "sign in or send an API token (Authorization: Bearer …)",
