@@ -124,3 +124,19 @@ def test_the_form_is_plain_data_for_a_web_page():
     assert {s["id"] for s in described["sections"]} == {
         q["section"] for q in described["questions"]
     }
+
+
+def test_prune_drops_answers_to_questions_that_stopped_applying():
+    from sosdata.notification.form import prune
+
+    answers = {
+        "social_services_method": "impossible",
+        "decision_extraction": {"negative": "yes"},
+        "notes_social_services": "text",
+        "discussions": "yes",
+        "discussion_topics": "the timetable",
+    }
+    kept, dropped = prune(answers)
+    assert dropped == ["decision_extraction", "notes_social_services"]
+    assert kept == {k: v for k, v in answers.items() if k not in dropped}
+    assert prune(kept) == (kept, [])

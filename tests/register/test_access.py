@@ -126,6 +126,26 @@ VERBS: dict[str, tuple[set[str], Call]] = {
         KEEPER_ONLY,
         lambda r, a, w: r.export_notifications(a, w["out"] / "notifications.csv"),
     ),
+    "coverage_matrix": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(r.coverage_matrix(a, "2023Q1")["county"], w["county"]),
+    ),
+    # a listing of one's own rows: another organiser's user gets its own (none of theirs)
+    "expected_sources": ({OWN, OTHER, KEEPER}, lambda r, a, w: r.expected_sources(a)),
+    "save_draft": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: r.save_draft(
+            a, {"county": w["county"]}, round_="2023Q1", lang="fi", page="contact"
+        ),
+    ),
+    "drafts": (
+        ORGANISERS_AND_KEEPER,
+        lambda r, a, w: _sees(pl.Series([d.draft_id for d in r.drafts(a)]), w["draft"]),
+    ),
+    "draft": (ORGANISERS_AND_KEEPER, lambda r, a, w: r.draft(a, w["draft"])),
+    "draft_coverage": (ORGANISERS_AND_KEEPER, lambda r, a, w: r.draft_coverage(a, w["draft"])),
+    # the draft lacks mandatory answers: past the policy, storing it refuses
+    "file_draft": (ORGANISERS_AND_KEEPER, lambda r, a, w: r.file_draft(a, w["draft"])),
     "notification_deadline": (
         KEEPER_ONLY,
         lambda r, a, w: r.notification_deadline(a, "2024Q1", Q1.start),
@@ -214,6 +234,9 @@ def world(tmp_path_factory):
             "missing": tmp / "no-such-extract.parquet",
             "out": tmp / f"out-{name}",
             "user": user,
+            "draft": register.save_draft(
+                keeper, {"county": org.county}, round_="2023Q1", lang="fi", page="contact"
+            ).draft_id,
             "token": register.create_token(keeper, user, name)[0].token_id,
         }
         # a Kanta batch's bookkeeping for the organiser (its rows do not matter here)

@@ -631,12 +631,17 @@ class Register:
             submitted_at=submitted_at,
         )
 
-    def send_notification(self, actor: Actor, notification_id: int) -> Any:
-        """E-mail the latest version's summary with a one-time confirmation code."""
+    def send_notification(
+        self, actor: Actor, notification_id: int, *, link: str | None = None
+    ) -> Any:
+        """E-mail the latest version's summary with a one-time confirmation code (as a portal
+        ``link`` when given)."""
         from sosdata.register.notifications import submission
 
         self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
-        return submission.submit(self.cursor(), notification_id, self.settings, self.form)
+        return submission.submit(
+            self.cursor(), notification_id, self.settings, self.form, link=link
+        )
 
     def confirm_notification(self, actor: Actor, notification_id: int, code: str) -> Any:
         from sosdata.register.notifications import submission
@@ -713,6 +718,132 @@ class Register:
 
         require(actor, Action.READ_NOTIFICATIONS, actor.organiser)
         return notifications.rounds(self.cursor(), self.settings)
+
+    def expected_sources(self, actor: Actor, quarter: Quarter | None = None) -> pl.DataFrame:
+        """The source the build and monitoring expect per municipality group, municipality,
+        service task and component (an organiser's user: its own rows)."""
+        from sosdata.register.notifications import expected_sources
+
+        scope = own_scope(actor, Action.READ_NOTIFICATIONS)
+        found = expected_sources(self.cursor(), quarter)
+        return found if scope is None else found.filter(pl.col("organiser") == scope)
+
+    def coverage_matrix(self, actor: Actor, round_: str, *, lang: str = "fi") -> pl.DataFrame:
+        """Every county's municipalities and the submitted groups naming them (an organiser's
+        user: its own county)."""
+        from sosdata.register.notifications import store as notifications
+
+        scope = own_scope(actor, Action.READ_NOTIFICATIONS)
+        found = notifications.coverage_matrix(self.cursor(), round_, self.form, lang)
+        if scope is None:
+            return found
+        own = self.organisers.get(scope) if scope else None
+        return found.filter(pl.col("county") == (own.county if own else ""))
+
+    # ------------------------------------------------------------------ notification drafts
+
+    def save_draft(
+        self,
+        actor: Actor,
+        answers: dict[str, Any],
+        *,
+        round_: str,
+        lang: str,
+        page: str,
+        draft_id: int | None = None,
+        notification_id: int | None = None,
+    ) -> Any:
+        """Save the form's answers so far as a draft of the organiser (of the chosen county, or
+        the actor's own); answers to questions that stopped applying are dropped."""
+        from sosdata.register.notifications import drafts
+
+        owner = self._organiser_of_county(answers.get("county")) or actor.organiser or ""
+        require(actor, Action.WRITE_NOTIFICATION, owner)
+        if draft_id is not None:
+            found = self._visible_draft(actor, draft_id)
+            notification_id = found.notification_id
+        elif notification_id is not None:
+            self._visible_notification(actor, Action.WRITE_NOTIFICATION, notification_id)
+        return drafts.save(
+            self.cursor(),
+            organiser=owner,
+            answers=answers,
+            round_=str(Quarter.parse(round_)),
+            lang=lang,
+            page=page,
+            by=actor.name,
+            draft_id=draft_id,
+            notification_id=notification_id,
+        )
+
+    def drafts(self, actor: Actor) -> list[Any]:
+        """The drafts the actor may resume: its organiser's (every one for the keeper)."""
+        from sosdata.register.notifications import drafts
+
+        return drafts.listing(self.cursor(), own_scope(actor, Action.WRITE_NOTIFICATION))
+
+    def draft(self, actor: Actor, draft_id: int) -> Any:
+        return self._visible_draft(actor, draft_id)
+
+    def file_draft(self, actor: Actor, draft_id: int, *, link: str | None = None) -> Any:
+        """Store the draft as a (new version of a) notification and e-mail its summary with a
+        one-time confirmation ``link`` (``{id}`` and ``{code}`` filled in); the draft is gone
+        once the e-mail is sent. Errors in the answers refuse, and change nothing."""
+        from sosdata.register.notifications import drafts, submission
+        from sosdata.register.notifications import store as notifications
+
+        found = self._visible_draft(actor, draft_id)
+        notification = Notification(found.round, found.lang, dict(found.answers))
+        require(actor, Action.WRITE_NOTIFICATION, self._organiser_of_county(notification.county))
+        saved = notifications.save(
+            self.cursor(),
+            notification,
+            self.form,
+            notification_id=found.notification_id,
+            by=actor.name,
+        )
+        sent = submission.submit(
+            self.cursor(), saved.notification_id, self.settings, self.form, link=link
+        )
+        drafts.delete(self.cursor(), draft_id)
+        return sent
+
+    def draft_coverage(self, actor: Actor, draft_id: int) -> Any:
+        """How the county's municipality groups would cover it with this draft: the latest
+        version of each of the county's other notifications of the round, its other drafts, and
+        this draft's municipalities."""
+        from sosdata.notification import checks
+        from sosdata.register.notifications import drafts
+        from sosdata.register.notifications import store as notifications
+
+        found = self._visible_draft(actor, draft_id)
+        county = found.answers.get("county") or ""
+        groups: dict[str, list[str]] = {}
+        for nid, _v, other, _ in notifications.latest_documents(self.cursor()):
+            same = other.county == county and other.round == found.round
+            if same and nid != found.notification_id:
+                groups[f"{other.group_name} (#{nid})"] = other.municipalities
+        # drafts go by their group names (a draft is not a notification yet: no number)
+        for other_draft in drafts.listing(self.cursor(), found.organiser):
+            same = other_draft.answers.get("county") == county and other_draft.round == found.round
+            if same and other_draft.draft_id != draft_id:
+                name = other_draft.answers.get("group_name") or "–"
+                while name in groups:
+                    name += " ′"
+                groups[name] = list(other_draft.answers.get("municipalities") or [])
+        own_name = found.answers.get("group_name") or "–"
+        while own_name in groups:
+            own_name += " ′"
+        groups[own_name] = list(found.answers.get("municipalities") or [])
+        return checks.coverage(county, groups, self.form.codes_dir)
+
+    def _visible_draft(self, actor: Actor, draft_id: int) -> Any:
+        from sosdata.register.notifications import drafts
+
+        found = drafts.get(self.cursor(), draft_id)
+        if not allowed(actor, Action.WRITE_NOTIFICATION, found.organiser):
+            raise drafts.not_found(draft_id)
+        return found
 
     def _organiser_of_county(self, county: str | None) -> str | None:
         found = self.organisers.for_county(county) if county else None

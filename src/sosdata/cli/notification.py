@@ -20,7 +20,7 @@ from sosdata.cli.common import (
     new_app,
     shown,
 )
-from sosdata.notification import checks, interactive, schema, summary
+from sosdata.notification import checks, interactive, schema, summary, xlsform
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
 from sosdata.periods import Quarter
 from sosdata.register.notifications import store, submission
@@ -36,8 +36,21 @@ def _context(ctx: typer.Context) -> FormContext:
 
 
 @app.command("form")
-def show_form(lang: str = LANG_OPTION) -> None:
-    """List the 33 questions: number, id, kind, mandatory, condition and label."""
+def show_form(
+    ctx: typer.Context,
+    lang: str = LANG_OPTION,
+    fmt: str = typer.Option("text", "--format", help="text, or xlsform (a workbook, --out)."),
+    out: Path | None = typer.Option(None, "--out", help="The XLSForm workbook to write (.xlsx)."),
+) -> None:
+    """List the 33 questions (number, id, kind, mandatory, condition, label), or write the form
+    as an XLSForm workbook for survey tools."""
+    if fmt == "xlsform":
+        target = out or Path("sosdata-notification.xlsx")
+        xlsform.write(target, _context(ctx))
+        console.print(f"wrote {target}")
+        return
+    if fmt != "text":
+        raise typer.BadParameter("choose text or xlsform", param_hint="--format")
     lang = check_lang(lang)
     typer.echo(text("title", lang))
     for q in QUESTIONS.values():

@@ -24,17 +24,29 @@ _SUBJECT = labels(
 )
 _INTRO = labels(
     "Alla on yhteenveto kuntaryhmän {group} ilmoituksesta (ilmoitus {id}, versio {version}). "
-    "Ilmoitus on lähetetty vasta, kun vahvistat sen koodilla {code}: komennolla "
-    "'sosdata notification confirm {id} {code}' tai ilmoituslomakkeella. Koodi on voimassa "
-    "{expires} asti (UTC).",
+    "Ilmoitus on lähetetty vasta, kun vahvistat sen. Vahvista avaamalla alla oleva linkki ja "
+    "kirjautumalla Sosdataan järjestäjäsi käyttäjänä. Linkki on voimassa {expires} asti (UTC) "
+    "ja toimii kerran.",
     "Nedan finns ett sammandrag av anmälan för kommungruppen {group} (anmälan {id}, version "
-    "{version}). Anmälan är inlämnad först när du bekräftar den med koden {code}: med "
-    "kommandot 'sosdata notification confirm {id} {code}' eller på anmälningsblanketten. Koden "
-    "gäller till {expires} (UTC).",
+    "{version}). Anmälan är inlämnad först när du bekräftar den. Bekräfta genom att öppna "
+    "länken nedan och logga in i Sosdata som användare hos din anordnare. Länken gäller till "
+    "{expires} (UTC) och fungerar en gång.",
     "Below is a summary of the notification for the municipality group {group} (notification "
-    "{id}, version {version}). It is submitted only once you confirm it with the code {code}: "
-    "with the command 'sosdata notification confirm {id} {code}' or on the notification form. "
-    "The code is valid until {expires} (UTC).",
+    "{id}, version {version}). It is submitted only once you confirm it. Confirm it by opening "
+    "the link below and signing in to Sosdata as a user of your organiser. The link is valid "
+    "until {expires} (UTC) and works once.",
+)
+#: without a portal address (no link to give): the code, entered on the notification's page
+_INTRO_CODE = labels(
+    "Alla on yhteenveto kuntaryhmän {group} ilmoituksesta (ilmoitus {id}, versio {version}). "
+    "Ilmoitus on lähetetty vasta, kun vahvistat sen koodilla {code} Sosdatan "
+    "ilmoitussivulla. Koodi on voimassa {expires} asti (UTC).",
+    "Nedan finns ett sammandrag av anmälan för kommungruppen {group} (anmälan {id}, version "
+    "{version}). Anmälan är inlämnad först när du bekräftar den med koden {code} på anmälans "
+    "sida i Sosdata. Koden gäller till {expires} (UTC).",
+    "Below is a summary of the notification for the municipality group {group} (notification "
+    "{id}, version {version}). It is submitted only once you confirm it with the code {code} "
+    "on the notification's page in Sosdata. The code is valid until {expires} (UTC).",
 )
 _ROUND = labels(
     "Ilmoituskierros {round}, määräaika {deadline}.",
@@ -62,7 +74,11 @@ def compose(
     code: str,
     expires: str,
     deadline: str,
+    link: str | None = None,
 ) -> EmailMessage:
+    """The summary e-mail; ``link`` (the portal's one-time confirmation address, holding the
+    code) when the portal's address is known, else the code to enter on the notification's page.
+    """
     lang = notification.lang
     fields = {
         "group": notification.group_name,
@@ -74,7 +90,8 @@ def compose(
         "deadline": deadline,
     }
     header = [
-        _INTRO[lang].format(**fields),
+        (_INTRO if link else _INTRO_CODE)[lang].format(**fields),
+        *([link] if link else []),
         _ROUND[lang].format(**fields),
         _IGNORE[lang],
     ]
@@ -86,7 +103,10 @@ def compose(
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
     message["Content-Language"] = lang
     message.set_content(summary.render_text(notification, ctx, lang, header))
-    message.add_alternative(summary.render_html(notification, ctx, lang, header), subtype="html")
+    html_header = [line for line in header if line != link]
+    message.add_alternative(
+        summary.render_html(notification, ctx, lang, html_header, link), subtype="html"
+    )
     return message
 
 

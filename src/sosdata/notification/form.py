@@ -1106,6 +1106,44 @@ def applicable(answers: Mapping[str, Any]) -> list[Question]:
     return [q for q in _FORM if q.applies(answers)]
 
 
+def choices(question: Question, answers: Mapping[str, Any], ctx: FormContext) -> tuple[Option, ...]:
+    """What a question offers to choose from given the answers so far: its options; the
+    counties that have an organiser (2); the chosen county's municipalities only (3)."""
+    if question.kind is Kind.COUNTY:
+        counties = codes.load("hyvinvointialue", ctx.codes_dir)
+        return tuple(
+            Option(c.code, c.names)
+            for c in counties
+            if not ctx.organisers_by_county or c.code in ctx.organisers_by_county
+        )
+    if question.kind is Kind.MUNICIPALITIES:
+        county = answers.get("county")
+        if not isinstance(county, str):
+            return ()
+        names = codes.load("kunta", ctx.codes_dir)
+        return tuple(
+            Option(m, {lang: names.label(m, lang) for lang in LANGUAGES})
+            for m in codes.municipalities_of(county, ctx.codes_dir)
+        )
+    return question.options
+
+
+def prune(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The answers without those to questions that no longer apply, and the ids dropped.
+
+    Repeated until nothing changes: dropping an answer can make another question stop applying.
+    """
+    kept = dict(answers)
+    dropped: list[str] = []
+    while True:
+        gone = [q.id for q in _FORM if q.id in kept and not q.applies(kept)]
+        if not gone:
+            return kept, dropped
+        for qid in gone:
+            del kept[qid]
+        dropped += gone
+
+
 def describe(codes_dir: Path | None = None) -> dict[str, Any]:
     """The whole form as plain data, e.g. for generating a web page or documentation."""
 

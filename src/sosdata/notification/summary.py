@@ -12,6 +12,7 @@ from sosdata.notification.document import Notification
 from sosdata.notification.form import (
     CONTACT_FIELDS,
     GRID_KINDS,
+    QUESTIONS,
     SECTION_BY_ID,
     FormContext,
     Kind,
@@ -77,6 +78,33 @@ def lines(notification: Notification, ctx: FormContext, lang: str | None = None)
     ]
 
 
+@dataclass(frozen=True)
+class Change:
+    """A question whose answer differs between two versions."""
+
+    number: int
+    question: str
+    before: list[str]
+    after: list[str]
+
+
+def changes(before: Notification, after: Notification, ctx: FormContext, lang: str) -> list[Change]:
+    """What changed from ``before`` to ``after``, question by question, in words."""
+    out = []
+    for q in QUESTIONS.values():
+        old, new = before.answers.get(q.id), after.answers.get(q.id)
+        if old != new:
+            out.append(
+                Change(
+                    q.number,
+                    q.label(lang),
+                    answer_lines(q, old, ctx, lang),
+                    answer_lines(q, new, ctx, lang),
+                )
+            )
+    return out
+
+
 def render_text(
     notification: Notification, ctx: FormContext, lang: str | None = None, header: list[str] = ()
 ) -> str:
@@ -100,6 +128,8 @@ _HTML = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_
 <h1>{{ title }}</h1>
 {% for item in header %}<p>{{ item }}</p>
 {% endfor %}
+{% if link %}<p><a href="{{ link }}">{{ link }}</a></p>
+{% endif %}
 {% for line in lines %}
 {% if loop.first or line.section != loop.previtem.section %}
 {% if not loop.first %}</dl>
@@ -118,11 +148,16 @@ _HTML = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_
 
 
 def render_html(
-    notification: Notification, ctx: FormContext, lang: str | None = None, header: list[str] = ()
+    notification: Notification,
+    ctx: FormContext,
+    lang: str | None = None,
+    header: list[str] = (),
+    link: str | None = None,
 ) -> str:
     lang = lang or notification.lang
     return _HTML.render(
         lang=lang,
+        link=link,
         title=text("title", lang),
         header=list(header),
         lines=lines(notification, ctx, lang),

@@ -157,7 +157,9 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         deliveries,
         home,
         jobs,
+        keeper_notifications,
         monitoring,
+        notifications,
         quarters,
         selfcheck,
         statistics,
@@ -197,6 +199,8 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
         quarters.router,
         selfcheck.router,
         statistics.router,
+        notifications.router,
+        keeper_notifications.router,
     ):
         app.include_router(router)
     app.include_router(api_v1.router, prefix=API_PREFIX)

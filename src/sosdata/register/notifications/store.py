@@ -410,3 +410,49 @@ def record_submission(
         [notification_id, version, at, day, late, confirmed_by],
     )
     return day, late
+
+
+def coverage_matrix(
+    conn: duckdb.DuckDBPyConnection, round_: str, ctx: FormContext, lang: str = "fi"
+) -> pl.DataFrame:
+    """Every municipality of every county with an organiser: the municipality groups of the
+    round's submitted notifications (latest submitted version) that name it, and its state —
+    ``covered`` (one group), ``missing`` (none) or ``doubled`` (several)."""
+    from sosdata import codes
+
+    named = [
+        {"county": n.county, "municipality": m, "group": f"{n.group_name} (#{nid})"}
+        for nid, _v, n, _ in latest_documents(conn, submitted_only=True)
+        if n.round == round_
+        for m in dict.fromkeys(n.municipalities)
+    ]
+    names = codes.load("kunta", ctx.codes_dir)
+    every = pl.DataFrame(
+        [
+            {"county": county, "municipality": m, "name": names.label(m, lang)}
+            for county in sorted(ctx.organisers_by_county)
+            for m in codes.municipalities_of(county, ctx.codes_dir)
+        ],
+        schema={"county": pl.String, "municipality": pl.String, "name": pl.String},
+    )
+    groups = (
+        pl.DataFrame(
+            named, schema={"county": pl.String, "municipality": pl.String, "group": pl.String}
+        )
+        .group_by("county", "municipality")
+        .agg(pl.col("group").sort())
+    )
+    return (
+        every.join(groups, on=["county", "municipality"], how="left")
+        .with_columns(pl.col("group").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .with_columns(
+            pl.when(pl.col("group").list.len() == 0)
+            .then(pl.lit("missing"))
+            .when(pl.col("group").list.len() == 1)
+            .then(pl.lit("covered"))
+            .otherwise(pl.lit("doubled"))
+            .alias("state")
+        )
+        .rename({"group": "groups"})
+        .sort("county", "municipality")
+    )

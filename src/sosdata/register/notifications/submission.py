@@ -100,8 +100,12 @@ def submit(
     ctx: FormContext | None = None,
     *,
     now: dt.datetime | None = None,
+    link: str | None = None,
 ) -> Sent:
     """E-mail the latest version's summary with a new one-time code to the contact person.
+
+    ``link``: the portal's confirmation address with ``{id}`` and ``{code}`` to fill in; the
+    e-mail then carries the one-time link instead of the bare code.
 
     The code's hash is committed only once the SMTP server has accepted the message, so a
     failed e-mail leaves the database unchanged. A new code replaces any earlier pending one.
@@ -138,6 +142,7 @@ def submit(
             code=code,
             expires=expires.strftime("%Y-%m-%d %H:%M"),
             deadline=stored.deadline.isoformat(),
+            link=link.format(id=notification_id, code=code) if link else None,
         )
         email.send(message, settings.smtp)
     return Sent(notification_id, stored.version, recipient, expires)
