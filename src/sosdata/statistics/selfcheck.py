@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from sosdata import components
+from sosdata import components, safe_export
 from sosdata.config import Settings
 from sosdata.errors import NotFound
 from sosdata.organisers import Organiser
@@ -123,7 +123,7 @@ class SelfCheck:
 
     def csv(self, lang: str) -> bytes:
         """UTF-8 with BOM, ``;``-separated, like the published CSV files."""
-        return self.long(lang).write_csv(separator=";").encode("utf-8-sig")
+        return safe_export.csv_text(self.long(lang)).encode("utf-8-sig")
 
     def xlsx(self, lang: str) -> bytes:
         """One sheet of every table's rows, and one of the sources."""
@@ -132,7 +132,8 @@ class SelfCheck:
         out = io.BytesIO()
         book = xlsxwriter.Workbook(out, {"in_memory": True})
         bold = book.add_format({"bold": True})
-        for name, frame in (("self-check", self.long(lang)), ("sources", self.sources)):
+        for name, unsafe in (("self-check", self.long(lang)), ("sources", self.sources)):
+            frame = safe_export.neutralise_frame(unsafe)
             sheet = book.add_worksheet(name)
             sheet.write_row(0, 0, frame.columns, bold)
             for row, values in enumerate(frame.iter_rows(), start=1):
