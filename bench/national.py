@@ -371,7 +371,7 @@ def main() -> None:
         largest = max(submissions, key=lambda s: s["rows"])
         page = report_page_stage(env, largest["delivery_id"])
         stages["report_page"] = (
-            page if page is not None else {"measured": False, "why": "not measured here: bench/web_report.py measures the report page"}
+            page if page is not None else {"measured": False, "why": "see bench/web_report.py"}
         )
         result["stages"] = stages
         result["total"] = _total(stages)
