@@ -54,6 +54,12 @@ from sosdata.register.users import User
 T = TypeVar("T")
 
 
+def _acting_for(actor: Actor, organiser: str | None) -> str | None:
+    """The organiser a file is checked or stored for: an organiser's user always acts for its
+    own, whatever it names; others for the one named."""
+    return actor.organiser if actor.role is Role.ORGANISER else organiser
+
+
 class JobNotFound(NotFound):
     """No job with that id that the user may follow."""
 
@@ -212,7 +218,7 @@ class Register:
             path,
             period,
             settings=self.settings,
-            organiser=actor.organiser if actor.role is Role.ORGANISER else organiser,
+            organiser=_acting_for(actor, organiser),
             component=component,
             municipality_group=municipality_group,
             lang=lang,
@@ -234,7 +240,7 @@ class Register:
         """Validate a delivery and store it, all or nothing (the report's messages in
         ``lang``). ``received_at``: a keeper records a file received earlier by other means
         (on time or late by that day)."""
-        own = actor.organiser if actor.role is Role.ORGANISER else organiser
+        own = _acting_for(actor, organiser)
         require(actor, Action.SUBMIT, own if actor.role is Role.ORGANISER else None)
         if received_at is not None:
             require(actor, Action.MANAGE_REFERENCE)
@@ -421,7 +427,7 @@ class Register:
                 fmt=fmt,
                 lang=lang,
                 audit=audit_cells,
-        )
+            )
             report(Step("published", 1, 1))
             return done
 

@@ -86,34 +86,26 @@ def record(
 
 def listing(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every publication, newest first, with its number of tables and suppressed cells."""
-    conn.complete()
-    result = pl.from_arrow(
-        conn.sql(
-            "SELECT p.publication_id, p.quarter, p.published_at, p.published_by, p.build_id, "
-            "p.threshold, "
-            "(SELECT count(*) FROM published_tables t WHERE t.publication_id = p.publication_id) "
-            "AS tables, "
-            "(SELECT count(*) FROM published_cells c WHERE c.publication_id = p.publication_id "
-            " AND c.status IS NOT NULL) AS suppressed "
-            "FROM publications p ORDER BY p.publication_id DESC"
-        ).to_arrow_table()
+    return store.frame(
+        conn,
+        "SELECT p.publication_id, p.quarter, p.published_at, p.published_by, p.build_id, "
+        "p.threshold, "
+        "(SELECT count(*) FROM published_tables t WHERE t.publication_id = p.publication_id) "
+        "AS tables, "
+        "(SELECT count(*) FROM published_cells c WHERE c.publication_id = p.publication_id "
+        " AND c.status IS NOT NULL) AS suppressed "
+        "FROM publications p ORDER BY p.publication_id DESC",
     )
-    assert isinstance(result, pl.DataFrame)
-    return result
 
 
 def latest_each(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest publication of every published quarter, newest quarter first."""
-    conn.complete()
-    result = pl.from_arrow(
-        conn.sql(
-            "SELECT quarter, publication_id, published_at, threshold FROM publications "
-            "WHERE publication_id IN (SELECT max(publication_id) FROM publications "
-            "GROUP BY quarter) ORDER BY quarter DESC"
-        ).to_arrow_table()
+    return store.frame(
+        conn,
+        "SELECT quarter, publication_id, published_at, threshold FROM publications "
+        "WHERE publication_id IN (SELECT max(publication_id) FROM publications "
+        "GROUP BY quarter) ORDER BY quarter DESC",
     )
-    assert isinstance(result, pl.DataFrame)
-    return result
 
 
 def latest(conn: duckdb.DuckDBPyConnection, quarter: str) -> int:
@@ -136,13 +128,12 @@ def tables(conn: duckdb.DuckDBPyConnection, publication_id: int) -> list[Table]:
     ).fetchall()
     if not meta:
         raise PublicationNotFound(f"no publication {publication_id}")
-    conn.complete()
-    arrow = conn.sql(
+    all_cells = store.frame(
+        conn,
         "SELECT table_id, cell, value, contributors, status FROM published_cells "
-        f"WHERE publication_id = {int(publication_id)}"
-    ).to_arrow_table()
-    all_cells = pl.from_arrow(arrow)
-    assert isinstance(all_cells, pl.DataFrame)
+        "WHERE publication_id = ?",
+        [publication_id],
+    )
     by_table = all_cells.partition_by("table_id", as_dict=True, include_key=False)
     out = []
     for quarter, threshold, table_id, definition, level, title, unit, dims in meta:
@@ -179,10 +170,9 @@ def changes(conn: duckdb.DuckDBPyConnection, older: int, newer: int) -> pl.DataF
 
     A cell absent from a publication is a published zero.
     """
-    conn.complete()
-    result = pl.from_arrow(
-        conn.sql(
-            """
+    return store.frame(
+        conn,
+        """
             WITH shown AS (
                 SELECT publication_id, table_id, cell,
                        CASE WHEN status IS NULL THEN CAST(value AS VARCHAR) ELSE '..' END AS text
@@ -197,11 +187,8 @@ def changes(conn: duckdb.DuckDBPyConnection, older: int, newer: int) -> pl.DataF
             WHERE coalesce(a.text, '0') <> coalesce(b.text, '0')
             ORDER BY 1, 2
             """,
-            params={"older": older, "newer": newer},
-        ).to_arrow_table()
+        {"older": older, "newer": newer},  # type: ignore[arg-type]
     )
-    assert isinstance(result, pl.DataFrame)
-    return result
 
 
 def _dimension_dict(d: Dimension) -> dict[str, object]:
