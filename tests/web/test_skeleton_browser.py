@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from webharness import ANNA
 
 pytestmark = pytest.mark.xdist_group("web_skeleton_browser")
@@ -21,7 +22,8 @@ def test_sign_in_and_switch_language_without_javascript(new_page):
     assert page.get_by_role("alert").inner_text() == "Fel användarnamn eller lösenord."
     page.get_by_label("Lösenord").fill(ANNA.password)
     page.get_by_role("button", name="Logga in").click()
-    assert page.get_by_text(f"Inloggad som {ANNA.user_id}").is_visible()
+    # waits for the page the sign-in leads to (is_visible alone would look before it arrives)
+    expect(page.get_by_text(f"Inloggad som {ANNA.user_id}")).to_be_visible()
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
