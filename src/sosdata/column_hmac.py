@@ -102,7 +102,7 @@ def _hmac_loop(helpers: str = fixedwidth.SOURCE_KEY) -> Callable:
                 continue
             # the inner block: the value, 0x80, zeros, then the bit length of key block + value
             words[:16] = 0
-            ascii_only = True
+            ascii_only: bool | np.bool = True
             for i in range(n):
                 value = fixedwidth.byte(views, row, i)
                 ascii_only &= value < 0x80

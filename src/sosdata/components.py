@@ -46,9 +46,9 @@ class Component:
     roman: str
     labels: dict[str, str]
     columns: tuple[Column, ...]
-    #: the columns whose range must overlap the period
-    start: str | None
-    end: str | None
+    #: the columns whose range must overlap the period (every component has one)
+    start: str
+    end: str
     #: IV: the decision date, which also places a row in a period (see :func:`belongs_to`)
     decided: str | None = None
 

@@ -35,6 +35,8 @@ NOT_A_DATE = -(2**31)
 _ZERO = ord("0")
 _DASH = ord("-")
 _NO_BITMAP = np.zeros(0, np.uint8)
+#: an integer of the compiled loops (int64 there); uncompiled, a NumPy or a Python integer
+Int = int | np.int64
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,13 @@ def present(validity: np.ndarray, bit_offset: int, row: int) -> bool:
 
 
 @njit(inline="always", cache=True)
-def byte(views: np.ndarray, row: int, position: int) -> int:
+def byte(views: np.ndarray, row: int, position: int) -> np.int64:
     """The byte at text ``position`` of the value ``row``."""
     return np.int64(views[np.uintp(row), np.uintp(TEXT + position)])
 
 
 @njit(inline="always", cache=True)
-def length(views: np.ndarray, row: int) -> int:
+def length(views: np.ndarray, row: int) -> np.int64:
     """The value's length in bytes (little-endian 32-bit)."""
     r = np.uintp(row)
     return (
@@ -107,10 +109,11 @@ def length(views: np.ndarray, row: int) -> int:
 
 
 @njit(inline="always", cache=True)
-def digits(views: np.ndarray, row: int, first: int, count: int) -> int:
+def digits(views: np.ndarray, row: int, first: int, count: Int) -> Int:
     """The decimal number written at ``count`` text positions from ``first``; −1 when one is
     not a digit. (No early exit: the loop unrolls into straight-line code.)"""
-    value, bad = 0, False
+    value: Int = 0
+    bad: bool | np.bool = False
     for position in range(first, first + count):
         digit = byte(views, row, position) - _ZERO
         bad |= np.uint64(digit) > 9
@@ -132,7 +135,7 @@ _MONTH_START = np.array(
 
 
 @njit(inline="always", cache=True)
-def civil_days(year: int, month: int, day: int) -> int:
+def civil_days(year: Int, month: Int, day: Int) -> Int:
     """Days since 1970-01-01 of a proleptic Gregorian date of years 1–9999, or
     :data:`NOT_A_DATE` (month or day out of range, year 0 or beyond)."""
     if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1:
@@ -147,7 +150,7 @@ def civil_days(year: int, month: int, day: int) -> int:
 @njit(cache=True, nogil=True)
 def _iso_days(views: np.ndarray, validity: np.ndarray, bit_offset: int, days: np.ndarray) -> None:
     for row in range(views.shape[0]):
-        found = NOT_A_DATE
+        found: Int = NOT_A_DATE
         if (
             length(views, row) == ISO_DATE_LENGTH
             and byte(views, row, 4) == _DASH

@@ -48,26 +48,28 @@ FORMATS = ("text", "json", "csv", "xlsx")
 OUTSTANDING = ("pending", "missing", "rejected")
 
 KEY = ["organiser", "municipality_group", "component"]
-MATRIX_SCHEMA = {
-    "quarter": pl.String,
-    "organiser": pl.String,
-    "organiser_name": pl.String,
-    "municipality_group": pl.String,
-    "component": pl.String,
-    "expected_source": pl.String,
-    "separate_expected": pl.Boolean,
-    "received_at": pl.Datetime,
-    "delivery": pl.String,
-    "rows": pl.Int64,
-    "rows_previous": pl.Int64,
-    "change": pl.Float64,
-    "change_flag": pl.String,
-    "delivered_rows": pl.Int64,
-    "rejected_rows": pl.Int64,
-    "rejected_rate": pl.Float64,
-    "kanta_share": pl.Float64,
-    "separate_share": pl.Float64,
-}
+MATRIX_SCHEMA = pl.Schema(
+    {
+        "quarter": pl.String(),
+        "organiser": pl.String(),
+        "organiser_name": pl.String(),
+        "municipality_group": pl.String(),
+        "component": pl.String(),
+        "expected_source": pl.String(),
+        "separate_expected": pl.Boolean(),
+        "received_at": pl.Datetime("us"),
+        "delivery": pl.String(),
+        "rows": pl.Int64(),
+        "rows_previous": pl.Int64(),
+        "change": pl.Float64(),
+        "change_flag": pl.String(),
+        "delivered_rows": pl.Int64(),
+        "rejected_rows": pl.Int64(),
+        "rejected_rate": pl.Float64(),
+        "kanta_share": pl.Float64(),
+        "separate_share": pl.Float64(),
+    }
+)
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -77,13 +79,15 @@ def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _expected(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
     """Per organiser, group and component: the notified source (``mixed`` when tasks differ)."""
-    schema = {
-        "organiser": pl.String,
-        "municipality_group": pl.String,
-        "component": pl.String,
-        "expected_source": pl.String,
-        "separate_expected": pl.Boolean,
-    }
+    schema = pl.Schema(
+        {
+            "organiser": pl.String,
+            "municipality_group": pl.String,
+            "component": pl.String,
+            "expected_source": pl.String,
+            "separate_expected": pl.Boolean,
+        }
+    )
     frame = expected_sources(conn, quarter)
     if frame.is_empty():
         return pl.DataFrame(schema=schema)

@@ -72,9 +72,13 @@ def compare(found: Groups, start: pl.Series, end: pl.Series, *, overlaps: bool) 
         found.complete,
     )
     # the grouped rows' facts in contiguous arrays: the checks then read them in order
-    in_groups = tuple(np.empty(found.rows.size, f.dtype) for f in facts)
+    hashes, starts, ends, complete = in_groups = tuple(
+        np.empty(found.rows.size, f.dtype) for f in facts
+    )
     _gather(found.rows, facts, in_groups)
-    found_same, found_overlap = _check_runs(found.run_starts, *in_groups, overlaps)
+    found_same, found_overlap = _check_runs(
+        found.run_starts, hashes, starts, ends, complete, overlaps
+    )
     n = found.hashes.size
     same_start, overlapping = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     same_start[found.rows], overlapping[found.rows] = found_same, found_overlap

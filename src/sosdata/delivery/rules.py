@@ -200,6 +200,12 @@ class Rule:
     def columns(self, component: Component) -> list[str]:
         return self.targets(component) if self.targets else []
 
+    def row_check(self, ctx: Context, column: str) -> pl.Expr:
+        """The check of a row rule on ``column``: true on the rows that break it."""
+        if self.check is None:
+            raise TypeError(f"rule {self.id} has no row check")
+        return self.check(ctx, column)
+
     def text(self, lang: str, **params: object) -> str:
         """A file-level message (or a row message's template filled in Python); whatever the
         parameters echo from a file passes :func:`identity.redact`."""

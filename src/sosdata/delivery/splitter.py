@@ -14,8 +14,10 @@ chunk of every column.
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -34,6 +36,9 @@ _LINE_ENDS = np.uint64(0x0A0A0A0A0A0A0A0A)
 #: a piece small enough that two threads share the work evenly, large enough that a column
 #: does not fall into many chunks
 PIECE_BYTES = 32 * 1024**2
+#: Numba's intrinsic as compiled code calls it (its Python signature also takes the typing
+#: context, which Numba passes itself): the count of a word's trailing zero bits
+_trailing_zeros = cast(Callable[[np.uint64], int], trailing_zeros)
 #: view offsets are signed 32-bit, counted from the start of a piece
 MAX_PIECE_BYTES = 2**31 - 1
 
@@ -83,7 +88,7 @@ def _field_end(buf: np.ndarray, at: int, end: int) -> int:
         word = _word8(buf, at)
         found = _zero_bytes(word ^ _DELIMITERS) | _zero_bytes(word ^ _LINE_ENDS)
         if found:
-            return at + (trailing_zeros(found) >> 3)
+            return at + (_trailing_zeros(found) >> 3)
         at += 8
     while at < end and buf[np.uintp(at)] != _DELIMITER and buf[np.uintp(at)] != _LINE_END:
         at += 1
@@ -210,12 +215,20 @@ def split(
     line_bytes = max(len(names), len(sample) / lines)
     pieces = _pieces(data, start, end, piece_bytes)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda p: _split_piece(buffer, *p, len(names), line_bytes), pieces))
+        work = [
+            pool.submit(_split_piece, buffer, first, last, len(names), line_bytes)
+            for first, last in pieces
+        ]
+        done = [piece.result() for piece in work]
     columns = [
-        pl.from_arrow(
-            pa.chunked_array(
-                [array for chunks, _ in done for array in chunks[column]], pa.string_view()
-            )
+        # an Arrow array becomes a Series (Polars' stub cannot tell it from a table's frame)
+        cast(
+            pl.Series,
+            pl.from_arrow(
+                pa.chunked_array(
+                    [array for chunks, _ in done for array in chunks[column]], pa.string_view()
+                )
+            ),
         ).alias(name)
         for column, name in enumerate(names)
     ]
@@ -223,7 +236,7 @@ def split(
 
 
 @njit(cache=True, nogil=True)
-def _bits_of_all_bytes(buf: np.ndarray) -> int:
+def _bits_of_all_bytes(buf: np.ndarray) -> np.uint8:
     """The bits set in any byte (no early exit: the loop is vectorised)."""
     bits = np.uint8(0)
     for i in range(buf.size):
@@ -233,4 +246,4 @@ def _bits_of_all_bytes(buf: np.ndarray) -> int:
 
 def is_ascii(data: Buffer) -> bool:
     """Whether every byte is below 0x80 (``bytes.isascii`` for a memory map too)."""
-    return _bits_of_all_bytes(np.frombuffer(data, np.uint8)) < 0x80
+    return bool(_bits_of_all_bytes(np.frombuffer(data, np.uint8)) < 0x80)

@@ -364,8 +364,10 @@ def _why_not_decodable(text: str) -> tuple[str, str]:
     """(field, reason) for one line that Polars could not decode (called only for such lines)."""
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return "(record)", f"not valid JSON: {exc.msg} at column {exc.colno}"
+    except ValueError as exc:  # valid JSON Python refuses: an integer of over 4300 digits
+        return "(record)", f"not valid JSON here: {exc}"
     except RecursionError:
         return "(record)", "nested too deeply"
     if not isinstance(value, dict):
@@ -480,7 +482,7 @@ def _read_jsonl(
 # ----------------------------------------------------------------------------- Parquet
 
 
-def _parquet_columns(path: Path) -> pl.Schema:
+def _parquet_columns(path: Path) -> dict[str, pl.DataType]:
     try:
         return pl.read_parquet_schema(path)
     except (pl.exceptions.PolarsError, OSError) as exc:
@@ -633,9 +635,9 @@ def scan_extract(
         if progress is not None:
             progress(1, 1)
         if malformed.height:
-            valid = ~pl.col("_line").is_in(malformed["line"].unique().implode())
-            scan = scan.filter(valid)
-            versions = versions.filter(valid)
+            well_formed = ~pl.col("_line").is_in(malformed["line"].unique().implode())
+            scan = scan.filter(well_formed)
+            versions = versions.filter(well_formed)
         return ExtractScan(path, scan, malformed, records, versions)
     valid, malformed = _read(path, progress)
     return ExtractScan(path, valid.lazy(), malformed, valid.height + malformed["line"].n_unique())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +107,7 @@ def changes(before: Notification, after: Notification, ctx: FormContext, lang: s
 
 
 def render_text(
-    notification: Notification, ctx: FormContext, lang: str | None = None, header: list[str] = ()
+    notification: Notification, ctx: FormContext, lang: str | None = None, header: Sequence[str] = ()
 ) -> str:
     lang = lang or notification.lang
     out = [text("title", lang), "=" * len(text("title", lang)), *header]
@@ -151,7 +152,7 @@ def render_html(
     notification: Notification,
     ctx: FormContext,
     lang: str | None = None,
-    header: list[str] = (),
+    header: Sequence[str] = (),
     link: str | None = None,
 ) -> str:
     lang = lang or notification.lang

@@ -35,12 +35,12 @@ def rank_of(column: pl.Series) -> tuple[pl.Series, int]:
     if dtype == pl.Date or dtype.is_integer():
         numbers = column.cast(pl.Int64)
         low, high = numbers.min(), numbers.max()
-        if low is None:  # every value null
+        if not isinstance(low, int) or not isinstance(high, int):  # every value null
             return pl.Series(column.name, [0] * len(column), pl.Int64), 1
-        if high - low >= 2**62:  # type: ignore[operator]
+        if high - low >= 2**62:
             raise ValueError(f"packed_sort: {column.name} spans too many values to pack")
         offset = numbers - low
-        return offset.fill_null(high - low + 1), high - low + 2  # type: ignore[operator]
+        return offset.fill_null(high - low + 1), high - low + 2
     raise TypeError(f"packed_sort: cannot rank a {dtype} column ({column.name})")
 
 

@@ -366,8 +366,8 @@ def _status_column(cells: pl.DataFrame, status: np.ndarray) -> pl.DataFrame:
 
 def _primary(cells: pl.DataFrame, threshold: int) -> np.ndarray:
     """Status codes: 1 where 1 ≤ contributors < threshold (contributors default to the value)."""
-    people = cells["contributors"] if "contributors" in cells.columns else cells["value"]
-    people = people.fill_null(0).to_numpy()
+    counted = cells["contributors"] if "contributors" in cells.columns else cells["value"]
+    people = counted.fill_null(0).to_numpy()
     status = np.zeros(len(cells), dtype=np.int8)
     status[(people >= 1) & (people < threshold)] = 1
     return status

@@ -401,9 +401,8 @@ def _area_dimension(level: str, settings: Settings, present: pl.DataFrame) -> Di
         known = [o.oid for o in register]
         extra = sorted(set(present["jarjestaja"].drop_nulls()) - set(known))
         listed = tuple(known + extra)
-        labels: dict[str, Mapping[str, str]] = {o.oid: dict(o.names) for o in register} | {
-            TOTAL: whole
-        }
+        labels: dict[str, Mapping[str, str]] = {o.oid: dict(o.names) for o in register}
+        labels[TOTAL] = whole
         return Dimension(
             "jarjestaja",
             _l("Järjestäjä", "Anordnare", "Organiser"),
@@ -413,7 +412,8 @@ def _area_dimension(level: str, settings: Settings, present: pl.DataFrame) -> Di
         )
     counties = codes.load("hyvinvointialue", settings.codes_dir)
     municipalities = codes.load("kunta", settings.codes_dir)
-    labels = {c.code: dict(c.names) for c in counties} | {TOTAL: whole}
+    labels = {c.code: dict(c.names) for c in counties}
+    labels[TOTAL] = whole
     labels[NO_COUNTY] = _l(
         "Ei hyvinvointialuetta (ulkomailla tai tuntematon)",
         "Inget välfärdsområde (utlandet eller okänd)",
@@ -607,7 +607,8 @@ def _cells(
     """``made``: the temporary tables made so far for this definition (its unit counts among
     them), shared by its levels (the contributors' reductions are made here when missing)."""
     names = [d.name for d in dims]
-    sql, needed = "", {}
+    sql = ""
+    needed: dict[str, str] = {}
     if not definition.person_units:
         sql, needed = _contributors_sql(definition, dims, level)
     for table, select in needed.items():
@@ -752,8 +753,8 @@ def compute_definition(
                 threshold=settings.suppression_threshold,
             )
         )
-    for table in (*made, f"stat_unit_{definition.id}"):  # millions of rows each
-        conn.execute(f"DROP TABLE {table}")
+    for temporary in (*made, f"stat_unit_{definition.id}"):  # millions of rows each
+        conn.execute(f"DROP TABLE {temporary}")
     presets: list[np.ndarray | None] = []
     for table in tables:
         before = (earlier or {}).get(table.id)
@@ -786,13 +787,15 @@ def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = No
 
 
 #: the time series' cells of one quarter (``trend_county`` adds the quarter)
-SERIES_SCHEMA = {
-    "alue": pl.String,
-    "palvelutehtava": pl.String,
-    "value": pl.Int64,
-    "contributors": pl.Int64,
-    "status": pl.String,
-}
+SERIES_SCHEMA = pl.Schema(
+    {
+        "alue": pl.String,
+        "palvelutehtava": pl.String,
+        "value": pl.Int64,
+        "contributors": pl.Int64,
+        "status": pl.String,
+    }
+)
 #: the definitions whose county tables the time series repeats
 SERIES_DEFINITIONS = ("clients", "persons")
 

@@ -51,6 +51,7 @@ from sosdata.synth import (
     sources,
     world,
 )
+from sosdata.synth.deliveries import Written
 from sosdata.synth.scales import get as get_scale
 
 #: a progress callback: (step description, steps done, steps in all)
@@ -281,7 +282,7 @@ class _Run:
     delivered_rows: int = 0
     injected: Counter = field(default_factory=Counter)
     errors: list[pl.DataFrame] = field(default_factory=list)
-    first_delivery: deliveries.Written | None = None
+    first_delivery: Written | None = None
 
     def other_organiser(self, own: str) -> str:
         return self.oids[(self.oids.index(own) + 1) % len(self.oids)]
@@ -325,7 +326,7 @@ def _organiser(
         _write_truth(run, quarter, facts, accepted)
 
 
-def _count(run: _Run, written: deliveries.Written) -> None:
+def _count(run: _Run, written: Written) -> None:
     run.deliveries += 1
     if run.first_delivery is None:
         run.first_delivery = written.head(FAULT_ROWS)
@@ -379,7 +380,7 @@ def _truth_rows(component: str, kanta: pl.DataFrame, separate: pl.DataFrame) -> 
             kanta.select(columns).with_columns(_k=pl.lit(True), _s=pl.lit(False)),
             separate.select(columns).with_columns(_k=pl.lit(False), _s=pl.lit(True)),
         ]
-    ).cast(c.schema | {"_k": pl.Boolean, "_s": pl.Boolean})
+    ).cast(pl.Schema({**c.schema, "_k": pl.Boolean(), "_s": pl.Boolean()}))
     rows = both.group_by(columns).agg(pl.col("_k").any(), pl.col("_s").any())
     own_key, ranges = MERGED[component]
     if ranges is not None:
@@ -434,7 +435,7 @@ def _write_truth(
         run.sinks.write(_truth_path(run.out, "register", quarter, component), merged)
 
 
-def _write_faults(out: Path, written: deliveries.Written | None) -> pl.DataFrame:
+def _write_faults(out: Path, written: Written | None) -> pl.DataFrame:
     """Copies of the first delivery (cut short) broken at file level, and their list."""
     rows = []
     if written is not None:

@@ -64,4 +64,4 @@ def expected_sources(
     frame = query_frame(conn, _EXPECTED_SQL, {"quarter": q})
     if frame.is_empty():
         return pl.DataFrame(schema=EXPECTED_SCHEMA)
-    return frame.cast(dict(EXPECTED_SCHEMA))
+    return frame.cast(EXPECTED_SCHEMA)
