@@ -38,4 +38,4 @@ docs: setup  # the documents generated from the code: the rule catalogue, the no
 	$(BIN)/python -c "from sosdata.app import policy; print(policy.markdown(), end='')" > docs/access.md
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .mypy_cache

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,18 @@ def catalogue_path(lang: str) -> Path:
     return locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def _message_id(message_id: str | Sequence[str]) -> str:
+    """A catalogue message's id: the singular form of a plural message."""
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def _translation(string: str | Sequence[str] | None) -> str | tuple[str, ...]:
+    """A catalogue message's translation: a text, or the forms of a plural message."""
+    if string is None:
+        return ""
+    return string if isinstance(string, str) else tuple(string)
+
+
 @cache
 def _catalogue(lang: str) -> dict[Key, str | tuple[str, ...]]:
     from babel.messages.pofile import read_po
@@ -79,8 +91,7 @@ def _catalogue(lang: str) -> dict[Key, str | tuple[str, ...]]:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        found[(message.context, key)] = message.string
+        found[(message.context, _message_id(message.id))] = _translation(message.string)
     return found
 
 
@@ -201,7 +212,7 @@ def missing(languages: Iterable[str] = LANGUAGES) -> list[str]:
         for message in catalog:
             if not message.id:
                 continue
-            key = (message.context, message.id[0] if isinstance(message.id, tuple) else message.id)
+            key = (message.context, _message_id(message.id))
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.fuzzy or not all(strings):
                 problems.append(f"{lang}: {key[1]!r} ({key[0] or 'text'}) has no translation")
@@ -240,8 +251,8 @@ def update() -> None:
             with path.open("rb") as f:
                 for message in read_po(f, locale=lang, domain=DOMAIN):
                     if message.id:
-                        key_id = message.id[0] if isinstance(message.id, tuple) else message.id
-                        old[(message.context, key_id)] = message.string
+                        key_id = _message_id(message.id)
+                        old[(message.context, key_id)] = _translation(message.string)
         catalog = Catalog(
             locale=lang,
             domain=DOMAIN,
@@ -263,8 +274,8 @@ def update() -> None:
                     string = forms
                 catalog.add(forms, string, context=context)
             else:
-                string = previous if isinstance(previous, str) else ""
-                catalog.add(key, string or (key if lang == "en" else ""), context=context)
+                text = previous if isinstance(previous, str) else ""
+                catalog.add(key, text or (key if lang == "en" else ""), context=context)
         for (context, key), by_lang in sorted(rules.items(), key=_order):
             catalog.add(key, by_lang[lang], context=context)
         with path.open("wb") as f:

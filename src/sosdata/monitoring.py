@@ -500,7 +500,8 @@ def _xlsx(status: Status) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    for sheet, frame in ((book.active, status.matrix), (book.create_sheet(), status.quality)):
+    first = book.worksheets[0]  # a new workbook's one sheet
+    for sheet, frame in ((first, status.matrix), (book.create_sheet(), status.quality)):
         sheet.title = "matrix" if frame is status.matrix else "quality"
         sheet.append(safe_export.neutralise_row(frame.columns))
         for row in frame.iter_rows():

@@ -93,9 +93,9 @@ class Register:
                         "data directory first"
                     )
                 self._lock.acquire()
-                self._conn = store.connect(self.settings)
+                conn = self._conn = store.connect(self.settings)
                 # holding the lock, no other process can be running a job of this register
-                Jobs(lambda: self._conn).end_interrupted()  # type: ignore[arg-type,return-value]
+                Jobs(lambda: conn).end_interrupted()
             return self._conn
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from typer.models import CommandInfo, TyperInfo
 
 from sosdata.cli import accounts as accounts_cli
 from sosdata.cli import codes, organisers
@@ -71,8 +72,8 @@ def _group_help() -> None:
     order = [name for names in PANELS.values() for name in names]
     panel_of = {name: panel for panel, names in PANELS.items() for name in names}
 
-    def name(info) -> str:
-        return info.name or getattr(info.callback, "__name__", "")
+    def name(info: CommandInfo | TyperInfo) -> str:
+        return info.name or getattr(info.callback, "__name__", None) or ""
 
     for infos in (app.registered_commands, app.registered_groups):
         infos.sort(key=lambda info: order.index(name(info)) if name(info) in order else len(order))

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -73,7 +74,9 @@ class Group(TyperGroup):
     file-system error (an output path that is a folder, in a missing folder, not writable) the
     same way; anything else as one line saying it is a fault of the program (exit code 2)."""
 
-    def invoke(self, ctx: typer.Context):
+    # Typer's base class names the Context of the click it bundles and does not export; a
+    # Typer group is always given Typer's own, a subclass of it
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except UserError as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sosdata.cli.common import console, new_app, quarter, settings, shown
@@ -20,7 +21,7 @@ PROGRESS_BYTES = 50 << 20
 _STEPS = {"read": "reading", "derive": "deriving", "validate": "checking", "write": "writing"}
 
 
-def _summary_tables(summary: dict) -> list[Table]:
+def _summary_tables(summary: dict[str, Any]) -> list[Table]:
     counts = Table(title=f"Kanta extract {shown(summary['source'])} → {summary['period']}")
     counts.add_column("")
     counts.add_column("n", justify="right")
@@ -60,7 +61,7 @@ def derive_command(
         transient=True,
         disable=not big,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(step: Step) -> None:
             total = max(step.total or 1, 1)

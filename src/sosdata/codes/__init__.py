@@ -97,6 +97,10 @@ class CodeSet:
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
 
+    def __getitem__(self, code: str) -> Code:
+        """The code (KeyError if unknown)."""
+        return self._by_code[code]
+
     def get(self, code: str, on: dt.date | None = None) -> Code | None:
         """The code, or None if unknown (or not valid on ``on`` when given)."""
         found = self._by_code.get(code)

@@ -159,6 +159,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> b
     try:
         with archive.open(info) as stream:
             while done < info.file_size:
+                # a member opens as a ZipExtFile, which typeshed calls IO[bytes], without readinto
                 read = stream.readinto(view[done : done + CHUNK_BYTES])  # type: ignore[attr-defined]
                 if not read:
                     break
@@ -493,7 +494,8 @@ def _check_value_length(frame: pl.DataFrame, display: str, limit: int) -> None:
         if width is None or width <= limit:
             continue
         lengths = frame.get_column(column).str.len_chars()
-        length = int(lengths.max() or 0)  # type: ignore[arg-type]
+        longest = lengths.max()
+        length = longest if isinstance(longest, int) else 0
         if length > limit:
             index = (lengths > limit).arg_true()[0]
             raise FileProblem(

@@ -200,7 +200,7 @@ class Rule:
     def columns(self, component: Component) -> list[str]:
         return self.targets(component) if self.targets else []
 
-    def row_check(self, ctx: Context, column: str) -> pl.Expr:
+    def broken(self, ctx: Context, column: str) -> pl.Expr:
         """The check of a row rule on ``column``: true on the rows that break it."""
         if self.check is None:
             raise TypeError(f"rule {self.id} has no row check")

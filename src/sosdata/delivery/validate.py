@@ -265,7 +265,7 @@ def check_component(
     targets = [(r, c) for r in rules.ROW_RULES for c in r.columns(component)]
     keys = [f"{r.id}\t{c}" for r, c in targets]
     checks = [
-        r.row_check(ctx, c).fill_null(False).alias(k) for (r, c), k in zip(targets, keys, strict=True)
+        r.broken(ctx, c).fill_null(False).alias(k) for (r, c), k in zip(targets, keys, strict=True)
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         prepared, shared = _prepare(frame, component, ctx, tasks_in_ii, pool)

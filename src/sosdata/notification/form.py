@@ -127,8 +127,7 @@ class Question:
         if self.kind is Kind.PER_SERVICE_TASK:
             tasks = codes.load("palvelutehtava", codes_dir)
             return tuple(
-                Option(code, tasks.get(code).names)  # type: ignore[union-attr]
-                for code in codes.reported_service_tasks(codes_dir)
+                Option(code, tasks[code].names) for code in codes.reported_service_tasks(codes_dir)
             )
         if self.kind is Kind.PER_SOCIAL_SERVICE:
             return tuple(Option(c.code, c.names) for c in codes.load("sosiaalipalvelu", codes_dir))

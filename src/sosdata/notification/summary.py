@@ -107,7 +107,10 @@ def changes(before: Notification, after: Notification, ctx: FormContext, lang: s
 
 
 def render_text(
-    notification: Notification, ctx: FormContext, lang: str | None = None, header: Sequence[str] = ()
+    notification: Notification,
+    ctx: FormContext,
+    lang: str | None = None,
+    header: Sequence[str] = (),
 ) -> str:
     lang = lang or notification.lang
     out = [text("title", lang), "=" * len(text("title", lang)), *header]

@@ -166,7 +166,7 @@ def sheets(ctx: FormContext) -> dict[str, list[dict[str, Any]]]:
 def write(out: Path, ctx: FormContext) -> Path:
     """Write the XLSForm workbook to ``out`` (.xlsx)."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook has
     columns = {
         "survey": SURVEY_COLUMNS,
         "choices": CHOICE_COLUMNS,

@@ -14,13 +14,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sosdata.errors import UserError
-from sosdata.register import users
+from sosdata.register import store, users
 from sosdata.register.users import User
 
 #: a session signs in for this long, then the user signs in again
@@ -147,14 +148,15 @@ def set_language(conn: duckdb.DuckDBPyConnection, user_id: str, language: str) -
 # --------------------------------------------------------------------------- sign-in, sessions
 
 
-def _failures(conn: duckdb.DuckDBPyConnection, column: str, value: str, since: dt.datetime):
-    row = conn.execute(
+def _failures(
+    conn: duckdb.DuckDBPyConnection, column: str, value: str, since: dt.datetime
+) -> tuple[Any, ...]:
+    return store.one(
+        conn,
         f"SELECT count(*), min(attempted_at) FROM sign_in_attempts "
         f"WHERE {column} = ? AND NOT succeeded AND attempted_at > ?",
         [value, since],
-    ).fetchone()
-    assert row is not None
-    return row
+    )
 
 
 def _check_throttle(

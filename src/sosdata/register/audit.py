@@ -42,7 +42,7 @@ def record(
 def entries(conn: duckdb.DuckDBPyConnection, user_id: str | None = None) -> pl.DataFrame:
     """The log, newest last; optionally one user's entries."""
     sql = "SELECT * FROM audit_log"
-    params: list = []
+    params: list[str] = []
     if user_id is not None:
         sql += " WHERE user_id = ?"
         params.append(user_id)

@@ -81,7 +81,7 @@ def key_fingerprints(settings: Settings) -> dict[str, str]:
 
 def table_counts(conn: duckdb.DuckDBPyConnection, database: str | None = None) -> dict[str, int]:
     """Rows of every base table of ``database`` (the current one when not given)."""
-    where = database or conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    where = database or store.one(conn, "SELECT current_database()")[0]
     names = [
         r[0]
         for r in conn.execute(
@@ -90,10 +90,7 @@ def table_counts(conn: duckdb.DuckDBPyConnection, database: str | None = None) -
             [where],
         ).fetchall()
     ]
-    return {
-        n: int(conn.execute(f'SELECT count(*) FROM "{where}".main."{n}"').fetchone()[0])  # type: ignore[index]
-        for n in names
-    }
+    return {n: int(store.one(conn, f'SELECT count(*) FROM "{where}".main."{n}"')[0]) for n in names}
 
 
 def _sha256(path: Path) -> str:
@@ -117,14 +114,12 @@ def backup(conn: duckdb.DuckDBPyConnection, settings: Settings, folder: Path) ->
     folder = Path(folder)
     _empty_folder(folder)
     target = folder / DATABASE_FILE
-    source = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    source = store.one(conn, "SELECT current_database()")[0]
     conn.execute(f"ATTACH '{_quoted(target)}' AS {_ATTACHED}")
     try:
         conn.execute(f'COPY FROM DATABASE "{source}" TO {_ATTACHED}')
         counts = table_counts(conn, _ATTACHED)
-        (version,) = conn.execute(
-            f"SELECT max(version) FROM {_ATTACHED}.main.schema_migrations"
-        ).fetchone()  # type: ignore[misc]
+        (version,) = store.one(conn, f"SELECT max(version) FROM {_ATTACHED}.main.schema_migrations")
     finally:
         conn.execute(f"DETACH {_ATTACHED}")
     os.chmod(target, store.DATABASE_MODE)

@@ -494,7 +494,7 @@ def build(
     pseudonyms = index.column("pseudonym").combine_chunks()
     only: pl.DataFrame | None = None  # from II, built first
     with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
-        (build_id,) = conn.execute("SELECT nextval('build_id_seq')").fetchone()  # type: ignore[misc]
+        (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
         summary.build_id = int(build_id)
         for step, c in enumerate(components.COMPONENTS.values()):
             # one component at a time, stored as soon as it is built: only its rows in memory

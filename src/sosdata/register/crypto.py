@@ -58,7 +58,7 @@ class IdentityCipher:
         """
         nonces = os.urandom(NONCE_BYTES * len(codes))
         encrypt = self._aead.encrypt
-        out = []
+        out: list[bytes] = []
         append = out.append
         for start, code, pseudonym in zip(
             range(0, len(nonces), NONCE_BYTES), codes.to_list(), pseudonyms.to_list(), strict=True

@@ -86,7 +86,7 @@ def organiser_of(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> str | Non
     return row[0]
 
 
-def _row(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> tuple:
+def _row(conn: duckdb.DuckDBPyConnection, delivery_id: int) -> tuple[Any, ...]:
     row = conn.execute(
         "SELECT delivery_id, organiser, municipality_group, quarter, received_at, late, status, "
         "file_sha256, file_name, submitted_by, manifest, report FROM deliveries "

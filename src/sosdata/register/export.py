@@ -26,7 +26,7 @@ import duckdb
 from sosdata import components
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
-from sosdata.register import audit, build
+from sosdata.register import audit, build, store
 
 PARTITION_BY = ("quarter", "hyvinvointialue")
 
@@ -67,9 +67,9 @@ def export(
     if current is None:
         raise ExportError(f"{quarter} has no build yet: build the quarter first")
     counts = {
-        c.name: conn.execute(
-            f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
-        ).fetchone()[0]  # type: ignore[index]
+        c.name: store.one(
+            conn, f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
+        )[0]
         for c in components.COMPONENTS.values()
     }
     audit.record(

@@ -85,7 +85,7 @@ def record_batch(
     frames, persons = rows.with_pseudonyms(batch.rows, keys.pseudonymizer(settings))
     cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
-        (batch_id,) = conn.execute("SELECT nextval('kanta_batch_id_seq')").fetchone()  # type: ignore[misc]
+        (batch_id,) = store.one(conn, "SELECT nextval('kanta_batch_id_seq')")
         outcome.batch_id = int(batch_id)
         conn.execute(
             "INSERT INTO kanta_batches (batch_id, quarter, loaded_at, loaded_by, source_file, "

@@ -42,7 +42,13 @@ def _preference() -> pl.Expr:
 
 
 @njit(cache=True, nogil=True)
-def _islands(order, key_words, starts, ends, sources):
+def _islands(
+    order: np.ndarray,
+    key_words: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    sources: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Walk the rows in ``order`` (sorted by key, then start); a row starting after the latest
     end of its key so far begins a new record. Per record: the position (in ``order``) of its
     last row, its start, its latest end and whether its rows' sources differ."""

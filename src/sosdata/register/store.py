@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -241,7 +242,7 @@ def registered(
 def run(
     conn: duckdb.DuckDBPyConnection,
     sql: str,
-    params: list | None = None,
+    params: list[Any] | None = None,
     **tables: pl.DataFrame,
 ) -> None:
     """Execute ``sql`` with Polars frames ``tables`` visible under their keyword names."""
@@ -249,10 +250,20 @@ def run(
         conn.execute(sql, params or [])
 
 
+def one(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...]:
+    """The row of a query that always gives one (an aggregate, a sequence's next value)."""
+    row = conn.execute(sql, params or []).fetchone()
+    if row is None:
+        raise StoreError(f"the register database answered no row to: {sql}")
+    return row
+
+
 def frame(
     conn: duckdb.DuckDBPyConnection,
     sql: str,
-    params: list | None = None,
+    params: list[Any] | dict[str, Any] | None = None,
     **tables: pl.DataFrame,
 ) -> pl.DataFrame:
     """A query's result as a Polars frame (through Arrow), with ``tables`` visible by name."""

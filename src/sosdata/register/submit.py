@@ -85,7 +85,7 @@ def _update(digest: Any, path: Path) -> None:
             digest.update(chunk)
 
 
-def find_by_hash(conn: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
+def find_by_hash(conn: duckdb.DuckDBPyConnection, sha256: str) -> tuple[Any, ...] | None:
     return conn.execute(
         "SELECT delivery_id, status, late, quarter, organiser, municipality_group "
         "FROM deliveries WHERE file_sha256 = ?",
@@ -103,8 +103,8 @@ def _manifest_dict(manifest: Any) -> dict[str, Any] | None:
         return dict(manifest)
     if hasattr(manifest, "to_dict"):
         return manifest.to_dict()
-    if dataclasses.is_dataclass(manifest):
-        return dataclasses.asdict(manifest)  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(manifest) and not isinstance(manifest, type):
+        return dataclasses.asdict(manifest)
     return dict(vars(manifest))
 
 
@@ -170,7 +170,7 @@ def record(
         frames, persons = rows.with_pseudonyms(delivery.rows, keys.pseudonymizer(settings))
         cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
-        (delivery_id,) = conn.execute("SELECT nextval('delivery_id_seq')").fetchone()  # type: ignore[misc]
+        (delivery_id,) = store.one(conn, "SELECT nextval('delivery_id_seq')")
         outcome.delivery_id = int(delivery_id)
         conn.execute(
             "INSERT INTO deliveries (delivery_id, organiser, municipality_group, quarter, "

@@ -202,11 +202,11 @@ def _search(cube: Cube, hidden: np.ndarray, targets: np.ndarray, threshold: int,
     chain = np.ones(len(targets), dtype=bool)
     cost = np.zeros(len(targets), dtype=np.int64)
     protection = np.zeros(len(targets), dtype=np.int64)
-    axes = [a for a, m in enumerate(cube.moves) if m is not None]
+    moving = [(a, m) for a, m in enumerate(cube.moves) if m is not None]
     # dimensions with few moves first: the one with most (the area, with its pairs of
     # municipalities) decides last, knowing every corner the others bring, which hides fewer
     # cells than deciding it first (and keeps only the best of its candidates)
-    axes.sort(key=lambda a: len(cube.moves[a].chain))  # type: ignore[union-attr]
+    axes = [a for a, m in sorted(moving, key=lambda am: len(am[1].chain))]
     for axis in axes:
         moves = cube.moves[axis]
         assert moves is not None

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -187,7 +188,7 @@ def changes(conn: duckdb.DuckDBPyConnection, older: int, newer: int) -> pl.DataF
             WHERE coalesce(a.text, '0') <> coalesce(b.text, '0')
             ORDER BY 1, 2
             """,
-        {"older": older, "newer": newer},  # type: ignore[arg-type]
+        {"older": older, "newer": newer},
     )
 
 
@@ -197,11 +198,12 @@ def _dimension_dict(d: Dimension) -> dict[str, object]:
     return out
 
 
-def _dimension(data: dict[str, object]) -> Dimension:
+def _dimension(data: dict[str, Any]) -> Dimension:
+    """A dimension from its stored JSON (written by :func:`_dimension_dict`)."""
     return Dimension(
         name=str(data["name"]),
-        title=dict(data["title"]),  # type: ignore[call-overload]
-        codes=tuple(data["codes"]),  # type: ignore[call-overload]
-        labels=dict(data["labels"]),  # type: ignore[call-overload]
-        parents=dict(data["parents"]) if data.get("parents") is not None else None,  # type: ignore[call-overload]
+        title=dict(data["title"]),
+        codes=tuple(data["codes"]),
+        labels=dict(data["labels"]),
+        parents=dict(data["parents"]) if data.get("parents") is not None else None,
     )

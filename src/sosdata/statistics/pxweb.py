@@ -142,10 +142,10 @@ def _matches(found: Published, words: list[str], lang: str) -> bool:
 
 
 def _positive(value: str | None, name: str, default: int | None) -> int | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)
     except ValueError:
         raise PxError(f"{name} must be a whole number, not {value!r}") from None
     if number < 1:

@@ -85,7 +85,7 @@ def allocate(parts: list[DeliveryPart], rate: float, rng: np.random.Generator) -
         rules = [i.rule for i in INJECTIONS if part.component in i.components]
         for rule in rng.choice(rules, size=wanted) if rules and wanted else []:
             part.injected[str(rule)] += 1
-    placed = Counter()
+    placed: Counter[str] = Counter()
     for part in parts:
         placed.update(part.injected)
     for injection in INJECTIONS:

@@ -9,6 +9,7 @@ part is archived in Kanta and which is delivered as files.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,7 +69,7 @@ def _task_numbers(tasks: pl.Series) -> np.ndarray:
     return tasks.cast(pl.Int64).to_numpy()
 
 
-def _per_task(tasks: np.ndarray, table: dict[str, float]) -> np.ndarray:
+def _per_task(tasks: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     lookup = np.array([table[t] for t in TASKS], dtype=np.float64)
     return lookup[tasks - 1]
 

@@ -88,6 +88,7 @@ class PublishedStatistics:
         with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
+                # the key names what make() gave, so the kept value is a T
                 return self._memo[key]  # type: ignore[return-value]
         made = make()
         with self._lock:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
@@ -65,7 +65,7 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, **kw) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, **kw: Any) -> None:
     response.set_cookie(
         name, value, httponly=True, samesite="lax", secure=secure(request), path="/", **kw
     )

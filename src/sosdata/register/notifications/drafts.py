@@ -45,7 +45,7 @@ def not_found(draft_id: int) -> DraftNotFound:
 _COLUMNS = "draft_id, organiser, notification_id, round, lang, answers, dropped, page, updated_by"
 
 
-def _draft(row: tuple) -> Draft:
+def _draft(row: tuple[Any, ...]) -> Draft:
     return Draft(
         draft_id=row[0],
         organiser=row[1],

@@ -24,6 +24,7 @@ from sosdata.notification.document import Notification, NotificationError, Posit
 from sosdata.notification.form import FormContext
 from sosdata.notification.sources import sources_of
 from sosdata.periods import Quarter
+from sosdata.register import store
 from sosdata.register.notifications.db import LOCAL_TIME, atomic, local_date, query_frame, utc_now
 
 __all__ = ["LOCAL_TIME", "atomic", "local_date", "query_frame", "utc_now"]
@@ -122,7 +123,7 @@ def rounds(conn: duckdb.DuckDBPyConnection, settings: Settings) -> list[tuple[st
 # --- saving -------------------------------------------------------------------------------------
 
 
-def _find(conn, notification: Notification) -> int | None:
+def _find(conn: duckdb.DuckDBPyConnection, notification: Notification) -> int | None:
     row = conn.execute(
         """
         SELECT n.notification_id FROM notifications n
@@ -178,7 +179,7 @@ def save(
                 )
             existing = notification_id
         if existing is None:
-            (new_id,) = conn.execute("SELECT nextval('notification_id_seq')").fetchone()
+            (new_id,) = store.one(conn, "SELECT nextval('notification_id_seq')")
             conn.execute(
                 "INSERT INTO notifications VALUES (?, ?, ?, ?)",
                 [new_id, notification.round, notification.county, now],
@@ -400,9 +401,12 @@ def record_submission(
 
     Call inside a transaction.
     """
-    (round_,) = conn.execute(
+    found = conn.execute(
         "SELECT round FROM notifications WHERE notification_id = ?", [notification_id]
     ).fetchone()
+    if found is None:
+        raise not_found(notification_id)
+    (round_,) = found
     day = deadline(conn, round_, settings)
     late = local_date(at) > day
     conn.execute(

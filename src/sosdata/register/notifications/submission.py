@@ -62,7 +62,9 @@ def _code_hash(notification_id: int, version: int, code: str) -> str:
     return hashlib.sha256(text.encode("ascii", "replace")).hexdigest()
 
 
-def _refuse_doubles(conn, stored: store.StoredVersion, ctx: FormContext) -> None:
+def _refuse_doubles(
+    conn: duckdb.DuckDBPyConnection, stored: store.StoredVersion, ctx: FormContext
+) -> None:
     n = stored.notification
     result = store.county_coverage(
         conn, n.county or "", n.round, ctx, replacing=(stored.notification_id, n.municipalities)
@@ -76,7 +78,9 @@ def _refuse_doubles(conn, stored: store.StoredVersion, ctx: FormContext) -> None
         )
 
 
-def _latest_checked(conn, notification_id: int, settings: Settings, ctx: FormContext):
+def _latest_checked(
+    conn: duckdb.DuckDBPyConnection, notification_id: int, settings: Settings, ctx: FormContext
+) -> store.StoredVersion:
     stored = store.get(conn, notification_id, settings)
     if stored.status == "submitted":
         raise NotificationError(

@@ -3,6 +3,8 @@ page refreshes itself), then where its result is."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -16,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1
 
 
-def _context(request: Request, who: PageVisitor, job_id: int) -> dict:
+def _context(request: Request, who: PageVisitor, job_id: int) -> dict[str, Any]:
     job = core(request).job(who.actor, job_id)
     result = job.result if isinstance(job.result, dict) else {}
     rules = []

@@ -86,8 +86,8 @@ def _widget(q: Question, n_options: int) -> str:
     return "grid"
 
 
-def _issues_by_question(issues: list[checks.Issue], lang: str) -> dict[str, dict[str, list]]:
-    found: dict[str, dict[str, list]] = {}
+def _issues_by_question(issues: list[checks.Issue], lang: str) -> dict[str, dict[str, list[str]]]:
+    found: dict[str, dict[str, list[str]]] = {}
     for issue in issues:
         if issue.question is None:
             continue

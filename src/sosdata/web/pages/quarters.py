@@ -4,9 +4,10 @@ progress, approve and reopen, and a published quarter's revision history."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
@@ -29,7 +30,7 @@ def _quarter(text: str) -> Quarter:
 
 
 @router.get(PREFIX, response_class=HTMLResponse)
-def quarters(request: Request, who: PageVisitor, quarter: str = "") -> HTMLResponse:
+def quarters(request: Request, who: PageVisitor, quarter: str = "") -> Response:
     if quarter.strip():
         return RedirectResponse(f"{PREFIX}/{_quarter(quarter.strip())}", status_code=303)
     reg = core(request)
@@ -108,7 +109,7 @@ def reopen(request: Request, who: PageVisitor, form: CheckedForm, quarter: str) 
     return RedirectResponse(f"{PREFIX}/{period}", status_code=303)
 
 
-def _job_context(request: Request, who: AnyVisitor, quarter: str, job_id: int) -> dict:
+def _job_context(request: Request, who: AnyVisitor, quarter: str, job_id: int) -> dict[str, Any]:
     job = core(request).job(who.actor, job_id)
     if job.kind not in ("build", "publish") or job.title != str(_quarter(quarter)):
         raise HTTPException(404)
@@ -141,8 +142,8 @@ def revision_page(
     ids = listed["publication_id"].to_list()  # newest first
     if not ids:
         raise HTTPException(404)
-    newer = newer if newer in ids else ids[0]
-    older = older if older in ids else (ids[1] if len(ids) > 1 else ids[0])
+    newer = newer if newer is not None and newer in ids else ids[0]
+    older = older if older is not None and older in ids else (ids[1] if len(ids) > 1 else ids[0])
     changed = reg.revision(who.actor, older, newer)
     tables = reg.published(who.actor, period, publication_id=newer)
     rows = revision_labels.labelled(changed, tables, who.lang)

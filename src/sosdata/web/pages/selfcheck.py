@@ -29,9 +29,7 @@ def _quarter(text: str) -> Quarter:
 
 
 @router.get(PREFIX, response_class=HTMLResponse)
-def choose(
-    request: Request, who: PageVisitor, quarter: str = "", organiser: str = ""
-) -> HTMLResponse:
+def choose(request: Request, who: PageVisitor, quarter: str = "", organiser: str = "") -> Response:
     own = who.actor.organiser
     chosen = organiser.strip() or own or ""
     if quarter.strip() and chosen:
