@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sosdata import keys
-from sosdata.cli import app
+from sosdata.cli import app, common
 from sosdata.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +40,9 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
     """Run ``sosdata ARGS…`` in-process against the fixture's data directory."""
     monkeypatch.setenv("SOSDATA_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("COLUMNS", "200")
+    # the consoles took their width from COLUMNS when first imported (80 in a pytest-xdist worker)
+    for console in (common.console, common.err_console):
+        monkeypatch.setattr(console, "width", 200)
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> CliResult:
