@@ -108,6 +108,8 @@ GOOD = (
 BROKEN = {
     "{not json": ("(record)", "not valid JSON"),
     "[1, 2]": ("(record)", "not a JSON object"),
+    '{"document_id":"x","set_id":"s","version":%s,"status":"active","document_type":"case"}'
+    % ("9" * 5000): ("(record)", "a number of more than"),
     '{"document_id":"x","set_id":"s","version":"two","status":"active",'
     '"document_type":"decision"}': ("version", "integer"),
     '{"document_id":"x","set_id":"s","version":1,"status":"gone","document_type":"decision"}': (

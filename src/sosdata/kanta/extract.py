@@ -10,6 +10,7 @@ line (JSON Lines) or record number (Parquet) and skipped.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,8 +367,8 @@ def _why_not_decodable(text: str) -> tuple[str, str]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return "(record)", f"not valid JSON: {exc.msg} at column {exc.colno}"
-    except ValueError as exc:  # valid JSON Python refuses: an integer of over 4300 digits
-        return "(record)", f"not valid JSON here: {exc}"
+    except ValueError:  # JSON that Python declines to read: an integer of too many digits
+        return "(record)", f"a number of more than {sys.get_int_max_str_digits()} digits"
     except RecursionError:
         return "(record)", "nested too deeply"
     if not isinstance(value, dict):
