@@ -141,7 +141,7 @@ def import_(
         acting(ctx, by), file, notification_id=notification_id, submitted_at=submitted_at
     )
     for issue in saved.warnings:
-        err_console.print(f"warning: {shown(issue.message('en'))}", highlight=False, soft_wrap=True)
+        err_console.print(f"warning: {shown(issue.located('en'))}", highlight=False, soft_wrap=True)
     console.print(_saved_line(saved), highlight=False, soft_wrap=True)
 
 
