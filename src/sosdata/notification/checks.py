@@ -39,9 +39,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{detail}",
     },
     "UNKNOWN_QUESTION": {
-        "fi": "tuntematon kysymys {key!r}; katso kysymysten tunnukset: sosdata notification form",
-        "sv": "okänd fråga {key!r}; se frågornas id: sosdata notification form",
-        "en": "unknown question {key!r}; see the question ids: sosdata notification form",
+        "fi": "tuntematon kysymys {key!r}; tarkista kysymyksen tunnus",
+        "sv": "okänd fråga {key!r}; kontrollera frågans id",
+        "en": "unknown question {key!r}; check the question's id",
     },
     "MANDATORY_MISSING": {
         "fi": "{q} on pakollinen; vastaa siihen",

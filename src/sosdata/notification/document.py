@@ -35,7 +35,12 @@ Path_ = tuple[str, ...]
 
 
 class NotificationError(UserError, ValueError):
-    """A notification that cannot be read or stored; names the file, line and column."""
+    """A notification that cannot be read or stored; names the file, line and column.
+    ``codes``: the codes of the findings it reports (a caller may add its own hints)."""
+
+    def __init__(self, message: str, codes: frozenset[str] = frozenset()):
+        super().__init__(message)
+        self.codes = codes
 
 
 @dataclass

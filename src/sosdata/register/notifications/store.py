@@ -94,7 +94,8 @@ def raise_if_errors(
     if not positions and source:
         lines = [f"{source}: {line}" for line in lines]
     head = f"{len(found)} error(s); nothing was stored:" if len(found) > 1 else ""
-    raise NotificationError("\n".join([head, *lines]) if head else lines[0])
+    codes = frozenset(issue.code for issue in found)
+    raise NotificationError("\n".join([head, *lines]) if head else lines[0], codes)
 
 
 # --- rounds and deadlines ---------------------------------------------------------------------
