@@ -5,7 +5,8 @@ Kanta extract are all findings: a stable ``code``, a ``severity`` (``error`` or 
 where it is (``file``, ``line``, ``column`` — as far as known), what it concerns (a delivery
 ``component``; a notification ``question`` and the ``path`` into its document) and ``params``
 for its message. The message is rendered in Finnish, Swedish or English from the one registry of
-message texts below, which each source fills with its own codes when it is imported.
+message texts below, which each source fills with its own codes when it is imported (the
+delivery rules, the notification checks, the Kanta extract).
 
 Findings that can number millions (a delivery's row issues, a Kanta extract's malformed
 records) stay columnar: a Polars frame in :data:`FINDING_SCHEMA`, whose ``params`` are a JSON
@@ -19,7 +20,6 @@ Library code returns findings; it neither prints them nor names commands in thei
 
 from __future__ import annotations
 
-import importlib
 import json
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -59,8 +59,6 @@ Values = Callable[["Finding", str], Mapping[str, object]]
 
 _TEXTS: dict[str, Mapping[str, str]] = {}
 _VALUES: dict[str, Values] = {}
-#: the modules that register codes; imported when a code is looked up before its source is
-_SOURCES = ("sosdata.delivery.rules", "sosdata.notification.checks", "sosdata.kanta.extract")
 
 
 def register(texts: Mapping[str, Mapping[str, str]], values: Values | None = None) -> None:
@@ -79,9 +77,6 @@ def register(texts: Mapping[str, Mapping[str, str]], values: Values | None = Non
 
 def template(code: str, lang: str) -> str:
     """The message template of ``code`` in ``lang``: the one lookup of message texts."""
-    if code not in _TEXTS:
-        for module in _SOURCES:
-            importlib.import_module(module)
     try:
         return _TEXTS[code][lang]
     except KeyError:
@@ -89,9 +84,7 @@ def template(code: str, lang: str) -> str:
 
 
 def codes() -> list[str]:
-    """Every registered code."""
-    for module in _SOURCES:
-        importlib.import_module(module)
+    """Every code registered so far (by the sources imported)."""
     return list(_TEXTS)
 
 
