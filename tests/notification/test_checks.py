@@ -161,8 +161,8 @@ def test_unknown_special_and_repeated_municipalities(example, ctx, change):
     )
     assert _codes(issues) == [
         ("MUNICIPALITY_REPEATED", 3),
-        ("MUNICIPALITY_UNKNOWN", 3),
-        ("MUNICIPALITY_UNKNOWN", 3),
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
     ]
 
 

@@ -304,9 +304,7 @@ def check_component(
     return check, accepted.select(_typed(component))
 
 
-def _too_many_errors(
-    summary: ComponentSummary, component: str, threshold: float
-) -> Finding | None:
+def _too_many_errors(summary: ComponentSummary, component: str, threshold: float) -> Finding | None:
     if summary.rows == 0 or summary.rejected_rows / summary.rows <= threshold:
         return None
     return rules.finding(
@@ -365,8 +363,7 @@ def _run(
         checks.append(check)
         accepted_rows[name] = accepted
     accepted_delivery = not any(
-        i.is_error and rules.get(i.code).level is Level.FILE
-        for i in file_issues
+        i.is_error and rules.get(i.code).level is Level.FILE for i in file_issues
     )
     if not accepted_delivery:
         # a rejected delivery accepts no row, as the report's text says

@@ -131,6 +131,7 @@ def malformed_listing(malformed: pl.DataFrame) -> pl.DataFrame:
         "line", pl.col("column").alias("field"), findings.param("reason").alias("reason")
     )
 
+
 SUFFIXES = (".jsonl", ".ndjson", ".parquet")
 
 # JSON is decoded leniently first (every scalar as text) so that a wrong type in one field is
@@ -676,9 +677,7 @@ def scan_extract(
             valid = ~pl.col("_line").is_in(malformed["line"].unique().implode())
             scan = scan.filter(valid)
             versions = versions.filter(valid)
-        return ExtractScan(
-            path, scan, malformed_findings(malformed, path.name), records, versions
-        )
+        return ExtractScan(path, scan, malformed_findings(malformed, path.name), records, versions)
     valid, malformed = _read(path, progress)
     records = valid.height + malformed["line"].n_unique()
     return ExtractScan(path, valid.lazy(), malformed_findings(malformed, path.name), records)

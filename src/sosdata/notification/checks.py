@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sosdata import codes, findings
@@ -25,7 +25,6 @@ from sosdata.notification.form import (
     Kind,
     Question,
 )
-
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -100,7 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Helsingfors (90)",
         "en": "{q}: area {value} ({name}) has no organiser; choose a county or Helsinki (90)",
     },
-    "MUNICIPALITY_UNKNOWN": {
+    "MUNICIPALITY_CODE_UNKNOWN": {
         "fi": "{q}: tuntematon kuntakoodi {value!r}",
         "sv": "{q}: okänd kommunkod {value!r}",
         "en": "{q}: unknown municipality code {value!r}",
@@ -327,7 +326,7 @@ def _check_municipalities(question, value, county, ctx, issue, wrong) -> None:
             continue
         found = municipalities.get(code)
         if found is None or found.extra.get("special"):
-            issue("MUNICIPALITY_UNKNOWN", sub=sub, value=code)
+            issue("MUNICIPALITY_CODE_UNKNOWN", sub=sub, value=code)
             continue
         if code in seen:
             issue("MUNICIPALITY_REPEATED", sub=sub, value=code)

@@ -167,7 +167,9 @@ class Interview:
                 trial = {**value, field: typed}
                 found = [
                     i
-                    for i in findings.errors(checks.check_answer(question, trial, answers, self.ctx))
+                    for i in findings.errors(
+                        checks.check_answer(question, trial, answers, self.ctx)
+                    )
                     if i.path[-1:] == (field,)
                 ]
                 for issue in found:
