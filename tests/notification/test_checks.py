@@ -160,9 +160,9 @@ def test_unknown_special_and_repeated_municipalities(example, ctx, change):
         change(example, municipalities=["638", "999", "198", "638"]), ctx
     )
     assert _codes(issues) == [
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
         ("MUNICIPALITY_REPEATED", 3),
-        ("MUNICIPALITY_CODE_UNKNOWN", 3),
-        ("MUNICIPALITY_CODE_UNKNOWN", 3),
     ]
 
 
