@@ -126,9 +126,7 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen:
 
 def _tables(base: str, quarter: str) -> tuple[list[str], list[str]]:
     page = httpx.get(f"{base}/statistics/{quarter}", timeout=60).text
-    tables = sorted(
-        set(re.findall(rf'href="/statistics/{quarter}/([^/"?]+)"', page)) - {"charts"}
-    )
+    tables = sorted(set(re.findall(rf'href="/statistics/{quarter}/([^/"?]+)"', page)) - {"charts"})
     listed = httpx.get(f"{base}/api/v2/tables", params={"pageSize": 1000}, timeout=60).json()
     return tables, [t["id"] for t in listed["tables"]]
 

@@ -21,7 +21,8 @@ import time
 
 from locust import HttpUser, between, events, task
 
-CONFIG = json.loads(open(os.environ["SOSDATA_LOAD_CONFIG"], encoding="utf-8").read())
+with open(os.environ["SOSDATA_LOAD_CONFIG"], encoding="utf-8") as _config:
+    CONFIG = json.load(_config)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _turns = itertools.count()
 

@@ -17,7 +17,6 @@ import pytest
 from sosdata import organisers
 from sosdata.app import Actor, Register, Role
 from sosdata.errors import AccessError, NotFound
-from sosdata.notification.document import from_data, read_file
 from sosdata.periods import Quarter
 from world import two_organisers
 

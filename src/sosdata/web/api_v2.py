@@ -87,9 +87,7 @@ SELECTION_BODY = {
 }
 # The query parameters below are declared for the OpenAPI document; the handlers read the query
 # string themselves, as they must for ``valuecodes[VARIABLE]``, whose names depend on the table.
-Lang = Annotated[
-    str | None, Query(description="fi, sv or en (the table's texts); fi if none")
-]
+Lang = Annotated[str | None, Query(description="fi, sv or en (the table's texts); fi if none")]
 OutputFormat = Annotated[
     str | None,
     Query(alias="outputFormat", description="json-stat2 (if none), csv, px or xlsx"),
