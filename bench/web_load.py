@@ -112,7 +112,8 @@ def _free_port() -> int:
 def _serve(settings: Settings, port: int) -> subprocess.Popen:
     sosdata = Path(sys.executable).with_name("sosdata")
     command = [str(sosdata), "--data-dir", str(settings.data_dir), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(settings.data_dir.parent / "server.log", "wb")  # noqa: SIM115 - the server's
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -121,7 +122,12 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen:
         except httpx.TransportError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("the server did not start: " + server.stderr.read().decode()[-2000:])
+    raise RuntimeError("the server did not start: " + _log(settings))
+
+
+def _log(settings: Settings) -> str:
+    """The end of what the server wrote to its standard error (its log)."""
+    return (settings.data_dir.parent / "server.log").read_text(errors="replace")[-4000:]
 
 
 def _tables(base: str, quarter: str) -> tuple[list[str], list[str]]:
@@ -223,6 +229,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
+        server_log = _log(settings)
     failures = sum(k["failures"] for name, k in kinds.items() if name != "all requests")
     print(
         json.dumps(
@@ -238,6 +245,7 @@ def main() -> None:
                 "server_alive_after": alive,
                 "locust_exit_code": locust.returncode,
                 "failed_requests": failed,
+                "server_log": server_log.splitlines()[-40:] if failed else [],
                 "machine": {
                     "nproc": os.cpu_count(),
                     "load_average_before": [round(x, 2) for x in load_before],
