@@ -95,7 +95,7 @@ def set_up(work: Path, rows: int) -> tuple[Settings, list[dict]]:
                     "password": password,
                     "token": secret,
                     "delivery": delivered.delivery_id,
-                    "package": str(small),
+                    "package": str(small.with_suffix("")),  # the folder: each upload differs
                 }
             )
         register.build(keeper, gen.PERIOD)

@@ -12,12 +12,14 @@ the JSON file named by ``SOSDATA_LOAD_CONFIG``. Two kinds of visitor:
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
 import random
 import re
 import time
+import zipfile
 
 from locust import HttpUser, between, events, task
 
@@ -31,6 +33,22 @@ def _organiser() -> dict:
     """The organisers take turns among the visitors."""
     people = CONFIG["organisers"]
     return people[next(_turns) % len(people)]
+
+
+def _package(folder: str, mark: str) -> bytes:
+    """The delivery in ``folder`` as a ZIP whose manifest's description carries ``mark``: each
+    upload is a new file (the register recognises one it has already received)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), "rb") as f:
+                data = f.read()
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["kuvaus"] = f"Load test upload {mark}."
+                data = json.dumps(manifest).encode()
+            package.writestr(name, data)
+    return buffer.getvalue()
 
 
 class Reader(HttpUser):
@@ -104,15 +122,14 @@ class Sender(HttpUser):
         self.turn += 1
         dry_run = self.turn % 2 == 1
         kind = "upload (dry run)" if dry_run else "upload (stored)"
-        package = self.me["package"]
+        package = _package(self.me["package"], f"{id(self)}-{self.turn}")
         started = time.perf_counter()
-        with open(package, "rb") as f:
-            answer = self.client.post(
-                "/api/v1/deliveries",
-                files={"file": (os.path.basename(package), f, "application/zip")},
-                data={"dry_run": "true" if dry_run else "false"},
-                name=kind,
-            )
+        answer = self.client.post(
+            "/api/v1/deliveries",
+            files={"file": ("delivery.zip", package, "application/zip")},
+            data={"dry_run": "true" if dry_run else "false"},
+            name=kind,
+        )
         if answer.status_code != 202:
             return
         job = answer.json()["job"]
