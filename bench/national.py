@@ -11,8 +11,8 @@ resident set, from ``wait4``) are recorded with the load average before it:
 - ``submissions``: ``sosdata submit`` of every delivery of the quarter, one process each;
 - ``build``: ``sosdata build``;
 - ``statistics``: ``sosdata stats --format csv``;
-- ``report_page``: the page of the largest delivery's report, once the web portal exists
-  (:func:`report_page_stage` is the hook; until then the stage is reported as not measured).
+- ``report_page``: the portal's page of the largest delivery's report, as its organiser's user
+  reads it (milliseconds per request; not part of the total).
 
 Baselines run in the same way, in the same run, on the same files and rows:
 
@@ -186,14 +186,57 @@ def export_built(database: Path, folder: Path) -> dict[str, int]:
 # ----------------------------------------------------------------------------- the web hook
 
 
-def report_page_stage(env: dict[str, str], delivery_id: int) -> dict[str, Any] | None:
-    """The report page of the largest delivery, served by the web portal.
+REPORT_PAGE = """
+import json, statistics, sys, time
+import httpx
+from served import served
+from sosdata.app import Register, Role
+from sosdata.config import load_settings
+from sosdata.register.users import os_user
+from sosdata.web import create_app
 
-    The portal does not exist yet: nothing is measured. When it does, start it on loopback
-    with the register of ``env``, request the page of ``delivery_id`` and return ``run``'s
-    measurement of the request (and the server's peak memory) here.
-    """
-    return None
+delivery, repeat = int(sys.argv[1]), int(sys.argv[2])
+with Register(load_settings(), purpose="bench") as register:
+    keeper = register.actor(os_user())
+    organiser = register.delivery(keeper, delivery)["organiser"]
+    register.add_user(keeper, "bench-county", role=Role.ORGANISER, organiser=organiser)
+    register.set_password(keeper, "bench-county", "bench-password-1")
+    with served(create_app(register.settings, register=register)) as base, httpx.Client(
+        base_url=base, timeout=120
+    ) as client:
+        page = client.get("/sign-in").text
+        csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post("/sign-in", data={
+            "user_id": "bench-county", "password": "bench-password-1", "csrf_token": csrf})
+        times = []
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            answer = client.get(f"/deliveries/{delivery}")
+            times.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200, answer.status_code
+first, rest = times[0], sorted(times[1:])
+print(json.dumps({"first_ms": round(first, 1), "p50_ms": round(statistics.median(rest), 1),
+                  "p95_ms": round(rest[max(0, round(0.95 * len(rest)) - 1)], 1)}))
+"""
+
+
+def report_page_stage(env: dict[str, str], delivery_id: int, repeat: int = 20) -> dict[str, Any]:
+    """The report page of the largest delivery as its organiser's user reads it in the portal
+    (uvicorn on loopback, in a process of its own): the first request and ``repeat`` more. Its
+    own milliseconds, not part of the total (the process also starts the server and signs in);
+    the target is the portal's, p95 < 300 ms."""
+    bench = str(Path(__file__).parent)  # for ``served``
+    paths = os.pathsep.join(p for p in (bench, env.get("PYTHONPATH")) if p)
+    served = run(
+        [PYTHON, "-c", REPORT_PAGE, str(delivery_id), str(repeat)], {**env, "PYTHONPATH": paths}
+    )
+    return {
+        **json.loads(served["stdout"]),
+        "requests": repeat + 1,
+        "target_p95_ms": 300,
+        "server_process_peak_memory_gb": served["peak_memory_gb"],
+        "load_before": served["load_before"],
+    }
 
 
 # ----------------------------------------------------------------------------- synthesis
@@ -369,10 +412,7 @@ def main() -> None:
             )
 
         largest = max(submissions, key=lambda s: s["rows"])
-        page = report_page_stage(env, largest["delivery_id"])
-        stages["report_page"] = (
-            page if page is not None else {"measured": False, "why": "see bench/web_report.py"}
-        )
+        stages["report_page"] = report_page_stage(env, largest["delivery_id"])
         result["stages"] = stages
         result["total"] = _total(stages)
         result["machine"]["uptime_after"] = subprocess.run(

@@ -22,12 +22,11 @@ import json
 import math
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
+from served import served  # bench/ is on the path of a script run from it
 
 from sosdata.config import Settings
 from sosdata.periods import Quarter
@@ -65,26 +64,6 @@ def _p(samples: list[float], q: float) -> float:
     return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
 
 
-def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
-    import socket
-
-    from sosdata.web import create_app
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", server_header=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise SystemExit("the server did not start")
-        time.sleep(0.05)
-    host, port = sock.getsockname()
-    return server, thread, f"http://{host}:{port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_200_000, help="clients per quarter")
@@ -107,35 +86,35 @@ def main() -> None:
         publishing_s = time.perf_counter() - started
         conn.close()
 
-        server, thread, base = _serve(settings)
-        try:
-            with httpx.Client(base_url=base, timeout=120) as client:
-                started = time.perf_counter()
-                listed = client.get("/api/v2/tables", params={"pageSize": 1000}).json()["tables"]
-                first_load_ms = (time.perf_counter() - started) * 1000
-                ids = [t["id"] for t in listed if t["id"].endswith(f"_{quarter}")]
-                baseline = _timed(client, "/api/v2/config", args.repeat * 5)
-                kinds: dict[str, dict[str, list[float]]] = {"page": {}, "json-stat2": {}, "csv": {}}
-                cells: dict[str, int] = {}
-                for api_id in ids:
-                    table_id = api_id.removesuffix(f"_{quarter}")
-                    meta = client.get(f"/api/v2/tables/{api_id}/metadata").json()
-                    cells[api_id] = 1
-                    for n in meta["size"]:
-                        cells[api_id] *= n
-                    whole = "&".join(f"valuecodes[{d}]=*" for d in meta["id"])
-                    kinds["page"][api_id] = _timed(
-                        client, f"/statistics/{quarter}/{table_id}", args.repeat
+        from sosdata.web import create_app
+
+        with (
+            served(create_app(settings)) as base,
+            httpx.Client(base_url=base, timeout=120) as client,
+        ):
+            started = time.perf_counter()
+            listed = client.get("/api/v2/tables", params={"pageSize": 1000}).json()["tables"]
+            first_load_ms = (time.perf_counter() - started) * 1000
+            ids = [t["id"] for t in listed if t["id"].endswith(f"_{quarter}")]
+            baseline = _timed(client, "/api/v2/config", args.repeat * 5)
+            kinds: dict[str, dict[str, list[float]]] = {"page": {}, "json-stat2": {}, "csv": {}}
+            cells: dict[str, int] = {}
+            for api_id in ids:
+                table_id = api_id.removesuffix(f"_{quarter}")
+                meta = client.get(f"/api/v2/tables/{api_id}/metadata").json()
+                cells[api_id] = 1
+                for n in meta["size"]:
+                    cells[api_id] *= n
+                whole = "&".join(f"valuecodes[{d}]=*" for d in meta["id"])
+                kinds["page"][api_id] = _timed(
+                    client, f"/statistics/{quarter}/{table_id}", args.repeat
+                )
+                for fmt in ("json-stat2", "csv"):
+                    kinds[fmt][api_id] = _timed(
+                        client,
+                        f"/api/v2/tables/{api_id}/data?{whole}&outputFormat={fmt}",
+                        args.repeat,
                     )
-                    for fmt in ("json-stat2", "csv"):
-                        kinds[fmt][api_id] = _timed(
-                            client,
-                            f"/api/v2/tables/{api_id}/data?{whole}&outputFormat={fmt}",
-                            args.repeat,
-                        )
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
         base_p95 = _p(baseline, 0.95)
         result: dict[str, object] = {
             "benchmark": "public statistics pages and PxWeb API v2",

@@ -2,10 +2,11 @@
 
 Uses the national register of ``bench/stats.py`` (generated once into its cache), marks both
 quarters as built, publishes the previous quarter (timed apart) and then times the self-check
-of the organiser with the most clients: *cold* (the first self-check after a build: the
-quarter's tables computed and suppressed over the whole register, as a publication would) and
-*warm* (any later self-check of the same build, any organiser: the server keeps a build's
-tables, ``Register._tables_of_build``). Baseline in the same run: one plain
+of the organiser with the most clients as the web server answers it: the quarter's tables are
+computed and suppressed over the whole register as the build's last stage (``Register`` with
+``keep_tables``; timed apart, it is the build's cost), then the first self-check after the build
+and a second one (any organiser) only restrict the kept tables to the organiser's area and compare
+them with the previous quarter's publication. Baseline in the same run: one plain
 ``count(DISTINCT pseudonym)`` per service task over the organiser's rows. Prints JSON.
 
     flock /tmp/sosdata-heavy.lock .venv/bin/python bench/selfcheck.py [--persons 1200000]
@@ -80,6 +81,10 @@ def main() -> None:
             kept[key] = tables.compute(conn, period, settings, with_trend=False)
         return kept[key]
 
+    # the web server computes a build's tables as the build's last stage (Register.keep_tables)
+    started = time.perf_counter()
+    tables_of(quarter, 2)
+    prepared_s = time.perf_counter() - started
     started = time.perf_counter()
     cold = selfcheck.self_check(conn, settings, organiser, quarter, tables_of)
     cold_s = time.perf_counter() - started
@@ -99,12 +104,12 @@ def main() -> None:
                 "clients_of_organiser": clients,
                 "previous_quarter_published_s": round(previous_published, 2),
                 "baseline_count_distinct_s": round(baseline, 3),
-                "cold_first_after_build_s": round(cold_s, 2),
-                "warm_same_build_s": round(warm_s, 3),
-                "ratio_warm_to_baseline": round(warm_s / baseline, 1),
+                "tables_prepared_by_the_build_s": round(prepared_s, 2),
+                "first_after_build_s": round(cold_s, 3),
+                "again_s": round(warm_s, 3),
+                "ratio_first_to_baseline": round(cold_s / baseline, 1),
                 "target_s": TARGET_S,
-                "target_met_cold": cold_s <= TARGET_S,
-                "target_met_warm": warm_s <= TARGET_S,
+                "target_met": max(cold_s, warm_s) <= TARGET_S,
                 "tables": len(cold.tables),
                 "cells_shown": sum(t.rows.height for t in cold.tables),
                 "flagged": sum(t.flagged for t in cold.tables),

@@ -19,17 +19,15 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
 import polars as pl
-import uvicorn
+from served import served  # bench/ is on the path of a script run from it
 
 from sosdata.app import Register, Role
 from sosdata.config import Settings
@@ -136,15 +134,7 @@ def main() -> None:
         delivery = seed(settings, args.rows, args.issues, rng)
         register = Register(settings, purpose="bench")
         app = create_app(settings, register=register)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = "http://{}:{}".format(*sock.getsockname())
-        with httpx.Client(base_url=base, timeout=60) as client:
+        with served(app) as base, httpx.Client(base_url=base, timeout=60) as client:
             page = client.get("/sign-in").text
             csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
             client.post(
@@ -176,8 +166,6 @@ def main() -> None:
             ),
             100,
         )
-        server.should_exit = True
-        thread.join()
         register.close()
     every = [s for v in per_view.values() for s in v]
     result = {

@@ -24,15 +24,13 @@ import json
 import os
 import resource
 import shutil
-import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
-import uvicorn
+from served import served  # bench/ is on the path of a script run from it
 
 from sosdata import organisers
 from sosdata.app import Register, Role
@@ -89,18 +87,13 @@ def main() -> None:
             validator.append(time.perf_counter() - started)
         rss_before = peak_rss_mb()
         app = create_app(settings, register=register)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = "http://{}:{}".format(*sock.getsockname())
         uploads = []
-        with httpx.Client(
-            base_url=base, timeout=600, headers={"Authorization": f"Bearer {secret}"}
-        ) as client:
+        with (
+            served(app) as base,
+            httpx.Client(
+                base_url=base, timeout=600, headers={"Authorization": f"Bearer {secret}"}
+            ) as client,
+        ):
             for _ in range(args.runs):
                 started = time.perf_counter()
                 with package.open("rb") as f:
@@ -115,8 +108,6 @@ def main() -> None:
                 uploads.append(time.perf_counter() - started)
                 assert client.get(job).json()["state"] == "done"
         rss_after = peak_rss_mb()
-        server.should_exit = True
-        thread.join()
         register.close()
     best_validator, best_upload = min(validator), min(uploads)
     print(

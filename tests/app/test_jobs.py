@@ -78,3 +78,24 @@ def test_jobs_of_a_process_that_stopped_end_as_interrupted(settings):
     with Register(settings) as again:
         job = again.job(again.actor("keeper"), job_id)
     assert job.state == "failed" and job.error == INTERRUPTED
+
+
+def test_a_serving_register_prepares_the_self_check_tables_as_the_builds_last_stage(
+    settings, tmp_path
+):
+    with Register(settings, keep_tables=True) as serving:
+        serving.initialise("keeper")
+        keeper = serving.actor("keeper")
+        org = organisers.load().for_county("01")
+        serving.submit(keeper, delivery_package(tmp_path / "delivery", org, first=0))
+        job_id = serving.start(
+            keeper, "build", str(Q1), lambda: serving.build(keeper, Q1), organiser=None
+        )
+        serving.wait()
+        job = serving.job(keeper, job_id)
+        assert job.state == "done" and job.stage == "the self-check's tables"
+        # the first self-check after the build finds the tables: none is computed for it
+        kept = serving._built_tables[(str(Q1), job.result["build_id"])]
+        check = serving.self_check(keeper, org.oid, Q1)
+        assert check.build_id == job.result["build_id"] and check.tables
+        assert serving._built_tables[(str(Q1), check.build_id)] is kept

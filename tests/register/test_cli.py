@@ -115,3 +115,29 @@ def test_a_busy_database_gives_a_clear_message(cli, cli_process, settings):
     assert "another sosdata process may be writing" in result.stderr
     assert "python" not in result.stderr  # no interpreter path (the holder's PID only)
     assert "Traceback" not in result.stderr
+
+
+def test_the_quarter_is_approved_shown_and_reopened_from_the_command_line(
+    cli, package, organiser, hetu
+):
+    cli("init")
+    cli("users", "add", "anna", "--organiser", organiser.oid)
+    assert cli("submit", package(_rows(organiser, hetu))).exit_code == 0
+    assert cli("build", "--period", "2023Q1").exit_code == 0
+    approved = cli("quarter", "approve", "--period", "2023Q1")
+    assert approved.exit_code == 0, approved.stderr
+    assert "2023Q1: approved, locked to build 1" in approved.stdout
+    # approved: a later delivery is stored, but a build still uses the approved build's inputs
+    more = _rows(organiser, hetu)
+    more["asiakkuusjaksot"].append({**more["asiakkuusjaksot"][0], "henkilotunnus": hetu(3)})
+    assert cli("submit", package(more)).exit_code == 0
+    assert "asiakkuusjaksot: 3 records" in cli("build", "--period", "2023Q1").stdout
+    refused = cli("quarter", "reopen", "--period", "2023Q1", "--reason", "x", "--as", "anna")
+    assert refused.exit_code == 1 and "only the register keeper" in refused.stderr
+    reopened = cli("quarter", "reopen", "--period", "2023Q1", "--reason", "late corrections")
+    assert reopened.exit_code == 0 and "2023Q1: open" in reopened.stdout
+    shown = cli("quarter", "show", "--period", "2023Q1")
+    assert shown.exit_code == 0
+    assert "approve" in shown.stdout and "late corrections" in shown.stdout
+    # reopened: the next build uses the deliveries in force, the later one among them
+    assert "asiakkuusjaksot: 4 records" in cli("build", "--period", "2023Q1").stdout

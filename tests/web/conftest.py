@@ -38,7 +38,7 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
 @pytest.fixture(scope="module")
 def web_server(web_data: Seeded) -> Iterator[Server]:
     """``sosdata serve`` as it runs in production: uvicorn on loopback, in this process."""
-    register = Register(web_data.settings, purpose="web tests")
+    register = Register(web_data.settings, purpose="web tests", keep_tables=True)
     app = create_app(web_data.settings, register=register)
     sock = free_socket()
     config = uvicorn.Config(app, log_level="warning", lifespan="on", server_header=False)

@@ -76,8 +76,13 @@ class JobNotFound(NotFound):
 class Register:
     """The register of one data directory, as seen by whoever calls its verbs."""
 
-    def __init__(self, settings: Settings, *, purpose: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, purpose: str | None = None, keep_tables: bool = False
+    ) -> None:
+        """``keep_tables``: a long-lived register (the web server) computes a build's suppressed
+        tables as the build's last stage, so the first self-check after a build finds them."""
         self.settings = settings
+        self.keep_tables = keep_tables
         self._lock = WriterLock(settings.data_dir, purpose or purpose_of_this_process())
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._opening = threading.Lock()
@@ -393,21 +398,23 @@ class Register:
         progress: Progress | None = None,
     ) -> build.BuildSummary:
         require(actor, Action.BUILD)
-        return self._job(
-            actor,
-            "build",
-            str(period),
-            lambda report: build.build(
+
+        def work(report: Progress) -> build.BuildSummary:
+            built = build.build(
                 self.cursor(),
                 self.settings,
                 period,
                 built_by=actor.name,
                 reason=reason,
                 progress=report,
-            ),
-            organiser=None,
-            progress=progress,
-        )
+            )
+            if self.keep_tables:
+                report(Step("the self-check's tables", 0, 1))
+                self._tables_of_build(period, built.build_id)
+                report(Step("the self-check's tables", 1, 1))
+            return built
+
+        return self._job(actor, "build", str(period), work, organiser=None, progress=progress)
 
     def publish(
         self,

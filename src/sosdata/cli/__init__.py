@@ -39,7 +39,7 @@ demo_cli.register(app)
 PANELS = {
     "Set-up": ("init", "codes", "organisers", "users"),
     "Deliveries": ("notification", "validate", "submit", "deliveries", "kanta"),
-    "Register": ("build", "export", "reidentify", "audit", "backup", "restore"),
+    "Register": ("build", "quarter", "export", "reidentify", "audit", "backup", "restore"),
     "Outputs": ("stats", "status", "remind"),
     "Web": ("serve",),
     "Test data": ("synth", "demo"),

@@ -245,6 +245,56 @@ def export_command(
         console.print(f"  {name}: {n} rows")
 
 
+# ----------------------------------------------------------------------------- the quarter
+
+quarter_app = new_app(
+    "The quarter's life: open → built → approved (locked to its build) → published; reopening "
+    "lifts the lock."
+)
+
+
+def _state(state: Any) -> None:
+    locked = f", locked to build {state.locked_build}" if state.locked_build is not None else ""
+    current = state.current_build if state.current_build is not None else "none"
+    console.print(f"{state.quarter}: {state.state}{locked} (current build: {current})")
+
+
+@quarter_app.command("show")
+def quarter_show(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Quarter, e.g. 2023Q1."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """The quarter's state and every change of it: who, when, why."""
+    actor, chosen = acting(ctx, as_user), quarter(period)
+    _state(core(ctx).quarter_state(actor, chosen))
+    history = core(ctx).quarter_history(actor, chosen)
+    if history.height:
+        _table(history, "history")
+
+
+@quarter_app.command("approve")
+def quarter_approve(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Quarter to approve, e.g. 2023Q1."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Approve the quarter's current build: later submissions are stored but not used until
+    the quarter is reopened."""
+    _state(core(ctx).approve(acting(ctx, as_user), quarter(period)))
+
+
+@quarter_app.command("reopen")
+def quarter_reopen(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Quarter to reopen, e.g. 2023Q1."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the quarter's history)."),
+    as_user: str | None = AS_OPTION,
+) -> None:
+    """Lift an approved or published quarter's lock, with the reason."""
+    _state(core(ctx).reopen(acting(ctx, as_user), quarter(period), reason=reason))
+
+
 # ----------------------------------------------------------------------------- users, privacy
 
 users_app = new_app(
@@ -360,6 +410,7 @@ def register(app: typer.Typer) -> None:
     app.command("submit")(submit_command)
     app.add_typer(deliveries_app, name="deliveries")
     app.command("build")(build_command)
+    app.add_typer(quarter_app, name="quarter")
     app.command("export")(export_command)
     app.add_typer(users_app, name="users")
     app.command("reidentify")(reidentify_command)

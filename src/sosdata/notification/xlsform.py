@@ -13,8 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from sosdata import codes
 from sosdata.notification.form import (
     CONTACT_FIELDS,
@@ -165,6 +163,8 @@ def sheets(ctx: FormContext) -> dict[str, list[dict[str, Any]]]:
 
 def write(out: Path, ctx: FormContext) -> Path:
     """Write the XLSForm workbook to ``out`` (.xlsx)."""
+    from openpyxl import Workbook  # a fifth of a second to import: only when a form is written
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     columns = {

@@ -11,6 +11,7 @@ id and for the same client address.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import time
@@ -35,8 +36,13 @@ LANGUAGES = ("fi", "sv", "en")
 TOKEN_PREFIX = "sosd_"
 
 _hasher = PasswordHasher()
-#: verified against when the user id is unknown, so that the answer takes as long either way
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user id is unknown, so that the answer takes as long either
+    way (made on first use: hashing costs a tenth of a second that every command would pay)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(UserError, ValueError):
@@ -209,7 +215,7 @@ def sign_in(
     ).fetchone()
     stored, disabled, language = row if row else (None, True, None)
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
         ok = stored is not None and not disabled
     except (VerificationError, InvalidHashError):
         ok = False

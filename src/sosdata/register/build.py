@@ -403,17 +403,18 @@ def only_tasks(client_periods: pl.DataFrame) -> pl.DataFrame:
 def infer_tasks(frame: pl.DataFrame, only: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """IV/V rows with their missing service task taken from ``only`` (:func:`only_tasks`);
     returns the rows and how many were given a task."""
-    missing = frame.get_column("palvelutehtava").is_null()
-    if not missing.any():
+    missing = frame.get_column("palvelutehtava").is_null().arg_true()
+    if missing.len() == 0:
         return frame, 0
-    filled = frame.join(only, on=["jarjestaja", "person"], how="left", maintain_order="left")
-    inferred = int((missing & filled.get_column("_only_task").is_not_null()).sum())
-    return (
-        filled.with_columns(
-            pl.coalesce("palvelutehtava", "_only_task").alias("palvelutehtava")
-        ).drop("_only_task"),
-        inferred,
+    # only the rows without a task are looked up (a few in millions): no join of every row
+    found = (
+        frame[missing]
+        .select("jarjestaja", "person")
+        .join(only, on=["jarjestaja", "person"], how="left", maintain_order="left")
+        .get_column("_only_task")
     )
+    task = frame.get_column("palvelutehtava").clone().scatter(missing, found)
+    return frame.with_columns(task), int(found.is_not_null().sum())
 
 
 # ----------------------------------------------------------------------------- the build

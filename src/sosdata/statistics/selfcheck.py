@@ -148,14 +148,15 @@ class SelfCheck:
         return out.getvalue()
 
 
-def _area_filter(table: Table, organiser: Organiser) -> pl.Expr | None:
-    """The cells of the table about the organiser's own area (None: the table has no area)."""
+def _own_area(table: Table, organiser: Organiser) -> dict[str, list[str]] | None:
+    """The codes of the table's area dimension that are the organiser's own (None: the table
+    has no area)."""
     if table.level == "organiser":
-        return pl.col("jarjestaja") == organiser.oid
+        return {"jarjestaja": [organiser.oid]}
     if table.level == "county":
-        return pl.col("alue") == organiser.county
+        return {"alue": [organiser.county]}
     if table.level == "municipality":
-        return pl.col("alue").is_in([organiser.county, *organiser.municipalities])
+        return {"alue": [organiser.county, *organiser.municipalities]}
     return None
 
 
@@ -164,9 +165,9 @@ def _own(tables: Sequence[Table], organiser: Organiser) -> dict[str, pl.DataFram
     cells are dropped here)."""
     out = {}
     for t in tables:
-        chosen = _area_filter(t, organiser)
-        if chosen is not None:
-            out[t.id] = t.full().filter(chosen).select(*t.dims, "shown")
+        area = _own_area(t, organiser)
+        if area is not None:
+            out[t.id] = t.full(only=area).select(*t.dims, "shown")
     return out
 
 
@@ -250,7 +251,7 @@ def self_check(
     before, found.previous_source = _previous_tables(conn, previous, tables_of)
     own_before = _own(before, organiser)
     for table, (table_id, cells) in zip(
-        [t for t in now if _area_filter(t, organiser) is not None],
+        [t for t in now if _own_area(t, organiser) is not None],
         _own(now, organiser).items(),
         strict=True,
     ):

@@ -100,13 +100,16 @@ class Table:
     def dimension(self, name: str) -> Dimension:
         return next(d for d in self.dimensions if d.name == name)
 
-    def full(self) -> pl.DataFrame:
+    def full(self, only: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
         """Every combination of codes in display order, zeros filled; ``shown`` is the
-        published text (``..`` where suppressed)."""
+        published text (``..`` where suppressed). ``only``: per dimension, the codes wanted
+        (the grid is cut before it is made: a municipality table has millions of combinations)."""
         grid = None
         for order, d in enumerate(self.dimensions):
+            wanted = set((only or {}).get(d.name, d.codes))
+            codes = [(i, c) for i, c in enumerate(d.codes) if c in wanted]
             frame = pl.DataFrame(
-                {d.name: list(d.codes), f"_o{order}": list(range(len(d.codes)))},
+                {d.name: [c for _, c in codes], f"_o{order}": [i for i, _ in codes]},
                 schema={d.name: pl.String, f"_o{order}": pl.Int64},
             )
             grid = frame if grid is None else grid.join(frame, how="cross")
