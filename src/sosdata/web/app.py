@@ -170,7 +170,9 @@ def create_app(settings: Settings, *, register: Register | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         owned = register is None
-        app.state.register = register or Register(settings, purpose="sosdata serve", keep_tables=True)
+        app.state.register = register or Register(
+            settings, purpose="sosdata serve", keep_tables=True
+        )
         app.state.register.connection  # noqa: B018 - open now: a busy register fails at start
         try:
             yield
