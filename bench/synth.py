@@ -159,7 +159,7 @@ def _validate_all(out: Path, work: Path) -> dict:
                 pl.lit(str(path.relative_to(out))).alias("delivery"),
                 "file",
                 pl.col("line").cast(pl.Int64),
-                "rule",
+                pl.col("code").alias("rule"),
             )
         )
     seconds = time.perf_counter() - start

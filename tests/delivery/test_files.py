@@ -19,7 +19,7 @@ HEADER = ";".join(COMPONENTS[II].column_names)
 
 def _only(result, rule: str) -> pl.DataFrame:
     issues = result.report.issues
-    found = issues.filter(issues["rule"] == rule)
+    found = issues.filter(issues["code"] == rule)
     assert found.height >= 1, issues
     assert not result.accepted
     return found

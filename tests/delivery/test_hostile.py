@@ -23,7 +23,7 @@ MB = 1024**2
 
 def _only(result, rule: str) -> pl.DataFrame:
     issues = result.report.issues
-    found = issues.filter(issues["rule"] == rule)
+    found = issues.filter(issues["code"] == rule)
     assert found.height >= 1, issues
     assert not result.accepted
     return found
@@ -178,7 +178,7 @@ def test_the_value_length_limit_counts_characters(deliveries):
     ok = deliveries.csv(II, [deliveries.row(II, kotikunta="ä" * 29)])
     assert (
         not deliveries.validate(ok)
-        .report.issues.filter(pl.col("rule") == rules.FILE_VALUE_TOO_LONG)
+        .report.issues.filter(pl.col("code") == rules.FILE_VALUE_TOO_LONG)
         .height
     )
     long = deliveries.csv(II, [deliveries.row(II, kotikunta="ä" * 31)])

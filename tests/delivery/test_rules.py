@@ -311,7 +311,7 @@ def _ids(case: Case) -> str:
 def test_rule_fires_on_breaking_row(deliveries, case: Case):
     result = _deliver(deliveries, case, case.failing, case.also)
     issues = result.report.issues
-    found = issues.filter((issues["rule"] == case.rule) & (issues["component"] == case.component))
+    found = issues.filter((issues["code"] == case.rule) & (issues["component"] == case.component))
     assert found.height >= 1, issues
     severity = rules.get(case.rule).severity.value
     assert set(found["severity"]) == {severity}

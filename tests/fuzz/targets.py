@@ -223,7 +223,7 @@ def manifest(data: bytes, folder: Path) -> None:
     try:
         found = manifests.parse(data)
     except FileProblem as problem:
-        assert "\n" not in problem.issue.message("en")
+        assert "\n" not in problem.finding.message("en")
         return
     assert found.versio == "1"
 

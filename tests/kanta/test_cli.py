@@ -56,7 +56,7 @@ def test_derive_path_checks_rows_with_the_delivery_rules(extract, settings):
     assert summary["accepted_rows"]["asiakkuusjaksot"] == 1
     assert summary["rule_counts"]["SERVICE_TASK_FAMILY_LAW"] == 1
     assert summary["rule_counts"]["HETU_TEMPORARY"] == 6
-    issues = validation.report.issues.filter(pl.col("rule") == "SERVICE_TASK_FAMILY_LAW")
+    issues = validation.report.issues.filter(pl.col("code") == "SERVICE_TASK_FAMILY_LAW")
     # the line names the row in the derived component file (line 1 is the header)
     family_law_line = issues["line"].item()
     rows = derivation.rows["asiakkuusjaksot"]

@@ -14,6 +14,7 @@ from sosdata.kanta.extract import (
     EXTRACT_SCHEMA,
     VERSION_FIELDS,
     ExtractError,
+    malformed_listing,
     read_extract,
     scan_extract,
     write_extract,
@@ -159,7 +160,7 @@ def test_malformed_records_are_reported_with_their_line_and_skipped(tmp_path):
     assert extract.frame["document_id"].to_list() == [f"ok{i}" for i in range(len(BROKEN))] + [
         "ok99"
     ]
-    first = extract.malformed.group_by("line", maintain_order=True).first()
+    first = malformed_listing(extract.malformed).group_by("line", maintain_order=True).first()
     assert first["line"].to_list() == sorted(expected)
     for line, field, reason in first.iter_rows():
         want_field, want_reason = expected[line]
@@ -176,7 +177,7 @@ def test_invalid_utf8_lines_are_reported(tmp_path):
     )
     extract = read_extract(path)
     assert extract.frame.height == 2
-    assert extract.malformed.rows() == [(2, "(record)", "not valid UTF-8")]
+    assert malformed_listing(extract.malformed).rows() == [(2, "(record)", "not valid UTF-8")]
 
 
 def test_malformed_parquet_records_are_reported_with_their_record_number(tmp_path, sample):
@@ -187,7 +188,7 @@ def test_malformed_parquet_records_are_reported_with_their_record_number(tmp_pat
     path = tmp_path / "extract.parquet"
     broken.write_parquet(path)
     for opened in (read_extract(path), scan_extract(path)):
-        assert opened.malformed.select("line", "field").rows() == [(3, "status"), (5, "set_id")]
+        assert opened.malformed.select("line", "column").rows() == [(3, "status"), (5, "set_id")]
     assert read_extract(path).frame.height == sample.height - 2
     assert scan_extract(path).frame.collect().height == sample.height - 2
 
@@ -224,7 +225,7 @@ def test_parquet_with_text_dates_is_typed_and_checked(tmp_path, sample):
     path = tmp_path / "extract.parquet"
     as_text.write_parquet(path)
     scanned = scan_extract(path)
-    assert scanned.malformed.select("line", "field").rows() == [(2, "case_opened")]
+    assert scanned.malformed.select("line", "column").rows() == [(2, "case_opened")]
     assert scanned.frame.collect().schema == pl.Schema({"_line": pl.Int64, **EXTRACT_SCHEMA})
 
 

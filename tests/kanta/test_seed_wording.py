@@ -243,7 +243,7 @@ def test_a_version_that_is_not_an_integer_is_malformed(tmp_path):
     ]
     extract = read_extract(_write(tmp_path, records))
     assert extract.frame["document_id"].to_list() == ["D1"]
-    assert extract.malformed.select("line", "field").rows() == [
+    assert extract.malformed.select("line", "column").rows() == [
         (2, "version"),
         (3, "version"),
         (4, "version"),
@@ -264,7 +264,7 @@ def test_a_record_is_not_dropped_for_a_field_its_type_does_not_have(tmp_path):
         None,
         None,
     )
-    assert extract.malformed.select("line", "field").rows() == [(2, "case_closed")]
+    assert extract.malformed.select("line", "column").rows() == [(2, "case_closed")]
     periods = derive(extract.frame, Q1).rows["asiakkuusjaksot"]
     assert periods.select("palvelutehtava", "alkupvm").rows() == [("2", D("2023-01-03"))]
 
@@ -274,7 +274,7 @@ def test_parquet_versions_of_a_float_column_are_malformed(tmp_path):
     pl.DataFrame([_case(1) | {"version": 2.0}]).write_parquet(path)
     extract = read_extract(path)
     assert extract.frame.is_empty()
-    assert extract.malformed.select("field").to_series().to_list() == ["version"]
+    assert extract.malformed.select("column").to_series().to_list() == ["version"]
 
 
 def test_case_task_lists_missing_empty_or_repeated(docs):

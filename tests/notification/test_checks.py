@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sosdata import findings
 from sosdata.notification import checks
 from sosdata.notification.document import NotificationError, parse_text, read_file
 from sosdata.notification.form import QUESTIONS, SEPARATE_DELIVERERS
@@ -159,9 +160,9 @@ def test_unknown_special_and_repeated_municipalities(example, ctx, change):
         change(example, municipalities=["638", "999", "198", "638"]), ctx
     )
     assert _codes(issues) == [
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
+        ("MUNICIPALITY_CODE_UNKNOWN", 3),
         ("MUNICIPALITY_REPEATED", 3),
-        ("MUNICIPALITY_UNKNOWN", 3),
-        ("MUNICIPALITY_UNKNOWN", 3),
     ]
 
 
@@ -263,7 +264,7 @@ def test_errors_name_file_line_and_column(tmp_path: Path, ctx):
     # plain YAML scalars stay text: codes keep their leading zeros, "yes" is not a boolean
     assert notification.county == "01" and notification.municipalities == ["638", "092"]
     assert notification.answers["discussions"] == "yes"
-    located = [i.located(positions, "en") for i in checks.errors(issues)]
+    located = [positions.locate(i).located("en") for i in findings.errors(issues)]
     assert located == [
         f"{path}, line 4, column 33: question 1 (contact): 'maija@' is not a valid e-mail "
         "address (of the form name@example.fi)",

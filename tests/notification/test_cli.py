@@ -79,6 +79,18 @@ def test_errors_are_one_clear_message_and_exit_1(cli, tmp_path):
     assert no_pending.exit_code == 1
 
 
+def test_an_unknown_question_gets_the_command_lines_hint(cli, tmp_path):
+    cli("init")
+    bad = tmp_path / "unknown.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace("answers:\n", "answers:\n  colour: red\n", 1)
+    bad.write_text(text, encoding="utf-8")
+    result = cli("notification", "import", bad)
+    assert result.exit_code == 1
+    # the message is the library's; the command line adds where the question ids are listed
+    assert re.search(r"unknown\.yaml, line \d+, column \d+: .*'colour'", result.stderr)
+    assert "see the question ids: sosdata notification form" in result.stderr
+
+
 def test_deadline_form_and_schema_commands(cli):
     cli("init")
     assert "deadline 2022-04-04" in cli("notification", "deadline", "2023Q1").stdout

@@ -136,8 +136,13 @@ def test_the_quarter_is_approved_shown_and_reopened_from_the_command_line(
     assert refused.exit_code == 1 and "only the register keeper" in refused.stderr
     reopened = cli("quarter", "reopen", "--period", "2023Q1", "--reason", "late corrections")
     assert reopened.exit_code == 0 and "2023Q1: open" in reopened.stdout
-    shown = cli("quarter", "show", "--period", "2023Q1")
-    assert shown.exit_code == 0
-    assert "approve" in shown.stdout and "late corrections" in shown.stdout
+    shown = json.loads(cli("quarter", "show", "--period", "2023Q1", "--json").stdout)
+    assert shown["state"] == "open" and shown["locked_build"] is None
+    assert [(e["action"], e["reason"]) for e in shown["history"]] == [
+        ("build", None),
+        ("approve", None),
+        ("build", None),
+        ("reopen", "late corrections"),
+    ]
     # reopened: the next build uses the deliveries in force, the later one among them
     assert "asiakkuusjaksot: 4 records" in cli("build", "--period", "2023Q1").stdout

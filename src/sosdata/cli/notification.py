@@ -21,6 +21,7 @@ from sosdata.cli.common import (
     shown,
 )
 from sosdata.notification import checks, interactive, schema, summary, xlsform
+from sosdata.notification.document import NotificationError
 from sosdata.notification.form import DEFAULT_ROUND, QUESTIONS, FormContext, text
 from sosdata.periods import Quarter
 from sosdata.register.notifications import store, submission
@@ -137,11 +138,17 @@ def import_(
     by: str | None = AS_OPTION,
 ) -> None:
     """Check and store a notification; changed answers become a new version."""
-    saved = core(ctx).import_notification(
-        acting(ctx, by), file, notification_id=notification_id, submitted_at=submitted_at
-    )
+    try:
+        saved = core(ctx).import_notification(
+            acting(ctx, by), file, notification_id=notification_id, submitted_at=submitted_at
+        )
+    except NotificationError as exc:
+        if "UNKNOWN_QUESTION" not in exc.codes:
+            raise
+        hint = "see the question ids: sosdata notification form"
+        raise NotificationError(f"{exc}; {hint}", exc.codes) from None
     for issue in saved.warnings:
-        err_console.print(f"warning: {shown(issue.message('en'))}", highlight=False, soft_wrap=True)
+        err_console.print(f"warning: {shown(issue.located('en'))}", highlight=False, soft_wrap=True)
     console.print(_saved_line(saved), highlight=False, soft_wrap=True)
 
 

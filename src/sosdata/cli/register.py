@@ -3,6 +3,7 @@ and the database part of ``sosdata init``. Each command calls one verb of the re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -264,11 +265,16 @@ def quarter_show(
     ctx: typer.Context,
     period: str = typer.Option(..., "--period", help="Quarter, e.g. 2023Q1."),
     as_user: str | None = AS_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """The quarter's state and every change of it: who, when, why."""
     actor, chosen = acting(ctx, as_user), quarter(period)
-    _state(core(ctx).quarter_state(actor, chosen))
+    state = core(ctx).quarter_state(actor, chosen)
     history = core(ctx).quarter_history(actor, chosen)
+    if as_json:
+        _print_json({**dataclasses.asdict(state), "history": history.to_dicts()})
+        return
+    _state(state)
     if history.height:
         _table(history, "history")
 

@@ -11,7 +11,7 @@ import jsonschema
 from sosdata import identity
 from sosdata.components import COMPONENTS
 from sosdata.delivery import rules
-from sosdata.delivery.reader import FileIssue, FileProblem
+from sosdata.delivery.reader import FileProblem
 from sosdata.organisers import OID_PATTERN
 
 FORMAT_VERSION = "1"
@@ -65,7 +65,7 @@ class Manifest:
 
 def _invalid(reason: str, where: str = "") -> FileProblem:
     return FileProblem(
-        FileIssue(
+        rules.finding(
             rules.MANIFEST_INVALID, "manifest.json", params={"reason": reason, "where": where}
         )
     )

@@ -1,9 +1,9 @@
 """Reading a delivery package (ZIP, folder or one CSV) and its component files.
 
 Every CSV column is read as a string; the validator decides what a value means. Structural
-problems — not UTF-8, wrong delimiter, bad header, ragged rows — are file-level issues that name
-the file, line and column. Line numbers are the file's own (the header is line 1), carried in
-the ``_line`` column of each frame.
+problems — not UTF-8, wrong delimiter, bad header, ragged rows — are file-level findings
+(:class:`sosdata.findings.Finding`) that name the file, line and column. Line numbers are the
+file's own (the header is line 1), carried in the ``_line`` column of each frame.
 
 Format v1 keeps the structure byte-simple so that it can be checked at memory speed: lines end
 in ``\\n`` (``\\r\\n`` allowed), fields are separated by ``;``, and a value never contains ``;``,
@@ -31,6 +31,7 @@ from sosdata import identity
 from sosdata.components import BY_FILENAME, Component
 from sosdata.config import Settings
 from sosdata.delivery import rules, splitter
+from sosdata.findings import Finding
 
 MANIFEST_NAME = "manifest.json"
 BOM = b"\xef\xbb\xbf"
@@ -55,27 +56,12 @@ RAGGED_LISTED = 10
 Buffer = splitter.Buffer
 
 
-@dataclass(frozen=True)
-class FileIssue:
-    """A file-level finding; its message is rendered per language from ``params``."""
-
-    rule: str
-    file: str
-    line: int | None = None
-    column: str | None = None
-    component: str | None = None
-    params: dict[str, object] = field(default_factory=dict)
-
-    def message(self, lang: str) -> str:
-        return rules.get(self.rule).text(lang, file=self.file, line=self.line, **self.params)
-
-
 class FileProblem(Exception):
-    """Raised inside the reader; carries the issue to report."""
+    """Raised inside the reader; carries the finding to report."""
 
-    def __init__(self, issue: FileIssue):
-        super().__init__(issue.rule)
-        self.issue = issue
+    def __init__(self, finding: Finding):
+        super().__init__(finding.code)
+        self.finding = finding
 
 
 @dataclass
@@ -136,12 +122,12 @@ def _map(fileno: int) -> mmap.mmap:
 
 
 def _unreadable(display: str, reason: str) -> FileProblem:
-    return FileProblem(FileIssue(rules.FILE_UNREADABLE, display, params={"reason": reason}))
+    return FileProblem(rules.finding(rules.FILE_UNREADABLE, display, params={"reason": reason}))
 
 
 def _too_large(display: str, size: int, limit: int, setting: str) -> FileProblem:
     return FileProblem(
-        FileIssue(
+        rules.finding(
             rules.FILE_TOO_LARGE,
             display,
             params={"size": f"{size:,}", "limit": f"{limit:,}", "setting": setting},
@@ -321,7 +307,7 @@ def _check_utf8(data: Buffer, display: str, header: list[str] | None) -> None:
     except UnicodeDecodeError as exc:
         line, column = _line_and_column(data, exc.start, header)
         raise FileProblem(
-            FileIssue(
+            rules.finding(
                 rules.FILE_NOT_UTF8,
                 display,
                 line=line,
@@ -341,7 +327,7 @@ def _header(data: Buffer, display: str, component: Component) -> list[str]:
     except UnicodeDecodeError as exc:
         offset = exc.start + (len(BOM) if data[: len(BOM)] == BOM else 0)
         raise FileProblem(
-            FileIssue(
+            rules.finding(
                 rules.FILE_NOT_UTF8,
                 display,
                 line=1,
@@ -357,7 +343,7 @@ def _header(data: Buffer, display: str, component: Component) -> list[str]:
         found = next((d for d in (",", "\t", "|") if d in text), None)
         if found is not None:
             raise FileProblem(
-                FileIssue(
+                rules.finding(
                     rules.FILE_DELIMITER,
                     display,
                     line=1,
@@ -375,7 +361,7 @@ def _check_header(header: list[str], display: str, component: Component) -> None
     duplicate = {n: p for n, p in positions.items() if len(p) > 1}
     if duplicate:
         raise FileProblem(
-            FileIssue(
+            rules.finding(
                 rules.FILE_HEADER_DUPLICATE,
                 display,
                 line=1,
@@ -390,7 +376,7 @@ def _check_header(header: list[str], display: str, component: Component) -> None
     unknown = [n for n in header if n not in expected]
     if unknown:
         raise FileProblem(
-            FileIssue(
+            rules.finding(
                 rules.FILE_HEADER_UNKNOWN,
                 display,
                 line=1,
@@ -411,7 +397,7 @@ def require_columns(present: Collection[str], display: str, component: Component
     missing = [n for n in component.column_names if n not in present]
     if missing:
         raise FileProblem(
-            FileIssue(
+            rules.finding(
                 rules.FILE_HEADER_MISSING,
                 display,
                 line=1,
@@ -452,7 +438,7 @@ def _raise_ragged(
         others = ", ".join(str(n) for n, _ in listed[1:])
         more = f"; +{total - 1}: {others}{' …' if total > len(listed) else ''}"
     raise FileProblem(
-        FileIssue(
+        rules.finding(
             rules.FILE_RAGGED_ROW,
             display,
             line=line,
@@ -497,7 +483,7 @@ def _check_value_length(frame: pl.DataFrame, display: str, limit: int) -> None:
         if length > limit:
             index = (lengths > limit).arg_true()[0]
             raise FileProblem(
-                FileIssue(
+                rules.finding(
                     rules.FILE_VALUE_TOO_LONG,
                     display,
                     line=int(index) + 2,
@@ -517,25 +503,25 @@ def read_csv(
     """
     limit = max_value_length or Settings.max_value_length
     if _blank(data):
-        raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
+        raise FileProblem(rules.finding(rules.FILE_EMPTY, display, component=component.name))
     header = _header(data, display, component)
     _check_header(header, display, component)
     _check_utf8(data, display, header)
     end = _content_end(data)
     header_end = data.find(b"\n", 0, end)
     if header_end < 0:
-        raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
+        raise FileProblem(rules.finding(rules.FILE_EMPTY, display, component=component.name))
     try:
         split = splitter.split(data, header_end + 1, end, header)
     except ValueError as exc:
         raise FileProblem(
-            FileIssue(rules.FILE_UNREADABLE, display, params={"reason": str(exc)})
+            rules.finding(rules.FILE_UNREADABLE, display, params={"reason": str(exc)})
         ) from None
     if split.ragged_lines:
         _raise_ragged(data, end, display, header, component)
     frame = pl.DataFrame(split.columns)
     if frame.height == 0:
-        raise FileProblem(FileIssue(rules.FILE_EMPTY, display, component=component.name))
+        raise FileProblem(rules.finding(rules.FILE_EMPTY, display, component=component.name))
     _check_value_length(frame.select(component.column_names), display, limit)
     columns = [pl.col(c) for c in component.column_names]
     return frame.select(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(rules.LINE), *columns)

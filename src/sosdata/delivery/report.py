@@ -6,6 +6,10 @@ every file-level issue, error issues up to ``LISTED_ERRORS`` per rule and column
 HTML forms the first ``EXAMPLES``), and the first ``EXAMPLES`` of each warning; the JSON says how
 many were left out (``omitted``). The CSV form and :attr:`Report.issues` hold every issue, built
 column-wise. Identity codes appear only masked (birth-date part kept).
+
+Issues are findings (:mod:`sosdata.findings`): the file-level ones objects, the row-level ones
+frames in :data:`~sosdata.findings.FINDING_SCHEMA`. The report's own forms list them in
+:data:`ISSUE_SCHEMA` — a finding's code under the name ``rule`` — as the stored issues are.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from sosdata import identity, safe_export
+from sosdata import findings, safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
-from sosdata.delivery.reader import FileIssue
 from sosdata.delivery.rules import Context, Rule, Severity
+from sosdata.findings import FINDING_SCHEMA, Finding
 
 FORMATS = ("text", "json", "csv", "html")
 #: examples listed per rule and column in the text and HTML forms, and of warnings in JSON
@@ -36,6 +40,7 @@ _SCAN_ROWS = 65_536
 #: a JSON report with more issues than this is written compactly
 JSON_INDENT_LIMIT = 1_000
 
+#: the issues as the report lists them (CSV, JSON) and the register stores them
 ISSUE_SCHEMA = pl.Schema(
     {
         "rule": pl.String,
@@ -47,6 +52,8 @@ ISSUE_SCHEMA = pl.Schema(
         "message": pl.String,
     }
 )
+#: the findings' fields a delivery does not use, null in its frames
+_UNUSED = {name: FINDING_SCHEMA[name] for name in ("question", "path", "params")}
 _ORDER = {rule.id: i for i, rule in enumerate(rules.CATALOGUE)}
 _COMPONENT_ORDER = {name: i for i, name in enumerate(COMPONENTS)}
 
@@ -100,6 +107,13 @@ def word(key: str, lang: str) -> str:
     return WORDS[key][lang]
 
 
+def listing(issues: pl.DataFrame) -> pl.DataFrame:
+    """A findings frame in the report's columns (:data:`ISSUE_SCHEMA`)."""
+    return issues.select(
+        pl.col("code").alias("rule"), *(pl.col(name) for name in list(ISSUE_SCHEMA)[1:])
+    )
+
+
 @dataclass
 class ComponentSummary:
     file: str
@@ -148,17 +162,18 @@ class ComponentCheck:
             rows = needed[index].lazy()
             parts.append(
                 rows.select(
-                    pl.lit(rule.id).alias("rule"),
+                    pl.lit(rule.id).alias("code"),
                     pl.lit(rule.severity.value).alias("severity"),
                     pl.lit(self.component.name).alias("component"),
                     pl.lit(self.file).alias("file"),
                     pl.col(rules.LINE).alias("line"),
                     pl.lit(column or None, dtype=pl.String).alias("column"),
                     message.alias("message"),
+                    *(pl.lit(None, dtype).alias(name) for name, dtype in _UNUSED.items()),
                 )
             )
         # the messages of all rules are built in parallel
-        return pl.concat(parts).collect() if parts else pl.DataFrame(schema=ISSUE_SCHEMA)
+        return pl.concat(parts).collect() if parts else findings.empty_frame()
 
     def omitted(self, limit: Limit) -> dict[str, int]:
         """How many issues of each rule ``limit`` leaves out."""
@@ -203,7 +218,7 @@ class Report:
         period: str,
         organiser: str | None,
         lang: str,
-        file_issues: list[FileIssue],
+        file_issues: list[Finding],
         checks: list[ComponentCheck],
         threshold: float,
     ):
@@ -226,7 +241,7 @@ class Report:
         """Rule id → number of issues (file level and rows), in catalogue order."""
         totals: dict[str, int] = {}
         for issue in self.file_issues:
-            totals[issue.rule] = totals.get(issue.rule, 0) + 1
+            totals[issue.code] = totals.get(issue.code, 0) + 1
         for check in self.checks:
             for (rule, _), key in zip(check.targets, check.counts, strict=True):
                 if check.counts[key]:
@@ -234,45 +249,32 @@ class Report:
         return dict(sorted(totals.items(), key=lambda item: _ORDER[item[0]]))
 
     def _file_issue_frame(self, lang: str) -> pl.DataFrame:
-        return pl.DataFrame(
-            [
-                {
-                    "rule": i.rule,
-                    "severity": rules.get(i.rule).severity.value,
-                    "component": i.component,
-                    "file": identity.redact(i.file),
-                    "line": i.line,
-                    "column": identity.redact(i.column) if i.column else i.column,
-                    "message": i.message(lang),
-                }
-                for i in self.file_issues
-            ],
-            schema=ISSUE_SCHEMA,
-        )
+        return findings.findings_frame(self.file_issues, lang)
 
     def issue_frame(self, lang: str | None = None, limit: Limit = _no_limit) -> pl.DataFrame:
-        """Issues as a frame: file-level first, then rows by component, line and rule."""
+        """Issues as findings (:data:`~sosdata.findings.FINDING_SCHEMA`, messages in ``lang``):
+        file-level first, then rows by component, line and rule."""
         lang = lang or self.lang
         frames = [self._file_issue_frame(lang)] + [c.issue_frame(lang, limit) for c in self.checks]
-        rows = pl.concat(frames[1:]) if len(frames) > 1 else pl.DataFrame(schema=ISSUE_SCHEMA)
+        rows = pl.concat(frames[1:]) if len(frames) > 1 else findings.empty_frame()
         rows = rows.sort(
             pl.col("component").replace_strict(_COMPONENT_ORDER, default=99, return_dtype=pl.Int32),
             "line",
-            pl.col("rule").replace_strict(_ORDER, default=999, return_dtype=pl.Int32),
+            pl.col("code").replace_strict(_ORDER, default=999, return_dtype=pl.Int32),
             maintain_order=True,
         )
         return pl.concat([frames[0], rows])
 
     @cached_property
     def issues(self) -> pl.DataFrame:
-        """Every issue (rule, severity, component, file, line, column, message)."""
+        """Every issue as a finding (code, severity, component, file, line, column, message…)."""
         return self.issue_frame(self.lang)
 
     def listed(self, lang: str | None = None) -> pl.DataFrame:
         """The bounded listing of the JSON form (all file issues, errors up to
-        ``LISTED_ERRORS`` and warnings up to ``EXAMPLES`` per rule and column): what to store
-        when ``issues`` would be millions of identical warnings."""
-        return self.issue_frame(lang, _json_limit)
+        ``LISTED_ERRORS`` and warnings up to ``EXAMPLES`` per rule and column) in the report's
+        columns: what to store when ``issues`` would be millions of identical warnings."""
+        return listing(self.issue_frame(lang, _json_limit))
 
     def omitted(self, limit: Limit = _json_limit) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -309,7 +311,7 @@ class Report:
             placeholder = '"issues": []'
             return text.replace(placeholder, f'"issues": {listed.write_json()}', 1)
         if fmt == "csv":
-            return safe_export.csv_text(self.issue_frame(lang))
+            return safe_export.csv_text(listing(self.issue_frame(lang)))
         if fmt == "text":
             return self._text(lang)
         if fmt == "html":
@@ -318,7 +320,7 @@ class Report:
 
     def _by_rule(self, lang: str) -> list[dict[str, Any]]:
         """Per rule: count, explanation and first examples (for the text and HTML forms)."""
-        examples = self.issue_frame(lang, _example_limit)
+        examples = listing(self.issue_frame(lang, _example_limit))
         grouped = {
             key[0]: frame for key, frame in examples.partition_by("rule", as_dict=True).items()
         }

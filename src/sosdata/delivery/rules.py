@@ -10,7 +10,8 @@ Row checks run on a *prepared* frame (see ``validate.py``): the component's colu
 (strings, empty = null) plus derived columns named by the constants below (parsed dates, the
 identity code's birth date and invalid reason, the effective range of the row, …).
 
-Messages are templates. File-level messages take keyword arguments (``{file}``, ``{line}``…);
+Messages are templates, registered as the codes' texts of :mod:`sosdata.findings`. File-level
+messages are filled from a :class:`~sosdata.findings.Finding` (``{file}``, ``{line}``, params…);
 row messages take ``{column}`` and ``{period}`` (filled in once) and ``{value}`` / ``{other}``
 (filled per row, identity codes masked).
 """
@@ -25,7 +26,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from sosdata import fixedwidth, identity
+from sosdata import findings, fixedwidth, identity
 from sosdata.components import Component, Kind, decided_in
 from sosdata.periods import Quarter
 
@@ -200,11 +201,6 @@ class Rule:
     def columns(self, component: Component) -> list[str]:
         return self.targets(component) if self.targets else []
 
-    def text(self, lang: str, **params: object) -> str:
-        """A file-level message (or a row message's template filled in Python); whatever the
-        parameters echo from a file passes :func:`identity.redact`."""
-        return identity.redact(self.message[lang].format_map(_Defaulting(params)))
-
     def message_expr(self, ctx: Context, column: str, lang: str) -> pl.Expr:
         """The row messages of this rule on ``column`` as one expression over the frame."""
         template = self.message[lang]
@@ -220,11 +216,6 @@ class Rule:
         if not names:
             return pl.lit(fmt)
         return pl.format(fmt, *(values[n].fill_null("") for n in names))
-
-
-class _Defaulting(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _shown_value(component: Component, column: str) -> pl.Expr:
@@ -1329,7 +1320,31 @@ CATALOGUE: tuple[Rule, ...] = (
 
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 ROW_RULES = tuple(r for r in CATALOGUE if r.level is Level.ROW)
+findings.register({r.id: r.message for r in CATALOGUE})
 
 
 def get(rule_id: str) -> Rule:
     return RULES[rule_id]
+
+
+def finding(
+    rule_id: str,
+    file: str,
+    *,
+    line: int | None = None,
+    column: str | None = None,
+    component: str | None = None,
+    params: dict[str, object] | None = None,
+) -> findings.Finding:
+    """A delivery-level finding of a rule (file, manifest, package), of the rule's severity;
+    its message is the rule's, filled with ``file``, ``line`` and ``params``. A name echoed
+    from the package (a member's, a header's) is masked like any message."""
+    return findings.Finding(
+        rule_id,
+        get(rule_id).severity.value,
+        file=identity.redact(file),
+        line=line,
+        column=identity.redact(column) if column is not None else None,
+        component=component,
+        params=params or {},
+    )

@@ -35,7 +35,6 @@ from sosdata.delivery import manifest as manifests
 from sosdata.delivery.manifest import Manifest
 from sosdata.delivery.reader import (
     MANIFEST_NAME,
-    FileIssue,
     FileProblem,
     Package,
     component_of,
@@ -46,6 +45,7 @@ from sosdata.delivery.reader import (
 from sosdata.delivery.report import ComponentCheck, ComponentSummary, Report
 from sosdata.delivery.rules import Context, Level, Severity
 from sosdata.errors import UserError
+from sosdata.findings import Finding
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, say
 
@@ -304,12 +304,10 @@ def check_component(
     return check, accepted.select(_typed(component))
 
 
-def _too_many_errors(
-    summary: ComponentSummary, component: str, threshold: float
-) -> FileIssue | None:
+def _too_many_errors(summary: ComponentSummary, component: str, threshold: float) -> Finding | None:
     if summary.rows == 0 or summary.rejected_rows / summary.rows <= threshold:
         return None
-    return FileIssue(
+    return rules.finding(
         rules.TOO_MANY_ERRORS,
         summary.file,
         component=component,
@@ -342,7 +340,7 @@ def _run(
     settings: Settings,
     organiser: str | None,
     manifest: Manifest | None,
-    file_issues: list[FileIssue],
+    file_issues: list[Finding],
     lang: str,
     step: Step,
 ) -> ValidationResult:
@@ -365,8 +363,7 @@ def _run(
         checks.append(check)
         accepted_rows[name] = accepted
     accepted_delivery = not any(
-        rules.get(i.rule).severity is Severity.ERROR and rules.get(i.rule).level is Level.FILE
-        for i in file_issues
+        i.is_error and rules.get(i.code).level is Level.FILE for i in file_issues
     )
     if not accepted_delivery:
         # a rejected delivery accepts no row, as the report's text says
@@ -403,7 +400,7 @@ def validate_frames(
     """Check rows already in memory, keyed by component name (every column a string, plus
     ``_line``), exactly as a delivered file's rows would be checked. ``source`` names them in
     the report (e.g. the Kanta extract's file)."""
-    issues: list[FileIssue] = []
+    issues: list[Finding] = []
     text_frames: dict[str, tuple[pl.DataFrame, str]] = {}
     for name, frame in frames.items():
         component = COMPONENTS[name]
@@ -411,7 +408,7 @@ def validate_frames(
         try:
             text_frames[name] = (_as_text_frame(frame, component, file), file)
         except FileProblem as problem:
-            issues.append(problem.issue)
+            issues.append(problem.finding)
     return _run(
         text_frames,
         period=period,
@@ -433,11 +430,11 @@ def _manifest_issues(
     organiser: str | None,
     municipality_group: str | None,
     settings: Settings,
-) -> list[FileIssue]:
+) -> list[Finding]:
     issues = []
     if found.seurantajakso != str(period):
         issues.append(
-            FileIssue(
+            rules.finding(
                 rules.MANIFEST_PERIOD_MISMATCH,
                 MANIFEST_NAME,
                 params={"found": found.seurantajakso, "expected": str(period)},
@@ -445,7 +442,7 @@ def _manifest_issues(
         )
     if organiser is not None and found.jarjestaja != organiser:
         issues.append(
-            FileIssue(
+            rules.finding(
                 rules.MANIFEST_ORGANISER_MISMATCH,
                 MANIFEST_NAME,
                 params={"found": found.jarjestaja, "expected": organiser},
@@ -453,7 +450,7 @@ def _manifest_issues(
         )
     elif found.jarjestaja not in organiser_register.load(settings.data_dir):
         issues.append(
-            FileIssue(
+            rules.finding(
                 rules.MANIFEST_INVALID,
                 MANIFEST_NAME,
                 params={
@@ -464,7 +461,7 @@ def _manifest_issues(
         )
     if municipality_group is not None and found.kuntaryhma != municipality_group:
         issues.append(
-            FileIssue(
+            rules.finding(
                 rules.MANIFEST_GROUP_MISMATCH,
                 MANIFEST_NAME,
                 params={"found": found.kuntaryhma, "expected": municipality_group},
@@ -501,7 +498,7 @@ def validate_path(
             settings=settings,
             organiser=organiser,
             manifest=None,
-            file_issues=[problem.issue],
+            file_issues=[problem.finding],
             lang=lang,
             step=step,
         )
@@ -523,7 +520,7 @@ def _validate_package(
     lang: str,
     step: Step,
 ) -> ValidationResult:
-    issues: list[FileIssue] = []
+    issues: list[Finding] = []
     found: Manifest | None = None
     wanted: dict[str, str] = {}  # component → member name
     if package.kind == "csv":
@@ -541,19 +538,19 @@ def _validate_package(
             try:
                 found = manifests.parse(package.read(MANIFEST_NAME))
             except FileProblem as problem:
-                issues.append(problem.issue)
+                issues.append(problem.finding)
         else:
-            issues.append(FileIssue(rules.MANIFEST_MISSING, package.path.name))
+            issues.append(rules.finding(rules.MANIFEST_MISSING, package.path.name))
         for name in package.members:
             if name == MANIFEST_NAME:
                 continue
             found_component = component_of(name)
             if found_component is None or found_component.name in wanted:
                 # not a component file, or a second file of one (names differing in case)
-                issues.append(FileIssue(rules.FILE_UNKNOWN, package.members[name]))
+                issues.append(rules.finding(rules.FILE_UNKNOWN, package.members[name]))
             elif found is not None and found_component.name not in found.osat:
                 issues.append(
-                    FileIssue(
+                    rules.finding(
                         rules.COMPONENT_NOT_DECLARED,
                         package.members[name],
                         component=found_component.name,
@@ -566,7 +563,7 @@ def _validate_package(
             for declared in found.osat:
                 if declared not in wanted:
                     issues.append(
-                        FileIssue(
+                        rules.finding(
                             rules.COMPONENT_DECLARED_MISSING,
                             COMPONENTS[declared].filename,
                             component=declared,
@@ -586,7 +583,7 @@ def _validate_package(
             frame = read_csv(data, display, COMPONENTS[name], settings.max_value_length)
             frames[name] = (frame, display)
         except FileProblem as problem:
-            issues.append(problem.issue)
+            issues.append(problem.finding)
     the_organiser = found.jarjestaja if found is not None and found.jarjestaja else organiser
     return _run(
         frames,

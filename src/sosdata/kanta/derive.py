@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from sosdata import findings
 from sosdata.components import (
     CHILD_WELFARE,
     CLIENT_PERIODS,
@@ -52,7 +53,6 @@ from sosdata.components import (
 )
 from sosdata.kanta.extract import (
     EXTRACT_SCHEMA,
-    MALFORMED_SCHEMA,
     SECTION_27_MIN_VERSION,
     VERSION_FIELDS,
 )
@@ -83,8 +83,8 @@ class Derivation:
     period: Quarter
     rows: dict[str, pl.DataFrame]
     summary: dict[str, Any] = field(default_factory=dict)
-    #: records skipped when the file was read: line, field, reason
-    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_SCHEMA))
+    #: records skipped when the file was read: findings, as ``Extract.malformed``
+    malformed: pl.DataFrame = field(default_factory=findings.empty_frame)
 
 
 # ----------------------------------------------------------------------------- sorting

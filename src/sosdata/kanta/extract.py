@@ -4,7 +4,8 @@ The format is documented in ``docs/kanta-extract.md``. Reading is columnar: JSON
 decoded in blocks of lines with Polars, and the rare block that does not decode is split in
 halves until the offending lines are found, so a malformed record costs a few small decodes
 instead of a per-line loop over the whole file. Every malformed record is reported with its
-line (JSON Lines) or record number (Parquet) and skipped.
+line (JSON Lines) or record number (Parquet) and skipped: a finding (:mod:`sosdata.findings`)
+of code ``KANTA_MALFORMED`` whose column is the field and whose ``reason`` parameter says why.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from sosdata import findings, identity
 from sosdata.errors import UserError
 
 DOCUMENT_TYPES = ("case", "client_relationship", "decision", "implementation")
@@ -92,8 +94,43 @@ TYPE_FIELDS = {
 #: the fields that decide which version of a document set is current
 VERSION_FIELDS = ("set_id", "version", "version_time", "status")
 
-#: the columns of :attr:`Extract.malformed`
-MALFORMED_SCHEMA = pl.Schema({"line": pl.Int64(), "field": pl.String(), "reason": pl.String()})
+#: the problems found while reading, before they become findings: line, field, reason
+_PROBLEMS = pl.Schema({"line": pl.Int64(), "field": pl.String(), "reason": pl.String()})
+#: the finding of a record skipped as malformed (its field is the finding's column)
+MALFORMED = "KANTA_MALFORMED"
+findings.register(
+    {
+        MALFORMED: {
+            "fi": "{file}, tietue {line}: {column}: {reason}; tietue ohitettiin",
+            "sv": "{file}, post {line}: {column}: {reason}; posten hoppades över",
+            "en": "{file}, record {line}: {column}: {reason}; the record was skipped",
+        }
+    }
+)
+#: the columns of a listing of malformed records (``summary.json``, ``malformed.csv``)
+MALFORMED_LISTING = ("line", "field", "reason")
+
+
+def malformed_findings(problems: pl.DataFrame, file: str) -> pl.DataFrame:
+    """Problems (line, field, reason) as findings of ``file``, one per record and field."""
+    return findings.conform(
+        problems.sort("line", "field").select(
+            pl.lit(MALFORMED).alias("code"),
+            pl.lit(findings.ERROR).alias("severity"),
+            pl.lit(identity.redact(file)).alias("file"),
+            "line",
+            pl.col("field").alias("column"),
+            pl.struct("reason").struct.json_encode().alias("params"),
+        )
+    )
+
+
+def malformed_listing(malformed: pl.DataFrame) -> pl.DataFrame:
+    """Malformed-record findings as their listing: line, field, reason (no field values)."""
+    return malformed.sort("line", "column").select(
+        "line", pl.col("column").alias("field"), findings.param("reason").alias("reason")
+    )
+
 
 SUFFIXES = (".jsonl", ".ndjson", ".parquet")
 
@@ -136,8 +173,9 @@ class Extract:
     path: Path
     #: valid records in :data:`EXTRACT_SCHEMA`
     frame: pl.DataFrame
-    #: one row per problem: ``line`` (JSON Lines line / Parquet record, from 1), field, reason
-    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_SCHEMA))
+    #: findings (:data:`MALFORMED`), one per record and field: ``line`` (JSON Lines line /
+    #: Parquet record, from 1), ``column`` (the field) and the ``reason`` parameter
+    malformed: pl.DataFrame = field(default_factory=findings.empty_frame)
 
     @property
     def malformed_records(self) -> int:
@@ -150,7 +188,7 @@ class Extract:
 
     def describe_malformed(self, limit: int = 20) -> list[str]:
         """``file:line: field: reason`` for the first ``limit`` problems (no field values)."""
-        head = self.malformed.sort("line").head(limit)
+        head = malformed_listing(self.malformed).head(limit)
         return [
             f"{self.path.name}:{r['line']}: {r['field']}: {r['reason']}"
             for r in head.iter_rows(named=True)
@@ -288,7 +326,7 @@ def _problems(checked: pl.DataFrame, reasons: Reasons) -> pl.DataFrame:
         .drop_nulls("reason")
         .rename({"_line": "line"})
         .sort("line", "field")
-        .cast(MALFORMED_SCHEMA)
+        .cast(_PROBLEMS)
     )
 
 
@@ -473,7 +511,7 @@ def _read_jsonl(
         else pl.DataFrame(schema={"_line": pl.Int64(), **_RAW_STRUCT.to_schema()})
     )
     valid, malformed = _conform(raw)
-    undecodable = pl.DataFrame(bad, schema=MALFORMED_SCHEMA)
+    undecodable = pl.DataFrame(bad, schema=_PROBLEMS)
     return valid, pl.concat([malformed, undecodable]).sort("line", "field")
 
 
@@ -575,7 +613,9 @@ def read_extract(
     """
     path = _checked_path(path)
     valid, malformed = _read(path, progress)
-    return Extract(path=path, frame=valid.drop("_line"), malformed=malformed)
+    return Extract(
+        path=path, frame=valid.drop("_line"), malformed=malformed_findings(malformed, path.name)
+    )
 
 
 def _read(
@@ -593,6 +633,7 @@ class ExtractScan:
     path: Path
     #: valid records in :data:`EXTRACT_SCHEMA` plus ``_line``
     frame: pl.LazyFrame
+    #: findings, as :attr:`Extract.malformed`
     malformed: pl.DataFrame
     #: records in the file, malformed ones included
     records: int
@@ -636,9 +677,10 @@ def scan_extract(
             valid = ~pl.col("_line").is_in(malformed["line"].unique().implode())
             scan = scan.filter(valid)
             versions = versions.filter(valid)
-        return ExtractScan(path, scan, malformed, records, versions)
+        return ExtractScan(path, scan, malformed_findings(malformed, path.name), records, versions)
     valid, malformed = _read(path, progress)
-    return ExtractScan(path, valid.lazy(), malformed, valid.height + malformed["line"].n_unique())
+    records = valid.height + malformed["line"].n_unique()
+    return ExtractScan(path, valid.lazy(), malformed_findings(malformed, path.name), records)
 
 
 def conform(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from sosdata import safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.errors import UserError
 from sosdata.kanta.derive import Derivation, derive
-from sosdata.kanta.extract import scan_extract
+from sosdata.kanta.extract import malformed_listing, scan_extract
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, Step, silent
 
@@ -128,7 +128,7 @@ def duplicate_documents(records: pl.LazyFrame) -> pl.DataFrame:
 
 def summary_document(derivation: Derivation, source: Path) -> dict[str, Any]:
     """The summary as written to ``summary.json`` (no identity codes: lines and fields only)."""
-    malformed = derivation.malformed.sort("line", "field")
+    malformed = malformed_listing(derivation.malformed)
     return {
         "source": source.name,
         **derivation.summary,
@@ -158,7 +158,8 @@ def write_derivation(
             frame.write_parquet(target, compression="zstd")
         files[name] = target.name
     if derivation.malformed.height:
-        safe_export.write_csv(derivation.malformed, out / MALFORMED_FILE, null_value="")
+        listing = malformed_listing(derivation.malformed)
+        safe_export.write_csv(listing, out / MALFORMED_FILE, null_value="")
         files["malformed"] = MALFORMED_FILE
     summary = {**summary_document(derivation, source), "files": files}
     (out / SUMMARY_FILE).write_text(

@@ -1,19 +1,22 @@
 """Checks of a notification's answers, and the county-wide partition check.
 
-Each finding is an :class:`Issue` with a stable code, a severity (an error stops the
-notification from being stored or submitted; a warning is shown), the question and the path
-into the document it concerns, and a message in Finnish, Swedish or English.
+Each finding is a :class:`sosdata.findings.Finding` with a stable code, a severity (an error
+stops the notification from being stored or submitted; a warning is shown), the question and the
+path into the document it concerns, and a message in Finnish, Swedish or English (the texts
+below, registered as the codes' messages). Where the document came from a file,
+:meth:`Positions.locate` adds the file, line and column of the path.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sosdata import codes
-from sosdata.notification.document import Notification, Path_, Positions
+from sosdata import codes, findings
+from sosdata.findings import ERROR, WARNING, Finding
+from sosdata.notification.document import Notification, Path_
 from sosdata.notification.form import (
     CONTACT_FIELDS,
     GRID_KINDS,
@@ -22,9 +25,6 @@ from sosdata.notification.form import (
     Kind,
     Question,
 )
-
-ERROR = "error"
-WARNING = "warning"
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -38,9 +38,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{detail}",
     },
     "UNKNOWN_QUESTION": {
-        "fi": "tuntematon kysymys {key!r}; katso kysymysten tunnukset: sosdata notification form",
-        "sv": "okänd fråga {key!r}; se frågornas id: sosdata notification form",
-        "en": "unknown question {key!r}; see the question ids: sosdata notification form",
+        "fi": "tuntematon kysymys {key!r}; tarkista kysymyksen tunnus",
+        "sv": "okänd fråga {key!r}; kontrollera frågans id",
+        "en": "unknown question {key!r}; check the question's id",
     },
     "MANDATORY_MISSING": {
         "fi": "{q} on pakollinen; vastaa siihen",
@@ -99,7 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Helsingfors (90)",
         "en": "{q}: area {value} ({name}) has no organiser; choose a county or Helsinki (90)",
     },
-    "MUNICIPALITY_UNKNOWN": {
+    "MUNICIPALITY_CODE_UNKNOWN": {
         "fi": "{q}: tuntematon kuntakoodi {value!r}",
         "sv": "{q}: okänd kommunkod {value!r}",
         "en": "{q}: unknown municipality code {value!r}",
@@ -185,35 +185,31 @@ _COMPONENT_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    severity: str
-    question: int | None
-    path: Path_
-    params: dict[str, Any] = field(default_factory=dict)
+def _question_values(finding: Finding, lang: str) -> dict[str, object]:
+    """``{q}``: the finding's question as "question N (id)" in the message's language."""
+    if finding.question is None:
+        return {}
+    question = _question_by_number(finding.question)
+    return {"q": f"{_QUESTION_WORD[lang]} {finding.question} ({question.id})"}
 
-    def message(self, lang: str = "en") -> str:
-        params = dict(self.params)
-        if self.question is not None:
-            question = _question_by_number(self.question)
-            params["q"] = f"{_QUESTION_WORD[lang]} {self.question} ({question.id})"
-        translated = {
-            k: (v[lang] if isinstance(v, dict) and lang in v else v) for k, v in params.items()
-        }
-        return MESSAGES[self.code][lang].format(**translated)
 
-    def located(self, positions: Positions | None, lang: str = "en") -> str:
-        where = positions.where(self.path) if positions else None
-        return f"{where}: {self.message(lang)}" if where else self.message(lang)
+findings.register(MESSAGES, values=_question_values)
+
+
+def _finding(
+    code: str,
+    severity: str,
+    question: int | None,
+    path: Path_,
+    params: Mapping[str, Any] | None = None,
+) -> Finding:
+    """A finding about a question's answer at ``path`` of the document; where that is in a
+    file is added by :meth:`Positions.locate` where the file is known."""
+    return Finding(code, severity, question=question, path=path, params=params or {})
 
 
 def _question_by_number(number: int) -> Question:
     return next(q for q in QUESTIONS.values() if q.number == number)
-
-
-def errors(issues: Iterable[Issue]) -> list[Issue]:
-    return [i for i in issues if i.severity == ERROR]
 
 
 def _type_name(value: Any) -> str:
@@ -225,13 +221,13 @@ def _type_name(value: Any) -> str:
 
 def check_answer(
     question: Question, value: Any, answers: Mapping[str, Any], ctx: FormContext
-) -> list[Issue]:
+) -> list[Finding]:
     """The issues of one given (non-empty) answer, judged with the other answers so far."""
     path = ("answers", question.id)
-    out: list[Issue] = []
+    out: list[Finding] = []
 
     def issue(code: str, severity: str = ERROR, sub: Path_ = (), **params: Any) -> None:
-        out.append(Issue(code, severity, question.number, path + sub, params))
+        out.append(_finding(code, severity, question.number, path + sub, params))
 
     def wrong(expected: str, sub: Path_ = (), got: Any = value) -> None:
         issue("WRONG_TYPE", sub=sub, expected=_EXPECTED[expected], got=_type_name(got))
@@ -330,7 +326,7 @@ def _check_municipalities(question, value, county, ctx, issue, wrong) -> None:
             continue
         found = municipalities.get(code)
         if found is None or found.extra.get("special"):
-            issue("MUNICIPALITY_UNKNOWN", sub=sub, value=code)
+            issue("MUNICIPALITY_CODE_UNKNOWN", sub=sub, value=code)
             continue
         if code in seen:
             issue("MUNICIPALITY_REPEATED", sub=sub, value=code)
@@ -385,13 +381,13 @@ _EMPTY_REASONS = {
 }
 
 
-def check_notification(notification: Notification, ctx: FormContext) -> list[Issue]:
+def check_notification(notification: Notification, ctx: FormContext) -> list[Finding]:
     """Every issue of one notification: answers, conditions, mandatory questions."""
     answers = notification.answers
-    out: list[Issue] = []
+    out: list[Finding] = []
     for key in answers:
         if key not in QUESTIONS:
-            out.append(Issue("UNKNOWN_QUESTION", ERROR, None, ("answers", key), {"key": key}))
+            out.append(_finding("UNKNOWN_QUESTION", ERROR, None, ("answers", key), {"key": key}))
     for question in QUESTIONS.values():
         given = question.id in answers
         if not question.applies(answers):
@@ -399,7 +395,7 @@ def check_notification(notification: Notification, ctx: FormContext) -> list[Iss
                 condition = question.condition
                 assert condition is not None
                 out.append(
-                    Issue(
+                    _finding(
                         "NOT_APPLICABLE",
                         ERROR,
                         question.number,
@@ -416,10 +412,10 @@ def check_notification(notification: Notification, ctx: FormContext) -> list[Iss
         if given:
             out += check_answer(question, answers[question.id], answers, ctx)
         elif question.mandatory:
-            out.append(Issue("MANDATORY_MISSING", ERROR, question.number, ("answers",)))
+            out.append(_finding("MANDATORY_MISSING", ERROR, question.number, ("answers",)))
         elif question.id in _EMPTY_REASONS and question.id != "other_extraction_method":
             out.append(
-                Issue(
+                _finding(
                     "EMPTY_WHEN_APPLICABLE",
                     WARNING,
                     question.number,
@@ -435,7 +431,7 @@ def check_notification(notification: Notification, ctx: FormContext) -> list[Iss
         and QUESTIONS["other_extraction_method"].applies(answers)
     ):
         out.append(
-            Issue(
+            _finding(
                 "EMPTY_WHEN_APPLICABLE",
                 WARNING,
                 27,
@@ -449,7 +445,7 @@ def check_notification(notification: Notification, ctx: FormContext) -> list[Iss
     ):
         if qid not in answers:
             out.append(
-                Issue(
+                _finding(
                     "SOURCE_UNANSWERED",
                     WARNING,
                     QUESTIONS[qid].number,
@@ -460,13 +456,13 @@ def check_notification(notification: Notification, ctx: FormContext) -> list[Iss
     return out
 
 
-def check_document(data: Any, ctx: FormContext) -> tuple[Notification, list[Issue]]:
+def check_document(data: Any, ctx: FormContext) -> tuple[Notification, list[Finding]]:
     """Read a parsed document and check it: the envelope's problems and the answers' issues."""
     from sosdata.notification.document import from_data
 
     notification, problems = from_data(data)
     issues = [
-        Issue("DOCUMENT_INVALID", ERROR, None, path, {"detail": msg}) for path, msg in problems
+        _finding("DOCUMENT_INVALID", ERROR, None, path, {"detail": msg}) for path, msg in problems
     ]
     return notification, issues + check_notification(notification, ctx)
 
@@ -508,15 +504,15 @@ def coverage(county: str, groups: Mapping[str, Iterable[str]], codes_dir: Any = 
 
 def check_partition(
     county: str, groups: Mapping[str, Iterable[str]], codes_dir: Any = None
-) -> list[Issue]:
+) -> list[Finding]:
     """Every municipality of the county in exactly one group: the missing and the doubled."""
     result = coverage(county, groups, codes_dir)
     out = [
-        Issue("PARTITION_MISSING", ERROR, None, (), {"county": county, "value": m, "name": name})
+        _finding("PARTITION_MISSING", ERROR, None, (), {"county": county, "value": m, "name": name})
         for m, name in result.missing
     ]
     out += [
-        Issue(
+        _finding(
             "PARTITION_DOUBLED",
             ERROR,
             None,

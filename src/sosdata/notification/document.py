@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from sosdata.errors import UserError
+from sosdata.findings import Finding
 from sosdata.notification.form import FORM_VERSION, LANGUAGES, QUESTIONS
 
 TOP_LEVEL_KEYS = ("form_version", "round", "lang", "answers")
@@ -34,7 +35,12 @@ Path_ = tuple[str, ...]
 
 
 class NotificationError(UserError, ValueError):
-    """A notification that cannot be read or stored; names the file, line and column."""
+    """A notification that cannot be read or stored; names the file, line and column.
+    ``codes``: the codes of the findings it reports (a caller may add its own hints)."""
+
+    def __init__(self, message: str, codes: frozenset[str] = frozenset()):
+        super().__init__(message)
+        self.codes = codes
 
 
 @dataclass
@@ -88,13 +94,23 @@ class Positions:
     source: str
     at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: Path_) -> str:
-        """ "FILE, line L, column C" for the nearest known enclosing path."""
+    def position(self, path: Path_) -> tuple[int, int] | None:
+        """Line and column of the nearest known enclosing path."""
         for n in range(len(path), -1, -1):
             if path[:n] in self.at:
-                line, column = self.at[path[:n]]
-                return f"{self.source}, line {line}, column {column}"
-        return self.source
+                return self.at[path[:n]]
+        return None
+
+    def locate(self, finding: Finding) -> Finding:
+        """``finding`` with the file, line and column of its path in this document."""
+        found = self.position(finding.path)
+        line, column = found if found else (None, None)
+        return replace(
+            finding,
+            file=self.source,
+            line=line,
+            column=str(column) if column is not None else None,
+        )
 
 
 # --- YAML with plain scalars as text ----------------------------------------------------------

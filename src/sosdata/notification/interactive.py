@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sosdata import codes
+from sosdata import codes, findings
+from sosdata.findings import ERROR, Finding
 from sosdata.notification import checks
 from sosdata.notification.document import Notification
 from sosdata.notification.form import (
@@ -60,7 +61,7 @@ class Interview:
 
     def problems(self, question: Question, value: Any, answers: dict[str, Any]) -> bool:
         """Show the errors of a typed answer; True when it must be asked again."""
-        found = checks.errors(checks.check_answer(question, value, answers, self.ctx))
+        found = findings.errors(checks.check_answer(question, value, answers, self.ctx))
         for issue in found:
             self.say(f"  ! {issue.message(self.lang)}")
         return bool(found)
@@ -121,7 +122,7 @@ class Interview:
             if not typed:
                 if not question.mandatory:
                     return None
-                missing = checks.Issue("MANDATORY_MISSING", "error", question.number, ())
+                missing = Finding("MANDATORY_MISSING", ERROR, question=question.number)
                 self.say(f"  ! {missing.message(self.lang)}")
                 continue
             value = self.parse(question, typed, answers)
@@ -166,7 +167,9 @@ class Interview:
                 trial = {**value, field: typed}
                 found = [
                     i
-                    for i in checks.errors(checks.check_answer(question, trial, answers, self.ctx))
+                    for i in findings.errors(
+                        checks.check_answer(question, trial, answers, self.ctx)
+                    )
                     if i.path[-1:] == (field,)
                 ]
                 for issue in found:
@@ -189,12 +192,11 @@ class Interview:
                     if question.mandatory:
                         self.say(
                             "  ! "
-                            + checks.Issue(
+                            + Finding(
                                 "ROWS_MISSING",
-                                "error",
-                                question.number,
-                                (),
-                                {"rows": row.label(self.lang)},
+                                ERROR,
+                                question=question.number,
+                                params={"rows": row.label(self.lang)},
                             ).message(self.lang)
                         )
                         continue
@@ -205,12 +207,11 @@ class Interview:
                     break
                 self.say(
                     "  ! "
-                    + checks.Issue(
+                    + Finding(
                         "OPTION_UNKNOWN",
-                        "error",
-                        question.number,
-                        (),
-                        {"value": typed, "options": ", ".join(question.option_codes())},
+                        ERROR,
+                        question=question.number,
+                        params={"value": typed, "options": ", ".join(question.option_codes())},
                     ).message(self.lang)
                 )
         if question.kind is not Kind.PER_SERVICE_TASK:

@@ -111,6 +111,8 @@ def _manifest_dict(manifest: Any) -> dict[str, Any] | None:
 def _issues_frame(issues: pl.DataFrame | None, delivery_id: int) -> pl.DataFrame:
     if issues is None or issues.height == 0:
         return pl.DataFrame()
+    if "code" in issues.columns:  # findings: the table keeps the report's name of the code
+        issues = issues.rename({"code": "rule"})
     present = [c for c in ISSUE_COLUMNS if c in issues.columns]
     return issues.select(
         pl.lit(delivery_id, dtype=pl.Int64).alias("delivery_id"),
@@ -131,7 +133,7 @@ class Delivery:
     report: dict[str, Any]
     #: accepted rows per component, ``Component.schema`` plus ``_line``
     rows: dict[str, pl.DataFrame]
-    #: issues as a frame (rule, severity, component, file, line, column, message)
+    #: issues as findings (:data:`sosdata.findings.FINDING_SCHEMA`), or the report's listing
     issues: pl.DataFrame | None = None
 
 
@@ -373,7 +375,7 @@ def declared_period(path: Path, settings: Settings | None = None) -> Quarter:
     try:
         package = open_package(path, settings)
     except FileProblem as problem:
-        reason = problem.issue.message("en")
+        reason = problem.finding.message("en")
         raise SubmitError(f"{path}: cannot be read ({reason}); {advice}") from None
     try:
         if MANIFEST_NAME not in package.members:
@@ -381,7 +383,7 @@ def declared_period(path: Path, settings: Settings | None = None) -> Quarter:
         try:
             found = manifests.parse(package.read(MANIFEST_NAME))
         except FileProblem as problem:
-            reason = problem.issue.message("en")
+            reason = problem.finding.message("en")
             raise SubmitError(f"{path}: {MANIFEST_NAME} is invalid ({reason}); {advice}") from None
     finally:
         package.close()

@@ -17,8 +17,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from sosdata import findings
 from sosdata.config import Settings
 from sosdata.errors import NotFound
+from sosdata.findings import Finding
 from sosdata.notification import checks
 from sosdata.notification.document import Notification, NotificationError, Positions, from_data
 from sosdata.notification.form import FormContext
@@ -35,7 +37,7 @@ class Saved:
     version: int
     #: False when the answers equal the latest version's: nothing was stored
     created: bool
-    warnings: list[checks.Issue]
+    warnings: list[Finding]
 
 
 @dataclass(frozen=True)
@@ -80,17 +82,20 @@ def sha256_of(notification: Notification) -> str:
 
 
 def raise_if_errors(
-    issues: list[checks.Issue], positions: Positions | None, lang: str = "en", source: str = ""
+    issues: list[Finding], positions: Positions | None, lang: str = "en", source: str = ""
 ) -> None:
     """One :class:`NotificationError` listing every error, each with file, line and column."""
-    found = checks.errors(issues)
+    found = findings.errors(issues)
     if not found:
         return
-    lines = [issue.located(positions, lang) for issue in found]
+    if positions is not None:
+        found = [positions.locate(issue) for issue in found]
+    lines = [issue.located(lang) for issue in found]
     if not positions and source:
         lines = [f"{source}: {line}" for line in lines]
     head = f"{len(found)} error(s); nothing was stored:" if len(found) > 1 else ""
-    raise NotificationError("\n".join([head, *lines]) if head else lines[0])
+    codes = frozenset(issue.code for issue in found)
+    raise NotificationError("\n".join([head, *lines]) if head else lines[0], codes)
 
 
 # --- rounds and deadlines ---------------------------------------------------------------------
@@ -152,8 +157,10 @@ def save(
     Raises :class:`NotificationError` naming every error; the database is then unchanged.
     """
     issues = checks.check_notification(notification, ctx)
+    if positions is not None:
+        issues = [positions.locate(issue) for issue in issues]
     raise_if_errors(issues, positions, notification.lang)
-    warnings = [i for i in issues if i.severity == checks.WARNING]
+    warnings = [i for i in issues if i.severity == findings.WARNING]
     now = now or utc_now()
     digest = sha256_of(notification)
     with atomic(conn):

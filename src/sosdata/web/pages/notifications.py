@@ -16,7 +16,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from sosdata import findings
 from sosdata.errors import UserError
+from sosdata.findings import Finding
 from sosdata.notification import checks, summary
 from sosdata.notification.document import Notification, from_data
 from sosdata.notification.form import (
@@ -86,13 +88,13 @@ def _widget(q: Question, n_options: int) -> str:
     return "grid"
 
 
-def _issues_by_question(issues: list[checks.Issue], lang: str) -> dict[str, dict[str, list]]:
+def _issues_by_question(issues: list[Finding], lang: str) -> dict[str, dict[str, list]]:
     found: dict[str, dict[str, list]] = {}
     for issue in issues:
         if issue.question is None:
             continue
         qid = BY_NUMBER[issue.question].id
-        kind = "errors" if issue.severity == checks.ERROR else "warnings"
+        kind = "errors" if issue.severity == findings.ERROR else "warnings"
         found.setdefault(qid, {"errors": [], "warnings": []})[kind].append(issue.message(lang))
     return found
 
@@ -102,7 +104,7 @@ def page_fields(
     answers: dict[str, Any],
     ctx: FormContext,
     lang: str,
-    issues: list[checks.Issue] | None = None,
+    issues: list[Finding] | None = None,
     counties: set[str] | None = None,
 ) -> list[Field]:
     """The fields of one page given the answers so far (and the checks' findings to show)."""
@@ -164,7 +166,7 @@ def _merged(draft: Any, page: str, posted: dict[str, Any]) -> dict[str, Any]:
     return kept | posted
 
 
-def _checked(draft: Any, answers: dict[str, Any], ctx: FormContext) -> list[checks.Issue]:
+def _checked(draft: Any, answers: dict[str, Any], ctx: FormContext) -> list[Finding]:
     return checks.check_notification(Notification(draft.round, draft.lang, answers), ctx)
 
 
@@ -239,7 +241,7 @@ def _render_page(
     draft: Any,
     page: str,
     answers: dict[str, Any],
-    issues: list[checks.Issue] | None,
+    issues: list[Finding] | None,
     *,
     status_code: int = 200,
     note: str | None = None,
@@ -301,7 +303,7 @@ def _render_check(
     ctx = core(request).form
     notification = Notification(draft.round, draft.lang, draft.answers)
     issues = _checked(draft, draft.answers, ctx)
-    by_number: dict[int, list[checks.Issue]] = {}
+    by_number: dict[int, list[Finding]] = {}
     for issue in issues:
         by_number.setdefault(issue.question or 0, []).append(issue)
     return render(
@@ -315,7 +317,7 @@ def _render_check(
         page_of={q.number: q.section for q in QUESTIONS.values()},
         id_of={q.number: q.id for q in QUESTIONS.values()},
         issues=by_number,
-        blocking=bool(checks.errors(issues)),
+        blocking=bool(findings.errors(issues)),
         dropped=[QUESTIONS[q] for q in draft.dropped],
         coverage=_coverage(request, who, draft.draft_id),
         municipality_names=municipality_names(request, who, draft.answers.get("county")),
@@ -476,7 +478,7 @@ def save_page(
         and q.id not in seen
         and q.id not in answers
     ]
-    stay = action == "next" and (checks.errors(issues) or appeared)
+    stay = action == "next" and (findings.errors(issues) or appeared)
     if action == "leave" or stay:
         target = page
     elif action == "back":
@@ -493,7 +495,7 @@ def save_page(
     )
     if action == "leave":
         return RedirectResponse("/notifications", status_code=303)
-    if checks.errors(issues) and action == "next":
+    if findings.errors(issues) and action == "next":
         return _render_page(request, who, draft, page, draft.answers, issues, status_code=400)
     if appeared and action == "next":  # without JavaScript: the questions opened are asked now
         note = who.t(
