@@ -17,9 +17,8 @@ import pytest
 from sosdata import organisers
 from sosdata.app import Actor, Register, Role
 from sosdata.errors import AccessError, NotFound
-from sosdata.notification.document import from_data, read_file
 from sosdata.periods import Quarter
-from world import delivery_package, notification_file
+from world import two_organisers
 
 Q1 = Quarter.parse("2023Q1")
 
@@ -215,43 +214,7 @@ def world(tmp_path_factory):
     register.add_user(keeper, "admin", role=Role.ADMIN)
     register.add_user(keeper, "org", role=Role.ORGANISER, organiser=mine.oid)
     register.add_user(keeper, "org-theirs", role=Role.ORGANISER, organiser=theirs.oid)
-    worlds = {}
-    for name, org, user in (("mine", mine, "org"), ("theirs", theirs, "org-theirs")):
-        delivered = register.submit(keeper, delivery_package(tmp / name, org, first=0))
-        document = notification_file(org.county, tmp / f"{name}.yaml")
-        saved = register.import_notification(keeper, document)
-        worlds[name] = {
-            "oid": org.oid,
-            "county": org.county,
-            "delivery": delivered.delivery_id,
-            "package": delivery_package(tmp / f"{name}-again", org, first=50),
-            "notification": saved.notification_id,
-            "notification_file": document,
-            "notification_document": from_data(read_file(document)[0])[0],
-            "job": register.jobs.create(
-                "submit", name, user_id="keeper", organiser=org.oid, state="done"
-            ),
-            "missing": tmp / "no-such-extract.parquet",
-            "out": tmp / f"out-{name}",
-            "user": user,
-            "draft": register.save_draft(
-                keeper, {"county": org.county}, round_="2023Q1", lang="fi", page="contact"
-            ).draft_id,
-            "token": register.create_token(keeper, user, name)[0].token_id,
-        }
-        # a Kanta batch's bookkeeping for the organiser (its rows do not matter here)
-        batch = 900 + len(worlds)
-        register.cursor().execute(
-            "INSERT INTO kanta_batches VALUES (?, ?, now(), 'keeper', 'extract.parquet', ?, '{}')",
-            [batch, str(Q1), name],
-        )
-        register.cursor().execute(
-            "INSERT INTO kanta_components VALUES (?, ?, 'asiakkuusjaksot', 0, true)",
-            [batch, org.oid],
-        ).fetchall()
-    register.build(keeper, Q1)
-    register.publish(keeper, Q1)  # publication 1
-    register.publish(keeper, Q1)  # publication 2: a revision, if nothing changed an empty one
+    worlds = two_organisers(register, tmp)
     yield register, worlds
     register.close()
 

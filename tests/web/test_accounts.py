@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -90,3 +91,16 @@ def test_tokens_are_bound_to_the_organiser_and_stored_hashed(conn):
     assert accounts.token_user(conn, secret) is None
     with pytest.raises(accounts.AccountError, match="no organiser"):
         accounts.create_token(conn, "keeper")
+
+
+def test_a_write_of_an_account_that_conflicts_with_another_is_tried_again(conn):
+    """Two first sign-ins of one user at once both store the language: the second waits for
+    the first instead of failing (a load test found it answering 500)."""
+    first = conn.cursor()
+    first.execute("BEGIN")
+    first.execute("UPDATE accounts SET language = 'sv' WHERE user_id = 'anna'")
+    committer = threading.Timer(0.2, lambda: first.execute("COMMIT"))
+    committer.start()
+    accounts.set_language(conn.cursor(), "anna", "en")  # conflicts until the commit
+    committer.join()
+    assert accounts.account(conn, "anna").language == "en"

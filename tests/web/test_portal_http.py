@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -228,6 +229,74 @@ def test_uploads_past_the_limit_are_refused_with_413(web_server, tmp_path):
             headers={"Content-Type": "multipart/form-data; boundary=b"},
         )
     assert answer.status_code == 413
+    uploads = web_server.settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def _raw_upload(web_server, path: str, headers: dict[str, str], body: bytes) -> bytes:
+    """Send a request's head and ``body`` (the start of a larger one, never finished) on a raw
+    socket, and read what the server answers meanwhile: a server that waited for the whole body
+    would answer nothing before the timeout."""
+    host, port = web_server.base_url.removeprefix("http://").split(":")
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(head.encode() + b"\r\n" + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            received = sock.recv(65536)
+            if not received:
+                break
+            answer += received
+    return answer
+
+
+MULTIPART = "multipart/form-data; boundary=b"
+FILE_PART = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n'
+
+
+def test_a_body_announced_past_the_limit_is_refused_before_any_of_it_is_sent(web_server):
+    token = web_server.seeded.tokens[ANNA.user_id]
+    with web_server.signed_in_client(ANNA) as client:
+        session = client.cookies["sosdata_session"]
+    ten_gigabytes = str(10 * 1024**3)
+    for path, headers in (
+        ("/api/v1/deliveries", {"Authorization": f"Bearer {token}"}),
+        ("/deliveries", {"Cookie": f"sosdata_session={session}"}),  # the page's form
+    ):
+        answer = _raw_upload(
+            web_server,
+            path,
+            {**headers, "Content-Type": MULTIPART, "Content-Length": ten_gigabytes},
+            b"",
+        )
+        assert answer.startswith(b"HTTP/1.1 413 "), (path, answer[:200])
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit_without_waiting_for_the_rest(web_server):
+    token = web_server.seeded.tokens[ANNA.user_id]
+    limit = web_server.settings.upload_limit_mb * 1024 * 1024
+    past = limit + 128 * 1024  # the limit and the room for the form's envelope, and more
+    chunks = FILE_PART + b"y" * past
+    # chunked, and never ended: the server must answer from what it has read so far
+    body = b"".join(
+        b"%x\r\n%s\r\n" % (len(piece), piece)
+        for piece in (chunks[i : i + 65536] for i in range(0, len(chunks), 65536))
+    )
+    answer = _raw_upload(
+        web_server,
+        "/api/v1/deliveries",
+        {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": MULTIPART,
+            "Transfer-Encoding": "chunked",
+        },
+        body,
+    )
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    with _api(web_server, ANNA) as anna:  # and the server goes on serving
+        assert anna.get("/api/v1/me").status_code == 200
     uploads = web_server.settings.data_dir / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
 

@@ -7,8 +7,16 @@ import hashlib
 import re
 from importlib import resources
 
+import httpx
 import pytest
-from webharness import ANNA, BERTIL, DORA, KEEPER, csrf_of
+from webharness import ANNA, BERTIL, DORA, KEEPER, ORGANISER_A, Person, csrf_of
+
+from sosdata.app import Role
+from sosdata.register.accounts import (
+    MAX_FAILURES_PER_CLIENT,
+    MAX_FAILURES_PER_USER,
+    THROTTLE_WINDOW,
+)
 
 pytestmark = pytest.mark.xdist_group("web_skeleton_http")
 
@@ -116,6 +124,61 @@ def test_sign_in_is_throttled_after_repeated_failures(web_server):
             "/sign-in", data={"user_id": "guesser", "password": "x", "csrf_token": csrf}
         )
         assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
+
+
+def _from_address(web_server, address: str) -> httpx.Client:
+    """A client whose requests come from another loopback address (the server sees it as the
+    client's address, as it would a remote one)."""
+    return web_server.client(transport=httpx.HTTPTransport(local_address=address))
+
+
+def _attempt(client: httpx.Client, user_id: str, password: str) -> httpx.Response:
+    csrf = csrf_of(client.get("/sign-in").text)
+    return client.post(
+        "/sign-in", data={"user_id": user_id, "password": password, "csrf_token": csrf}
+    )
+
+
+def _new_user(web_server, user_id: str) -> Person:
+    person = Person(user_id, f"{user_id}-password", ORGANISER_A)
+    register = web_server.register
+    keeper = register.actor(KEEPER.user_id)
+    register.add_user(keeper, person.user_id, role=Role.ORGANISER, organiser=ORGANISER_A)
+    register.set_password(keeper, person.user_id, person.password)
+    return person
+
+
+def test_a_guessed_user_is_locked_even_for_the_right_password_from_anywhere(web_server):
+    tess = _new_user(web_server, "tess.throttled")
+    with _from_address(web_server, "127.0.0.2") as guesser:
+        codes = [
+            _attempt(guesser, tess.user_id, f"guess-{i}").status_code
+            for i in range(MAX_FAILURES_PER_USER)
+        ]
+        assert codes == [401] * MAX_FAILURES_PER_USER
+        refused = _attempt(guesser, tess.user_id, tess.password)
+    assert refused.status_code == 429 and "sosdata_session" not in refused.cookies
+    retry_after = int(refused.headers["retry-after"])
+    assert 0 < retry_after <= THROTTLE_WINDOW.total_seconds() + 1
+    # the user itself, from its own address, waits out the same window: the lock is per user
+    with _from_address(web_server, "127.0.0.3") as owner:
+        answer = _attempt(owner, tess.user_id, tess.password)
+    assert answer.status_code == 429 and "sosdata_session" not in answer.cookies
+
+
+def test_one_address_guessing_many_users_is_locked_out_and_others_are_not(web_server):
+    uma = _new_user(web_server, "uma.unlucky")
+    with _from_address(web_server, "127.0.0.4") as sprayer:
+        codes = [
+            _attempt(sprayer, f"sprayed-{i}", "password-1234").status_code
+            for i in range(MAX_FAILURES_PER_CLIENT)
+        ]
+        assert codes == [401] * MAX_FAILURES_PER_CLIENT
+        # a right password from that address is refused too while the window lasts
+        refused = _attempt(sprayer, uma.user_id, uma.password)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    with _from_address(web_server, "127.0.0.5") as elsewhere:
+        assert _attempt(elsewhere, uma.user_id, uma.password).status_code == 303
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ nothing else below it.
 """
 
 from sosdata.app.jobs import Job
-from sosdata.app.policy import PUBLIC, Action, Actor, Role, allowed, require
+from sosdata.app.policy import PUBLIC, Action, Actor, Role, allowed, require, require_role
 from sosdata.app.register import Register
 from sosdata.app.writer import RegisterBusy
 
@@ -19,4 +19,5 @@ __all__ = [
     "Role",
     "allowed",
     "require",
+    "require_role",
 ]

@@ -160,6 +160,16 @@ def require(actor: Actor, action: Action, resource: str | None = None) -> None:
     )
 
 
+def require_role(actor: Actor, action: Action) -> None:
+    """An :class:`AccessError` when ``actor``'s role may not do ``action`` on anything at all.
+
+    Refusing a role tells it nothing about what exists (it may see none of it), so a thing it
+    asks for by number is refused (403); a thing refused to a role that may see its own
+    organiser's is answered "not found" by the verb instead, like one that does not exist."""
+    if RULES[action][actor.role] is Scope.NONE:
+        require(actor, action)
+
+
 def own_scope(actor: Actor, action: Action) -> str | None:
     """The organiser a listing is limited to: ``None`` for actors who may see all; for an
     organiser's user, its own organiser (and an :class:`AccessError` if it may see none)."""

@@ -26,7 +26,16 @@ import polars as pl
 from sosdata import monitoring
 from sosdata import organisers as organiser_register
 from sosdata.app.jobs import Job, Jobs, WriterThread
-from sosdata.app.policy import PUBLIC, Action, Actor, Role, allowed, own_scope, require
+from sosdata.app.policy import (
+    PUBLIC,
+    Action,
+    Actor,
+    Role,
+    allowed,
+    own_scope,
+    require,
+    require_role,
+)
 from sosdata.app.writer import WriterLock, purpose_of_this_process
 from sosdata.config import Settings
 from sosdata.errors import AccessError, NotFound
@@ -287,6 +296,7 @@ class Register:
         return deliveries.listing(self.cursor(), period=period, organiser=scope or organiser)
 
     def _visible_delivery(self, actor: Actor, action: Action, delivery_id: int) -> None:
+        require_role(actor, action)
         if not allowed(actor, action, deliveries.organiser_of(self.cursor(), delivery_id)):
             raise deliveries.not_found(delivery_id)
 
@@ -468,6 +478,7 @@ class Register:
         any). Another organiser's self-check is not found, never refused."""
         from sosdata.statistics import selfcheck
 
+        require_role(actor, Action.SELF_CHECK)
         if not allowed(actor, Action.SELF_CHECK, organiser):
             raise selfcheck.SelfCheckNotFound(f"no self-check of {organiser} that you may read")
         found = self.organisers.get(organiser)
@@ -853,6 +864,7 @@ class Register:
     def _visible_draft(self, actor: Actor, draft_id: int) -> Any:
         from sosdata.register.notifications import drafts
 
+        require_role(actor, Action.WRITE_NOTIFICATION)
         found = drafts.get(self.cursor(), draft_id)
         if not allowed(actor, Action.WRITE_NOTIFICATION, found.organiser):
             raise drafts.not_found(draft_id)
@@ -865,6 +877,7 @@ class Register:
     def _visible_notification(self, actor: Actor, action: Action, notification_id: int) -> None:
         from sosdata.register.notifications import store as notifications
 
+        require_role(actor, action)
         organiser = notifications.organiser_of(self.cursor(), notification_id)
         if not allowed(actor, action, organiser):
             raise notifications.not_found(notification_id)

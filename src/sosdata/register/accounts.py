@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,13 +117,30 @@ def account(conn: duckdb.DuckDBPyConnection, user_id: str) -> Account:
     return Account(user, bool(has_password), bool(disabled), language)
 
 
+#: how often a write of an account row that conflicts with another one is tried
+CONFLICT_TRIES = 20
+
+
 def _upsert(conn: duckdb.DuckDBPyConnection, user_id: str, column: str, value: object) -> None:
+    """Write one column of a user's account row (its own transaction).
+
+    Two requests may write the same row at once — the first sign-ins of one user in two
+    browsers both store the language — and DuckDB refuses the second while the first is
+    uncommitted ("Conflict on update"): it is tried again, the later write winning.
+    """
     # column is one of this module's literal names, never user input
-    conn.execute(
+    sql = (
         f"INSERT INTO accounts (user_id, {column}) VALUES (?, ?) ON CONFLICT (user_id) "
-        f"DO UPDATE SET {column} = excluded.{column}, updated_at = current_localtimestamp()",
-        [user_id, value],
+        f"DO UPDATE SET {column} = excluded.{column}, updated_at = current_localtimestamp()"
     )
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            conn.execute(sql, [user_id, value])
+            return
+        except duckdb.TransactionException:
+            if attempt == CONFLICT_TRIES:
+                raise
+            time.sleep(0.01 * attempt)
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, user_id: str, password: str) -> None:

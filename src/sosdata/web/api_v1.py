@@ -62,19 +62,42 @@ class IssuePageOut(BaseModel):
     issues: list[dict[str, Any]]
 
 
+class Refusal(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals an operation documents (each with the body ``{"detail": "…"}``)."""
+    what = {
+        400: "The request cannot be carried out (the message says why)",
+        401: "No API token or session, or one that is unknown, revoked or of a disabled user",
+        403: "The user's role may not do this",
+        404: "No such thing, or none the user may see (the two answers are one)",
+        413: "The body is larger than the server's upload limit",
+    }
+    return {status: {"model": Refusal, "description": what[status]} for status in statuses}
+
+
 @router.get("/health", response_model=Health)
 def health() -> Health:
     """The server answers (no sign-in needed)."""
     return Health(status="ok")
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, responses=_refusals(401))
 def me(actor: ApiActor) -> Me:
     """The user the request acts as."""
     return Me(user_id=actor.name, role=actor.role.value, organiser=actor.organiser)
 
 
-@router.post("/deliveries", response_model=Started, status_code=202)
+@router.post(
+    "/deliveries",
+    response_model=Started,
+    status_code=202,
+    responses=_refusals(400, 401, 403, 413),
+)
 def send_delivery(
     request: Request,
     actor: ApiActor,
@@ -89,14 +112,14 @@ def send_delivery(
     return Started(job_id=job_id, job=f"/api/v1/jobs/{job_id}")
 
 
-@router.get("/jobs/{job_id}", response_model=JobState)
+@router.get("/jobs/{job_id}", response_model=JobState, responses=_refusals(401, 404))
 def job(request: Request, actor: ApiActor, job_id: int) -> JobState:
     """A job's state and progress; its result once done."""
     found = core(request).job(actor, job_id).to_dict()
     return JobState(**{k: found[k] for k in JobState.model_fields})
 
 
-@router.get("/deliveries")
+@router.get("/deliveries", responses=_refusals(401, 403))
 def deliveries(request: Request, actor: ApiActor) -> list[dict[str, Any]]:
     """Every delivery the client may see, oldest first."""
     listed = core(request).deliveries(actor)
@@ -106,7 +129,7 @@ def deliveries(request: Request, actor: ApiActor) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/deliveries/{delivery_id}")
+@router.get("/deliveries/{delivery_id}", responses=_refusals(401, 403, 404))
 def delivery(request: Request, actor: ApiActor, delivery_id: int) -> dict[str, Any]:
     """A delivery's facts, its components' counts and its issue counts per rule."""
     reg = core(request)
@@ -115,7 +138,11 @@ def delivery(request: Request, actor: ApiActor, delivery_id: int) -> dict[str, A
     return facts | {"counts": {entry["rule"]: entry["issues"] for entry in page.by_rule()}}
 
 
-@router.get("/deliveries/{delivery_id}/issues", response_model=IssuePageOut)
+@router.get(
+    "/deliveries/{delivery_id}/issues",
+    response_model=IssuePageOut,
+    responses=_refusals(400, 401, 403, 404),
+)
 def delivery_issues(
     request: Request,
     actor: ApiActor,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import re
 from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +20,78 @@ from sosdata.web.visitor import core
 
 PREFIX = "/api/v2"
 router = APIRouter(tags=["PxWeb API v2"])
+
+#: the specification's Problem body (RFC 9457), as the OpenAPI document describes refusals
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+}
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    what = {
+        400: "A parameter or selection the API cannot read",
+        403: "The selection has more cells than the server gives at once",
+        404: "No such table (or no published quarter)",
+    }
+    return {
+        status: {
+            "description": what[status],
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
+#: what /data answers in each output format
+DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The selected data, in the output format asked for (JSON-stat 2.0 if none)",
+        "content": {media.split(";")[0]: {} for media in pxweb.FORMATS.values()},
+    },
+    **_problems(400, 403, 404),
+}
+#: PxAPI-2's VariablesSelection, the body of ``POST /data`` (read by the handler itself)
+SELECTION_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "selection": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["variableCode", "valueCodes"],
+                                "properties": {
+                                    "variableCode": {"type": "string"},
+                                    "valueCodes": {"type": "array", "items": {"type": "string"}},
+                                    "codelist": {"type": "string"},
+                                },
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+# The query parameters below are declared for the OpenAPI document; the handlers read the query
+# string themselves, as they must for ``valuecodes[VARIABLE]``, whose names depend on the table.
+Lang = Annotated[str | None, Query(description="fi, sv or en (the table's texts); fi if none")]
+OutputFormat = Annotated[
+    str | None,
+    Query(alias="outputFormat", description="json-stat2 (if none), csv, px or xlsx"),
+]
 _VALUECODES = re.compile(r"^valuecodes\[(.+)\]$", re.IGNORECASE)
 _QUARTER_ID = re.compile(r"^(.+)_(\d{4}Q[1-4])$")
 
@@ -84,8 +157,17 @@ def config(request: Request) -> Response:
     return _json(pxweb.config(core(request).settings.pxweb_max_cells, app_version))
 
 
-@router.get("/tables")
-def tables(request: Request) -> Response:
+@router.get("/tables", responses=_problems(400))
+def tables(
+    request: Request,
+    lang: Lang = None,
+    query: Annotated[str | None, Query(description="words the table's title has")] = None,
+    pageNumber: Annotated[str | None, Query(description="from 1")] = None,
+    pageSize: Annotated[str | None, Query(description="tables a page")] = None,
+    pastDays: Annotated[
+        str | None, Query(description="only tables updated in so many days")
+    ] = None,
+) -> Response:
     q = request.query_params
     lang = _lang(request)
     return _json(
@@ -101,21 +183,21 @@ def tables(request: Request) -> Response:
     )
 
 
-@router.get("/tables/{table_id}")
-def table(request: Request, table_id: str) -> Response:
+@router.get("/tables/{table_id}", responses=_problems(400, 404))
+def table(request: Request, table_id: str, lang: Lang = None) -> Response:
     lang = _lang(request)
     found = _table(request, table_id)
     return _json({"language": lang, **pxweb.table_entry(found, lang, _base(request))})
 
 
-@router.get("/tables/{table_id}/metadata")
-def metadata(request: Request, table_id: str) -> Response:
+@router.get("/tables/{table_id}/metadata", responses=_problems(400, 404))
+def metadata(request: Request, table_id: str, lang: Lang = None) -> Response:
     lang = _lang(request)
     return _json(pxweb.metadata(_table(request, table_id), lang, _base(request)))
 
 
-@router.get("/tables/{table_id}/defaultselection")
-def default_selection(request: Request, table_id: str) -> Response:
+@router.get("/tables/{table_id}/defaultselection", responses=_problems(400, 404))
+def default_selection(request: Request, table_id: str, lang: Lang = None) -> Response:
     lang = _lang(request)
     found = _table(request, table_id)
     chosen = pxweb.default_selection(found.table, core(request).settings.pxweb_max_cells)
@@ -146,8 +228,10 @@ def _data(request: Request, table_id: str, selection: dict[str, list[str]]) -> R
     )
 
 
-@router.get("/tables/{table_id}/data")
-def data(request: Request, table_id: str) -> Response:
+@router.get("/tables/{table_id}/data", responses=DATA_RESPONSES)
+def data(
+    request: Request, table_id: str, lang: Lang = None, output_format: OutputFormat = None
+) -> Response:
     """``valuecodes[VARIABLE]=code1,code2`` (``*`` and ``prefix*`` expand) per variable."""
     selection: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
@@ -160,8 +244,10 @@ def data(request: Request, table_id: str) -> Response:
     return _data(request, table_id, selection)
 
 
-@router.post("/tables/{table_id}/data")
-async def data_by_post(request: Request, table_id: str) -> Response:
+@router.post("/tables/{table_id}/data", responses=DATA_RESPONSES, openapi_extra=SELECTION_BODY)
+async def data_by_post(
+    request: Request, table_id: str, lang: Lang = None, output_format: OutputFormat = None
+) -> Response:
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else None

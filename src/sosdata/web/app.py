@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -127,7 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # as FastAPI's own answer: an error's context may hold objects JSON cannot carry
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return _error(request, 400, visitor(request).t("The form was not filled in correctly."))
 
     @app.exception_handler(NotFound)

@@ -8,6 +8,7 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sosdata.app import Action, require_role
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
 from sosdata.web.rendering import render
@@ -30,6 +31,7 @@ def _quarter(text: str) -> Quarter:
 
 @router.get(PREFIX, response_class=HTMLResponse)
 def choose(request: Request, who: PageVisitor, quarter: str = "", organiser: str = "") -> Response:
+    require_role(who.actor, Action.SELF_CHECK)  # an administrator has no self-check to choose
     own = who.actor.organiser
     chosen = organiser.strip() or own or ""
     if quarter.strip() and chosen:
