@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from sosdata import keys
 from sosdata.cli import app, common
 from sosdata.config import Settings
+
+# Property tests judge what is computed, not how fast: a first example that pays for imports or
+# compilation on a loaded machine must not fail on Hypothesis' per-example deadline.
+hypothesis_settings.register_profile("sosdata", deadline=None)
+hypothesis_settings.load_profile("sosdata")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -45,12 +45,14 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     seeded = seed(tmp / "data")
     with Register(seeded.settings, purpose="web test set-up") as register:
         keeper = register.actor(KEEPER.user_id)
-        for name, org, quarter, clients in (
-            ("a4", ORGANISER_A, Q.previous(), 40),
-            ("a1", ORGANISER_A, Q, 70),
-            ("b1", ORGANISER_B, Q, 30),
+        # B's clients are other people than A's: a person is counted in one county only (its
+        # latest home), so shared clients would keep A's county at 40 in both quarters
+        for name, org, quarter, clients, first in (
+            ("a4", ORGANISER_A, Q.previous(), 40, 0),
+            ("a1", ORGANISER_A, Q, 70, 0),
+            ("b1", ORGANISER_B, Q, 30, 50),
         ):
-            register.submit(keeper, quarter_delivery(tmp / name, org, quarter, clients))
+            register.submit(keeper, quarter_delivery(tmp / name, org, quarter, clients, first))
         register.build(keeper, Q.previous())
         register.publish(keeper, Q.previous())
         register.build(keeper, Q)
