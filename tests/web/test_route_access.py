@@ -127,7 +127,7 @@ def visitors(web_server: Server) -> Iterator[dict[str, Visitor]]:
             (ADMIN, ADMIN_P),
             (DISABLED, DISABLED_P),
         ):
-            clients[who] = sign_in(web_server, person)
+            clients[who] = web_server.signed_in(person)
             if person.user_id in tokens:
                 clients[who].headers["Authorization"] = f"Bearer {tokens[person.user_id]}"
         # the user is disabled while signed in: the session and the token stop at once
@@ -139,17 +139,6 @@ def visitors(web_server: Server) -> Iterator[dict[str, Visitor]]:
     finally:
         for client in clients.values():
             client.close()
-
-
-def sign_in(web_server: Server, person: Person) -> httpx.Client:
-    client = web_server.client()
-    csrf = csrf_of(client.get("/sign-in").text)
-    answer = client.post(
-        "/sign-in",
-        data={"user_id": person.user_id, "password": person.password, "csrf_token": csrf},
-    )
-    assert answer.status_code == 303, answer.text
-    return client
 
 
 # --------------------------------------------------------------------------- the table
@@ -413,7 +402,7 @@ def answer_of(web_server: Server, visitor: Visitor, who: str, probe: Probe, url:
     client, csrf = visitor.client, visitor.csrf
     fresh = probe.fresh_session
     if fresh and who in PEOPLE:
-        client = sign_in(web_server, PEOPLE[who])
+        client = web_server.signed_in(PEOPLE[who])
         csrf = csrf_of(client.get("/").text)
     elif fresh:  # a copy, so that the visitor's own cookies outlive the request
         client = web_server.client(cookies=visitor.client.cookies, headers=visitor.client.headers)

@@ -89,17 +89,26 @@ class Server:
     def client(self, **kw) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=60, **kw)
 
+    def signed_in(self, person: Person, **kw) -> httpx.Client:
+        """An HTTP client with a session of ``person`` (signed in through the form); the
+        caller closes it."""
+        client = self.client(**kw)
+        csrf = csrf_of(client.get("/sign-in").text)
+        answer = client.post(
+            "/sign-in",
+            data={"user_id": person.user_id, "password": person.password, "csrf_token": csrf},
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
     @contextmanager
     def signed_in_client(self, person: Person, **kw) -> Iterator[httpx.Client]:
-        """An HTTP client with a session of ``person`` (signed in through the form)."""
-        with self.client(**kw) as client:
-            csrf = csrf_of(client.get("/sign-in").text)
-            answer = client.post(
-                "/sign-in",
-                data={"user_id": person.user_id, "password": person.password, "csrf_token": csrf},
-            )
-            assert answer.status_code == 303, answer.text
+        """:meth:`signed_in` for a ``with`` block."""
+        client = self.signed_in(person, **kw)
+        try:
             yield client
+        finally:
+            client.close()
 
 
 def csrf_of(html: str) -> str:
