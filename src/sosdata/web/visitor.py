@@ -22,6 +22,8 @@ from starlette.responses import Response
 
 from sosdata import i18n
 from sosdata.app import PUBLIC, Actor, Register
+from sosdata.errors import UserError
+from sosdata.periods import Quarter
 from sosdata.register.accounts import Session
 
 SESSION_COOKIE = "sosdata_session"
@@ -152,6 +154,14 @@ def local_path(candidate: object, default: str = "/") -> str:
     if isinstance(candidate, str) and candidate.startswith("/") and not candidate.startswith("//"):
         return candidate.replace("\\", "")
     return default
+
+
+def quarter_in_path(text: str) -> Quarter:
+    """The quarter an address names; an address naming none is not found."""
+    try:
+        return Quarter.parse(text)
+    except (UserError, ValueError) as exc:
+        raise HTTPException(404) from exc
 
 
 def sign_in_url(next_path: str) -> str:

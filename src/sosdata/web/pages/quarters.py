@@ -9,12 +9,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sosdata.errors import UserError
 from sosdata.periods import Quarter
 from sosdata.statistics import revision_labels
 from sosdata.web.pages.jobs import POLL_SECONDS
 from sosdata.web.rendering import render
-from sosdata.web.visitor import AnyVisitor, CheckedForm, PageVisitor, core
+from sosdata.web.visitor import AnyVisitor, CheckedForm, PageVisitor, core, quarter_in_path
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "/keeper/quarters"
@@ -22,17 +21,10 @@ PREFIX = "/keeper/quarters"
 CHANGES_SHOWN = 1000
 
 
-def _quarter(text: str) -> Quarter:
-    try:
-        return Quarter.parse(text)
-    except (UserError, ValueError) as exc:
-        raise HTTPException(404) from exc
-
-
 @router.get(PREFIX, response_class=HTMLResponse)
 def quarters(request: Request, who: PageVisitor, quarter: str = "") -> Response:
     if quarter.strip():
-        return RedirectResponse(f"{PREFIX}/{_quarter(quarter.strip())}", status_code=303)
+        return RedirectResponse(f"{PREFIX}/{quarter_in_path(quarter.strip())}", status_code=303)
     reg = core(request)
     published = reg.publications(who.actor)
     # asking for a state first: only the keeper gets this far
@@ -47,7 +39,7 @@ def quarters(request: Request, who: PageVisitor, quarter: str = "") -> Response:
 
 @router.get(PREFIX + "/{quarter}", response_class=HTMLResponse)
 def quarter_page(request: Request, who: PageVisitor, quarter: str) -> HTMLResponse:
-    reg, period = core(request), _quarter(quarter)
+    reg, period = core(request), quarter_in_path(quarter)
     state = reg.quarter_state(who.actor, period)
     history = reg.quarter_history(who.actor, period)
     published = reg.publications(who.actor).filter(quarter=str(period))
@@ -63,7 +55,7 @@ def quarter_page(request: Request, who: PageVisitor, quarter: str) -> HTMLRespon
 
 
 def _start(request: Request, who: PageVisitor, quarter: str, kind: str) -> RedirectResponse:
-    reg, period = core(request), _quarter(quarter)
+    reg, period = core(request), quarter_in_path(quarter)
     reg.quarter_state(who.actor, period)  # refused here for anyone but the keeper
     actor = who.actor
     if kind == "build":
@@ -97,21 +89,21 @@ def publish(
 def approve(
     request: Request, who: PageVisitor, form: CheckedForm, quarter: str
 ) -> RedirectResponse:
-    period = _quarter(quarter)
+    period = quarter_in_path(quarter)
     core(request).approve(who.actor, period)
     return RedirectResponse(f"{PREFIX}/{period}", status_code=303)
 
 
 @router.post(PREFIX + "/{quarter}/reopen")
 def reopen(request: Request, who: PageVisitor, form: CheckedForm, quarter: str) -> RedirectResponse:
-    period = _quarter(quarter)
+    period = quarter_in_path(quarter)
     core(request).reopen(who.actor, period, reason=str(form.get("reason") or ""))
     return RedirectResponse(f"{PREFIX}/{period}", status_code=303)
 
 
 def _job_context(request: Request, who: AnyVisitor, quarter: str, job_id: int) -> dict[str, Any]:
     job = core(request).job(who.actor, job_id)
-    if job.kind not in ("build", "publish") or job.title != str(_quarter(quarter)):
+    if job.kind not in ("build", "publish") or job.title != str(quarter_in_path(quarter)):
         raise HTTPException(404)
     result = job.result if isinstance(job.result, dict) else {}
     return {"job": job, "result": result, "quarter": job.title, "poll": POLL_SECONDS}
@@ -136,7 +128,7 @@ def revision_page(
     older: int | None = None,
     newer: int | None = None,
 ) -> HTMLResponse:
-    reg, period = core(request), _quarter(quarter)
+    reg, period = core(request), quarter_in_path(quarter)
     reg.quarter_state(who.actor, period)
     listed = reg.publications(who.actor).filter(quarter=str(period))
     ids = listed["publication_id"].to_list()  # newest first

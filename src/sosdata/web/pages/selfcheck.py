@@ -9,10 +9,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sosdata.app import Action, require_role
-from sosdata.errors import UserError
 from sosdata.periods import Quarter
 from sosdata.web.rendering import render
-from sosdata.web.visitor import PageVisitor, core
+from sosdata.web.visitor import PageVisitor, core, quarter_in_path
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "/self-check"
@@ -22,20 +21,15 @@ DOWNLOADS = {
 }
 
 
-def _quarter(text: str) -> Quarter:
-    try:
-        return Quarter.parse(text)
-    except (UserError, ValueError) as exc:
-        raise HTTPException(404) from exc
-
-
 @router.get(PREFIX, response_class=HTMLResponse)
 def choose(request: Request, who: PageVisitor, quarter: str = "", organiser: str = "") -> Response:
     require_role(who.actor, Action.SELF_CHECK)  # an administrator has no self-check to choose
     own = who.actor.organiser
     chosen = organiser.strip() or own or ""
     if quarter.strip() and chosen:
-        return RedirectResponse(f"{PREFIX}/{chosen}/{_quarter(quarter.strip())}", status_code=303)
+        return RedirectResponse(
+            f"{PREFIX}/{chosen}/{quarter_in_path(quarter.strip())}", status_code=303
+        )
     reg = core(request)
     listed = [o for o in reg.organisers if own is None or o.oid == own]
     return render(
@@ -53,7 +47,7 @@ def self_check(
     request: Request, who: PageVisitor, organiser: str, quarter: str, table: str = ""
 ) -> HTMLResponse:
     reg = core(request)
-    found = reg.self_check(who.actor, organiser, _quarter(quarter))
+    found = reg.self_check(who.actor, organiser, quarter_in_path(quarter))
     shown = found.table(table or None)
     # the page leaves out what is zero in both quarters; the downloads have every cell
     labelled = shown.labelled(who.lang, zeros=False) if shown else None
@@ -76,7 +70,7 @@ def download(
 ) -> Response:
     if fmt not in DOWNLOADS:
         raise HTTPException(404)
-    found = core(request).self_check(who.actor, organiser, _quarter(quarter))
+    found = core(request).self_check(who.actor, organiser, quarter_in_path(quarter))
     if not found.built:
         raise HTTPException(404)
     body = found.csv(who.lang) if fmt == "csv" else found.xlsx(who.lang)
