@@ -491,7 +491,7 @@ def build(
             "Kanta and separate sources"
         )
     persons = _persons(conn)
-    index = persons.select("pseudonym", "person").to_arrow()
+    index = persons.select("pseudonym", "person").to_arrow(compat_level=pl.CompatLevel.oldest())
     pseudonyms = index.column("pseudonym").combine_chunks()
     only: pl.DataFrame | None = None  # from II, built first
     with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
@@ -562,7 +562,9 @@ def _store_records(
         f"DELETE FROM {table} WHERE build_id IN (SELECT build_id FROM builds WHERE quarter = ?)",
         [quarter],
     )
-    arrow = records.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)).to_arrow()
+    arrow = records.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)).to_arrow(
+        compat_level=pl.CompatLevel.oldest()
+    )
     person = arrow.column("person").combine_chunks()
     arrow = arrow.drop_columns(["person"]).append_column(
         "pseudonym", pa.DictionaryArray.from_arrays(person, pseudonyms)

@@ -21,49 +21,67 @@ WORD_BITS = 64
 
 def rank_of(column: pl.Series) -> tuple[pl.Series, int]:
     """The column as non-negative integers in its sort order (null last), and how many."""
-    dtype = column.dtype
-    if dtype == pl.String:
-        distinct = column.drop_nulls().unique().sort()
-        column = column.cast(pl.Enum(distinct.to_list()))
-        dtype = column.dtype
-    if isinstance(dtype, pl.Enum):
-        codes = column.to_physical().cast(pl.Int64)
-        values = len(dtype.categories)
-        return codes.fill_null(values), values + 1
-    if dtype == pl.Boolean:
-        return column.cast(pl.Int64).fill_null(2), 3
-    if dtype == pl.Date or dtype.is_integer():
-        numbers = column.cast(pl.Int64)
-        low, high = numbers.min(), numbers.max()
-        if not isinstance(low, int) or not isinstance(high, int):  # every value null
-            return pl.Series(column.name, [0] * len(column), pl.Int64), 1
-        if high - low >= 2**62:
-            raise ValueError(f"packed_sort: {column.name} spans too many values to pack")
-        offset = numbers - low
-        return offset.fill_null(high - low + 1), high - low + 2
-    raise TypeError(f"packed_sort: cannot rank a {dtype} column ({column.name})")
+    ((rank, count),) = _ranks(column.to_frame())
+    return column.to_frame().select(rank).to_series(), count
+
+
+def _ranks(columns: pl.DataFrame) -> list[tuple[pl.Expr, int]]:
+    """Each column's rank as an expression over ``columns``, and how many ranks it has. What
+    the ranks need (a string column's distinct values, a number's least and greatest) is found
+    for all columns in one pass, which Polars runs side by side."""
+    needed: list[pl.Expr] = []
+    for name, dtype in columns.schema.items():
+        column = pl.col(name)
+        if dtype == pl.String:
+            needed.append(column.drop_nulls().unique().sort().implode().alias(name))
+        elif dtype == pl.Date or dtype.is_integer():
+            number = column.cast(pl.Int64)
+            needed += [number.min().alias(f"{name} min"), number.max().alias(f"{name} max")]
+    found = columns.select(needed).row(0, named=True) if needed else {}
+    ranks: list[tuple[pl.Expr, int]] = []
+    for name, dtype in columns.schema.items():
+        column = pl.col(name)
+        if dtype == pl.String:
+            column, dtype = column.cast(pl.Enum(found[name])), pl.Enum(found[name])
+        if isinstance(dtype, pl.Enum):
+            values = len(dtype.categories)
+            ranks.append((column.to_physical().cast(pl.Int64).fill_null(values), values + 1))
+        elif dtype == pl.Boolean:
+            ranks.append((column.cast(pl.Int64).fill_null(2), 3))
+        elif dtype == pl.Date or dtype.is_integer():
+            low, high = found[f"{name} min"], found[f"{name} max"]
+            if low is None or high is None:  # every value null
+                ranks.append((column.cast(pl.Int64).fill_null(0), 1))
+                continue
+            if high - low >= 2**62:
+                raise ValueError(f"packed_sort: {name} spans too many values to pack")
+            ranks.append(((column.cast(pl.Int64) - low).fill_null(high - low + 1), high - low + 2))
+        else:
+            raise TypeError(f"packed_sort: cannot rank a {dtype} column ({name})")
+    return ranks
 
 
 def keys(frame: pl.DataFrame, by: Sequence[str | pl.Expr]) -> list[pl.Series]:
     """Unsigned 64-bit words whose order is the order of ``frame`` by ``by`` (nulls last)."""
     columns = frame.select(by)
-    words: list[pl.Series] = []
-    word: pl.Series | None = None
+    words: list[pl.Expr] = []
+    word: pl.Expr | None = None
     free = WORD_BITS
-    for column in columns.iter_columns():
-        rank, count = rank_of(column)
+    for rank, count in _ranks(columns):
         width = max(count - 1, 1).bit_length()
         if width > WORD_BITS:
-            raise ValueError(f"packed_sort: {column.name} spans more than 2^64 values")
+            raise ValueError(f"packed_sort: {rank.meta.output_name()} spans more than 2^64 values")
         if word is not None and width > free:
             words.append(word)
             word, free = None, WORD_BITS
         shifted = rank.cast(pl.UInt64)
-        word = shifted if word is None else word * (1 << width) + shifted
+        word = shifted if word is None else word * pl.lit(1 << width, pl.UInt64) + shifted
         free -= width
     if word is not None:
         words.append(word)
-    return [w.alias(f"_word{i}") for i, w in enumerate(words)]
+    # every word computed in one select: Polars ranks and packs the columns side by side
+    packed = columns.select(w.alias(f"_word{i}") for i, w in enumerate(words))
+    return list(packed.iter_columns())
 
 
 def sort(frame: pl.DataFrame, by: Sequence[str | pl.Expr]) -> pl.DataFrame:
