@@ -349,7 +349,8 @@ def server_path(
     return {
         "setup": setup,
         "startup": measured["startup"],
-        "process": _brief(process),
+        # the peak over every stage: the kernel's figure restarts with each stage's
+        "process": {**_brief(process), "peak_memory_gb": measured["peak_memory_gb"]},
         "stages": stages,
         "total": total(stages),
     }

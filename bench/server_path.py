@@ -62,23 +62,33 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(work: Callable[[], T]) -> tuple[T, dict[str, Any]]:
-    """Run ``work`` in this process: its result, and its wall and CPU seconds and the process's
-    peak resident memory while it ran (with the load average and resident memory before)."""
-    load = [round(x, 2) for x in os.getloadavg()]
-    resident = _status_kb("VmRSS")
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-        clear.write("5")  # the high-water mark starts again from what is resident now
-    cpu, started = _cpu_seconds(), time.perf_counter()
-    result = work()
-    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
-    return result, {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu, 2),
-        "peak_memory_gb": round(_status_kb("VmHWM") / GB_IN_KB, 2),
-        "resident_before_gb": round(resident / GB_IN_KB, 2),
-        "load_before": load,
-    }
+class Meter:
+    """Measures stages run in this process, one after another, and keeps the process's peak
+    resident memory over all of them (the kernel's own figure, ``wait4``'s ``ru_maxrss``, is
+    the high-water mark too, so it forgets what came before each reset)."""
+
+    def __init__(self) -> None:
+        self.peak_kb = _status_kb("VmHWM")
+
+    def measure(self, work: Callable[[], T]) -> tuple[T, dict[str, Any]]:
+        """Run ``work``: its result, and its wall and CPU seconds and the process's peak
+        resident memory while it ran (with the load average and resident memory before)."""
+        load = [round(x, 2) for x in os.getloadavg()]
+        resident = _status_kb("VmRSS")
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")  # the high-water mark starts again from what is resident now
+        cpu, started = _cpu_seconds(), time.perf_counter()
+        result = work()
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        peak = _status_kb("VmHWM")
+        self.peak_kb = max(self.peak_kb, peak)
+        return result, {
+            "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),
+            "peak_memory_gb": round(peak / GB_IN_KB, 2),
+            "resident_before_gb": round(resident / GB_IN_KB, 2),
+            "load_before": load,
+        }
 
 
 def main() -> None:
@@ -116,6 +126,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "peak_memory_gb": round(_status_kb("VmHWM") / GB_IN_KB, 2),
     }
     wanted = set(args.baselines.split(",")) if args.baselines else set()
+    meter = Meter()
+    measure = meter.measure
     stages: dict[str, Any] = {}
     try:
         _, stages["kanta_load"] = measure(lambda: register.load_kanta(keeper, args.extract, period))
@@ -156,7 +168,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         register.close()
-    return {"startup": startup, "stages": stages}
+    return {
+        "startup": startup,
+        "stages": stages,
+        "peak_memory_gb": round(meter.peak_kb / GB_IN_KB, 2),
+    }
 
 
 if __name__ == "__main__":
