@@ -1,4 +1,4 @@
-"""Benchmark: a national quarter end to end, stage by stage, through the real command line.
+"""Benchmark: a national quarter end to end, stage by stage, by command line and in one process.
 
 A synthetic national quarter (``sosdata synth --scale national``: 1.2 M clients, about 16 M
 Kanta documents, about 5 M delivered rows in 21 files) is generated once into ``--synth`` and
@@ -29,12 +29,12 @@ the total. This path is the JSON's ``stages`` and ``total``.
 The second path, ``server`` in the JSON, is the register as it runs in production: one
 long-lived process (``sosdata serve``) holding one ``Register`` that runs every stage as a job.
 Against a register of its own (set up the same way, not timed), ``bench/server_path.py`` runs
-the same stages and the same baselines (except two) in ONE process started by this one; its
-``startup`` (the process start, imports, opening the register) is measured apart and is not
-part of the total; the first stage pays what a fresh server pays on its first job. Peak memory
-is then the process's high-water mark during each stage (see that file). DuckDB's COPY of the
-built rows and the ``count(DISTINCT)`` baselines run afterwards in processes of their own, on
-that register's database, as here. ``--paths`` chooses the paths (default both).
+the same stages, and the Kanta load's and the submissions' baselines, in ONE process started by
+this one; its ``startup`` (the process start, imports, opening the register) is measured apart
+and is not part of the total; the first stage pays what a fresh server pays on its first job.
+Peak memory is then the process's high-water mark during each stage (see that file). DuckDB's
+COPY of the built rows and the ``count(DISTINCT)`` baseline run afterwards in processes of their
+own, on that register's database, as here. ``--paths`` chooses the paths (default both).
 
 Prints one JSON object; ``bench/speed_table.py`` turns it into the README's tables.
 
