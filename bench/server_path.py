@@ -39,6 +39,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -138,14 +139,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         submissions = []
         for path in args.deliveries:
-            outcome, figures = measure(lambda: register.submit(keeper, path))  # noqa: B023
+            outcome, figures = measure(partial(register.submit, keeper, path))
             entry = {"file": path.name, "bytes": path.stat().st_size, **figures}
             entry["status"] = outcome.status
             entry["rows"] = sum(outcome.stored_rows.values())
             entry["delivery_id"] = outcome.delivery_id
             if "submissions" in wanted:
-                _, validated = measure(lambda: register.validate(keeper, path, period))  # noqa: B023
-                _, read = measure(lambda: baselines.polars_read_delivery(path))  # noqa: B023
+                _, validated = measure(partial(register.validate, keeper, path, period))
+                _, read = measure(partial(baselines.polars_read_delivery, path))
                 submission_baselines(entry, validated, read)
             submissions.append(entry)
         stages["submissions"] = submissions
