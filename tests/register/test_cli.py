@@ -61,6 +61,9 @@ def test_submit_list_show_report_build_export(cli, settings, package, organiser,
     report = cli("deliveries", "report", "1")
     assert report.exit_code == 0 and "HETU_TEMPORARY" in report.stdout
     assert hetu(0) not in report.stdout
+    assert "on tilapäinen" in report.stdout  # submitted and read in Finnish by default
+    swedish = cli("deliveries", "report", "1", "--lang", "sv")
+    assert "är tillfällig" in swedish.stdout and "on tilapäinen" not in swedish.stdout
 
     built = cli("build", "--period", "2023Q1")
     assert built.exit_code == 0, built.stderr

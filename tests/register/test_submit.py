@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from sosdata.register import deliveries, submit, users
@@ -103,3 +104,72 @@ def test_package_without_manifest_needs_a_period(settings, db, package, organise
     db.close()
     with pytest.raises(submit.SubmitError, match="give the period"):
         call(settings, "keeper", "submit", path)
+
+
+@pytest.mark.parametrize("unknown_column", [False, True], ids=["rows", "file"])
+def test_stored_issues_are_read_in_the_readers_language(
+    settings, db, package, organiser, hetu, tmp_path, unknown_column
+):
+    """Issues are stored as the values their messages show; read in Swedish or English they
+    say exactly what validating the file in that language says, whoever sent it in Finnish."""
+    import zipfile
+
+    from sosdata.periods import Quarter
+
+    rows = _rows(organiser, hetu, n=6)  # temporary codes: a warning on every row
+    rows["asiakkuusjaksot"][2]["palvelutehtava"] = "99"  # one row in error
+    path = package(rows)
+    if unknown_column:  # a file-level finding, with params quoting the file
+        rewritten = tmp_path / "extra.zip"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name.endswith(".csv"):
+                    head, rest = data.split(b"\n", 1)
+                    data = head + b";ylimaarainen\n" + rest.replace(b"\n", b";x\n")
+                target.writestr(name, data)
+        path = rewritten
+    db.close()
+    outcome = call(settings, "keeper", "submit", path, lang="fi")
+    with submit.store.opened(settings) as conn:
+        stored = conn.execute(
+            "SELECT count(*), count(message), count(value) FROM delivery_issues "
+            "WHERE delivery_id = ?",
+            [outcome.delivery_id],
+        ).fetchone()
+        masked = conn.execute(
+            "SELECT value FROM delivery_issues WHERE rule = 'HETU_TEMPORARY' ORDER BY line"
+        ).fetchall()
+    assert stored[0] > 0 and stored[1] == 0  # no sentence stored
+    if not unknown_column:
+        assert [m[0] for m in masked] == [hetu(i)[:7] + "****" for i in range(6)]
+    for lang in ("fi", "sv", "en"):
+        validated = call(settings, "keeper", "validate", path, Quarter.parse("2023Q1"), lang=lang)
+        expected = validated.report.issues.select("code", "line", "column", "message")
+        page = call(
+            settings, "keeper", "delivery_issues", outcome.delivery_id, limit=None, lang=lang
+        )
+        read = page.rows.select(pl.col("rule").alias("code"), "line", "column", "message")
+        assert sorted(read.rows(), key=str) == sorted(expected.rows(), key=str), lang
+        assert ("FILE_HEADER_UNKNOWN" in expected["code"]) is unknown_column
+        report = call(settings, "keeper", "delivery_report", outcome.delivery_id, lang=lang)
+        assert sorted(i["message"] for i in report["issues"]) == sorted(expected["message"])
+        assert not any(hetu(i) in m for i in range(6) for m in expected["message"])
+    english = call(settings, "keeper", "delivery_issues", outcome.delivery_id, lang="en")
+    swedish = call(settings, "keeper", "delivery_issues", outcome.delivery_id, lang="sv")
+    assert english.rows["message"].to_list() != swedish.rows["message"].to_list()
+
+
+def test_an_issue_stored_with_its_message_is_shown_as_stored(
+    settings, db, package, organiser, hetu
+):
+    db.close()
+    outcome = call(settings, "keeper", "submit", package(_rows(organiser, hetu, n=1)))
+    with submit.store.opened(settings) as conn:  # as issues were stored before values were
+        conn.execute(
+            "UPDATE delivery_issues SET message = 'Tallennettu viesti.', value = NULL "
+            "WHERE delivery_id = ?",
+            [outcome.delivery_id],
+        )
+    page = call(settings, "keeper", "delivery_issues", outcome.delivery_id, lang="en")
+    assert page.rows["message"].to_list() == ["Tallennettu viesti."]

@@ -124,6 +124,27 @@ def test_issues_are_filtered_sorted_and_paged(web_server, sent):
     assert not FULL_CODE.search(str(everything))
 
 
+@pytest.mark.parametrize(
+    ("accept", "says"),
+    [
+        ("fi", "tarkistusmerkki ei täsmää"),
+        ("sv", "kontrolltecknet stämmer inte"),
+        ("en", "the check character does not match"),
+    ],
+)
+def test_issues_are_told_in_the_language_the_client_accepts(web_server, sent, accept, says):
+    """Stored once, in no language: each reader gets the messages in theirs."""
+    delivery = sent["rejected"]["result"]["delivery_id"]
+    with _api(web_server, ANNA) as anna:
+        anna.headers["Accept-Language"] = accept
+        found = anna.get(
+            f"/api/v1/deliveries/{delivery}/issues", params={"rule": "HETU_CHECKSUM"}
+        ).json()
+    messages = [i["message"] for i in found["issues"]]
+    assert len(messages) == 3 and all(says in m for m in messages), messages
+    assert not FULL_CODE.search(str(messages))
+
+
 def test_a_dry_run_checks_and_stores_nothing(web_server, sent, tmp_path):
     with _api(web_server, ANNA) as anna:
         before = anna.get("/api/v1/deliveries").json()
@@ -169,6 +190,7 @@ def test_report_page_and_downloads(web_server, sent):
         assert "attachment" in csv_answer.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(csv_answer.text), delimiter=";"))
         assert [r["line"] for r in rows] == ["2", "3", "4"]
+        assert all("the check character does not match" in r["message"] for r in rows)
         report = client.get(f"/deliveries/{delivery}/report.json").json()
         assert report["counts"]["HETU_CHECKSUM"] == 3
         html = client.get(f"/deliveries/{delivery}/report.html").text

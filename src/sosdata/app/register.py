@@ -305,12 +305,14 @@ class Register:
         return deliveries.show(self.cursor(), delivery_id)
 
     def delivery_report(
-        self, actor: Actor, delivery_id: int, *, reason: str = "delivery report"
+        self, actor: Actor, delivery_id: int, *, reason: str = "delivery report", lang: str = "fi"
     ) -> dict[str, Any]:
-        """The delivery's validation report with every issue (audited: masked identity codes
-        are person-level data)."""
+        """The delivery's validation report with every issue, messages in ``lang`` (audited:
+        masked identity codes are person-level data)."""
         self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
-        return deliveries.report(self.cursor(), delivery_id, read_by=actor.name, reason=reason)
+        return deliveries.report(
+            self.cursor(), delivery_id, read_by=actor.name, reason=reason, lang=lang
+        )
 
     def delivery_issues(
         self,
@@ -321,8 +323,10 @@ class Register:
         offset: int = 0,
         limit: int | None = 50,
         reason: str = "delivery report",
+        lang: str = "fi",
     ) -> IssuePage:
-        """A filtered, sorted page of a delivery's issues (audited like the whole report)."""
+        """A filtered, sorted page of a delivery's issues, messages in ``lang`` (audited like
+        the whole report)."""
         self._visible_delivery(actor, Action.READ_REPORT, delivery_id)
         return deliveries.issue_page(
             self.cursor(),
@@ -332,6 +336,7 @@ class Register:
             limit=limit,
             read_by=actor.name,
             reason=reason,
+            lang=lang,
         )
 
     def check(

@@ -16,7 +16,9 @@ from sosdata import safe_export
 from sosdata.app import Role
 from sosdata.cli.common import (
     AS_OPTION,
+    LANG_OPTION,
     acting,
+    check_lang,
     console,
     core,
     echo,
@@ -171,9 +173,12 @@ def deliveries_report(
     as_user: str | None = AS_OPTION,
     fmt: str = typer.Option("text", "--format", help="text, json or csv."),
     reason: str = typer.Option("delivery report", "--reason", help="Why (audit log)."),
+    lang: str = LANG_OPTION,
 ) -> None:
     """The delivery's validation report, every issue included (identity codes masked)."""
-    found = core(ctx).delivery_report(acting(ctx, as_user), delivery_id, reason=reason)
+    found = core(ctx).delivery_report(
+        acting(ctx, as_user), delivery_id, reason=reason, lang=check_lang(lang)
+    )
     issues = pl.DataFrame(found["issues"]) if found["issues"] else pl.DataFrame()
     if fmt == "json":
         _print_json(found)

@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from sosdata import findings, safe_export
+from sosdata import findings, identity, safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
 from sosdata.delivery.rules import Context, Rule, Severity
@@ -54,6 +54,9 @@ ISSUE_SCHEMA = pl.Schema(
 )
 #: the findings' fields a delivery does not use, null in its frames
 _UNUSED = {name: FINDING_SCHEMA[name] for name in ("question", "path", "params")}
+#: what a stored row issue keeps in place of its message: the masked values the message shows
+#: (the rest of the message is its rule's template, its column and the quarter)
+_SHOWN = (("value", pl.String()), ("other", pl.String()))
 _ORDER = {rule.id: i for i, rule in enumerate(rules.CATALOGUE)}
 _COMPONENT_ORDER = {name: i for i, name in enumerate(COMPONENTS)}
 
@@ -149,16 +152,23 @@ class ComponentCheck:
     counts: dict[str, int]
     summary: ComponentSummary
 
-    def issue_frame(self, lang: str, limit: Limit) -> pl.DataFrame:
+    def issue_frame(self, lang: str | None, limit: Limit) -> pl.DataFrame:
+        """The issues as findings with their messages in ``lang``; with ``lang`` None, as
+        stored: no message but the (masked) values it shows (:data:`SHOWN_SCHEMA`)."""
         parts = []
         for (rule, column), key in zip(self.targets, self.counts, strict=True):
             n = self.counts[key]
             if not n:
                 continue
             index = _flagged(self.flags.get_column(key), n, limit(rule))
-            message = rule.message_expr(self.ctx, column, lang)
+            if lang is None:
+                shown = rule.shown_values(self.ctx, column)
+                said = [shown.get(name, pl.lit(None, dtype)).alias(name) for name, dtype in _SHOWN]
+            else:
+                said = [rule.message_expr(self.ctx, column, lang).alias("message")]
             # only the columns the message reads are gathered, and only the rows listed
-            needed = self.prepared.select(*dict.fromkeys([rules.LINE, *message.meta.root_names()]))
+            read = [name for expr in said for name in expr.meta.root_names()]
+            needed = self.prepared.select(*dict.fromkeys([rules.LINE, *read]))
             rows = needed[index].lazy()
             parts.append(
                 rows.select(
@@ -168,12 +178,14 @@ class ComponentCheck:
                     pl.lit(self.file).alias("file"),
                     pl.col(rules.LINE).alias("line"),
                     pl.lit(column or None, dtype=pl.String).alias("column"),
-                    message.alias("message"),
+                    *said,
                     *(pl.lit(None, dtype).alias(name) for name, dtype in _UNUSED.items()),
                 )
             )
         # the messages of all rules are built in parallel
-        return pl.concat(parts).collect() if parts else findings.empty_frame()
+        if parts:
+            return pl.concat(parts).collect()
+        return findings.empty_frame() if lang else _stored_empty()
 
     def omitted(self, limit: Limit) -> dict[str, int]:
         """How many issues of each rule ``limit`` leaves out."""
@@ -196,6 +208,56 @@ def _flagged(flags: pl.Series, count: int, most: int | None) -> pl.Series:
         if sum(map(len, found)) >= most:
             break
     return pl.concat(found).head(most)
+
+
+def _stored_empty() -> pl.DataFrame:
+    return (
+        findings.empty_frame()
+        .drop("message")
+        .with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _SHOWN)
+    )
+
+
+def _in_report_order(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The row issues of the components by component, line and rule."""
+    if not frames:
+        return findings.empty_frame()
+    return pl.concat(frames, how="diagonal_relaxed").sort(
+        pl.col("component").replace_strict(_COMPONENT_ORDER, default=99, return_dtype=pl.Int32),
+        "line",
+        pl.col("code").replace_strict(_ORDER, default=999, return_dtype=pl.Int32),
+        maintain_order=True,
+    )
+
+
+def with_messages(issues: pl.DataFrame, lang: str, period: str) -> pl.DataFrame:
+    """Stored issues (:meth:`Report.stored_issues`, code named ``rule``) with their messages in
+    ``lang``: a row issue's from its rule's template, its column and its shown values, a file
+    issue's from its params. A message stored with the issue stays as it is."""
+    missing = pl.col("message").is_null()
+    message = pl.col("message")
+    file_level = []
+    for code in issues.filter(missing).get_column("rule").unique().to_list():
+        rule = rules.get(code)
+        if rule.level is rules.Level.FILE:
+            file_level.append(code)
+            continue
+        said = rule.message_from(
+            lang,
+            column=pl.col("column"),
+            period=period,
+            value=pl.col("value"),
+            other=pl.col("other"),
+        )
+        message = pl.when(missing & (pl.col("rule") == code)).then(said).otherwise(message)
+    issues = issues.with_columns(message.alias("message"))
+    if file_level:
+        as_findings = issues.rename({"rule": "code"}).with_columns(
+            pl.lit(None, FINDING_SCHEMA[name]).alias(name) for name in ("question", "path")
+        )
+        rendered = findings.with_messages(as_findings, lang)
+        issues = issues.with_columns(rendered.get_column("message"))
+    return issues
 
 
 def _json_limit(rule: Rule) -> int:
@@ -255,20 +317,25 @@ class Report:
         """Issues as findings (:data:`~sosdata.findings.FINDING_SCHEMA`, messages in ``lang``):
         file-level first, then rows by component, line and rule."""
         lang = lang or self.lang
-        frames = [self._file_issue_frame(lang)] + [c.issue_frame(lang, limit) for c in self.checks]
-        rows = pl.concat(frames[1:]) if len(frames) > 1 else findings.empty_frame()
-        rows = rows.sort(
-            pl.col("component").replace_strict(_COMPONENT_ORDER, default=99, return_dtype=pl.Int32),
-            "line",
-            pl.col("code").replace_strict(_ORDER, default=999, return_dtype=pl.Int32),
-            maintain_order=True,
-        )
-        return pl.concat([frames[0], rows])
+        rows = [c.issue_frame(lang, limit) for c in self.checks]
+        return pl.concat([self._file_issue_frame(lang), _in_report_order(rows)])
 
     @cached_property
     def issues(self) -> pl.DataFrame:
         """Every issue as a finding (code, severity, component, file, line, column, message…)."""
         return self.issue_frame(self.lang)
+
+    def stored_issues(self) -> pl.DataFrame:
+        """Every issue as the register keeps it: findings without messages, a row issue with
+        the masked values its message shows (``value``, ``other``), a file issue with its
+        ``params``; :func:`with_messages` renders them in any language when they are read.
+        Millions of warnings cost their values, not millions of sentences."""
+        # a file issue's params can quote the file (a header, a manifest field): masked too
+        files = findings.findings_frame(self.file_issues).drop("message")
+        files = files.with_columns(identity.redact_expr(pl.col("params")))
+        # in no order: the table is read sorted
+        rows = [c.issue_frame(None, _no_limit) for c in self.checks]
+        return pl.concat([files, *rows], how="diagonal_relaxed")
 
     def listed(self, lang: str | None = None) -> pl.DataFrame:
         """The bounded listing of the JSON form (all file issues, errors up to

@@ -207,21 +207,42 @@ class Rule:
             raise TypeError(f"rule {self.id} has no row check")
         return self.check(ctx, column)
 
-    def message_expr(self, ctx: Context, column: str, lang: str) -> pl.Expr:
-        """The row messages of this rule on ``column`` as one expression over the frame."""
-        template = self.message[lang]
-        template = template.replace("{column}", column).replace("{period}", str(ctx.period))
+    def shown_values(self, ctx: Context, column: str) -> dict[str, pl.Expr]:
+        """The values a row message of this rule on ``column`` shows (``value``, ``other``),
+        masked, as expressions over the frame: only those its templates name."""
+        named = set(re.findall(r"\{(value|other)\}", " ".join(self.message.values())))
         values = {
-            "value": _shown_value(ctx.component, column),
-            "other": identity.redact_expr(
+            "value": lambda: _shown_value(ctx.component, column),
+            "other": lambda: identity.redact_expr(
                 (self.other(ctx, column) if self.other else pl.lit("")).cast(pl.String)
             ),
         }
-        names = re.findall(r"\{(value|other)\}", template)
-        fmt = re.sub(r"\{(value|other)\}", "{}", template)
+        return {name: values[name]() for name in ("value", "other") if name in named}
+
+    def message_expr(self, ctx: Context, column: str, lang: str) -> pl.Expr:
+        """The row messages of this rule on ``column`` as one expression over the frame."""
+        shown = self.shown_values(ctx, column)
+        return self.message_from(
+            lang,
+            column=pl.lit(column),
+            period=str(ctx.period),
+            value=shown.get("value", pl.lit(None, pl.String)),
+            other=shown.get("other", pl.lit(None, pl.String)),
+        )
+
+    def message_from(
+        self, lang: str, *, column: pl.Expr, period: str, value: pl.Expr, other: pl.Expr
+    ) -> pl.Expr:
+        """The row messages in ``lang`` from the expressions of their column and shown values:
+        when validating, and when stored issues are read in the reader's language."""
+        fields = {"column": column.fill_null(""), "value": value.fill_null("")}
+        fields["other"] = other.fill_null("")
+        template = self.message[lang].replace("{period}", period)
+        names = re.findall(r"\{(column|value|other)\}", template)
+        fmt = re.sub(r"\{(column|value|other)\}", "{}", template)
         if not names:
             return pl.lit(fmt)
-        return pl.format(fmt, *(values[n].fill_null("") for n in names))
+        return pl.format(fmt, *(fields[n] for n in names))
 
 
 def _shown_value(component: Component, column: str) -> pl.Expr:

@@ -152,15 +152,20 @@ def report(
     *,
     read_by: str,
     reason: str = "delivery report",
+    lang: str = "fi",
 ) -> dict[str, Any]:
-    """The validation report as stored (JSON form), with every issue from the issue table."""
+    """The validation report as stored (JSON form), with every issue from the issue table, its
+    message in ``lang``."""
     row = _row(conn, delivery_id)
-    issues = store.frame(
-        conn,
-        'SELECT rule, severity, component, file, line, "column", message '
-        "FROM delivery_issues WHERE delivery_id = ? "
-        "ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule",
-        [delivery_id],
+    issues = _with_messages(
+        store.frame(
+            conn,
+            f"SELECT {_ISSUE_SELECT} FROM delivery_issues WHERE delivery_id = ? "
+            "ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule",
+            [delivery_id],
+        ),
+        lang,
+        row[3],
     )
     audit.record(conn, read_by, "report", f"delivery {delivery_id}", reason, rows=issues.height)
     stored = json.loads(row[11])
@@ -168,6 +173,17 @@ def report(
 
 
 # --------------------------------------------------------------- issues, a page at a time
+
+#: a stored issue's columns: its message, or what renders it (``_with_messages``)
+_ISSUE_SELECT = 'rule, severity, component, file, line, "column", message, value, other, params'
+
+
+def _with_messages(issues: pl.DataFrame, lang: str, quarter: str) -> pl.DataFrame:
+    """The issues in the report's columns, each with its message in ``lang``."""
+    from sosdata.delivery.report import with_messages  # the rule catalogue, loaded on use
+
+    return with_messages(issues, lang, quarter).drop("value", "other", "params")
+
 
 #: what the issue table may be sorted by; ties fall back to the report's own order
 ISSUE_SORTS = ("line", "rule", "component", "severity", "file", "column")
@@ -229,16 +245,22 @@ def issue_page(
     limit: int | None = 50,
     read_by: str,
     reason: str = "delivery report",
+    lang: str = "fi",
 ) -> IssuePage:
-    """A page of a delivery's issues (``limit`` None: all that match), audited as a read."""
-    _row(conn, delivery_id)
+    """A page of a delivery's issues (``limit`` None: all that match), messages in ``lang``,
+    audited as a read."""
+    row = _row(conn, delivery_id)
     where, params = chosen.where()
     window = f"LIMIT {int(limit)} OFFSET {max(0, int(offset))}" if limit is not None else ""
-    rows = store.frame(
-        conn,
-        'SELECT rule, severity, component, file, line, "column", message FROM delivery_issues '
-        f"WHERE {where} ORDER BY {chosen.order()} {window}",
-        [delivery_id, *params],
+    rows = _with_messages(
+        store.frame(
+            conn,
+            f"SELECT {_ISSUE_SELECT} FROM delivery_issues "
+            f"WHERE {where} ORDER BY {chosen.order()} {window}",
+            [delivery_id, *params],
+        ),
+        lang,
+        row[3],
     )
     matching = conn.execute(
         f"SELECT count(*) FROM delivery_issues WHERE {where}", [delivery_id, *params]

@@ -33,7 +33,19 @@ from sosdata.progress import Progress, say
 from sosdata.register import rows, store
 from sosdata.register.crypto import IdentityCipher
 
-ISSUE_COLUMNS = ("rule", "severity", "component", "file", "line", "column", "message")
+#: a stored issue: its message, or (rendered when read) the values and params it shows
+ISSUE_COLUMNS = (
+    "rule",
+    "severity",
+    "component",
+    "file",
+    "line",
+    "column",
+    "message",
+    "value",
+    "other",
+    "params",
+)
 
 
 class SubmitError(UserError, ValueError):
@@ -133,7 +145,8 @@ class Delivery:
     report: dict[str, Any]
     #: accepted rows per component, ``Component.schema`` plus ``_line``
     rows: dict[str, pl.DataFrame]
-    #: issues as findings (:data:`sosdata.findings.FINDING_SCHEMA`), or the report's listing
+    #: issues as the report stores them (:meth:`~sosdata.delivery.report.Report.stored_issues`),
+    #: or the report's listing with messages
     issues: pl.DataFrame | None = None
 
 
@@ -262,7 +275,8 @@ def from_validation(result: Any, period: Quarter) -> Delivery:
     """The parts of a ``sosdata.delivery.ValidationResult`` that the register stores."""
     manifest = getattr(result, "manifest", None)
     report = result.report.to_dict()
-    issues = getattr(result.report, "issues", None)
+    stored = getattr(result.report, "stored_issues", None)
+    issues = stored() if stored is not None else None
     return Delivery(
         quarter=period,
         accepted=bool(result.accepted),

@@ -156,9 +156,16 @@ def delivery_issues(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> IssuePageOut:
-    """A delivery's issues, filtered, sorted and a page at a time (identity codes masked)."""
+    """A delivery's issues, filtered, sorted and a page at a time (identity codes masked),
+    messages in the language the request accepts (``Accept-Language``: fi, sv or en)."""
     chosen = IssueFilter(rule, component, severity, file, sort, descending)
     page = core(request).delivery_issues(
-        actor, delivery_id, chosen, offset=offset, limit=limit, reason="API: issues"
+        actor,
+        delivery_id,
+        chosen,
+        offset=offset,
+        limit=limit,
+        reason="API: issues",
+        lang=visitor(request).lang,
     )
     return IssuePageOut(matching=page.matching, offset=offset, issues=page.rows.to_dicts())

@@ -106,7 +106,12 @@ def report_page(request: Request, who: PageVisitor, delivery_id: int) -> HTMLRes
     chosen = _filter(request)
     number = _page_number(request)
     page = reg.delivery_issues(
-        who.actor, delivery_id, chosen, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        who.actor,
+        delivery_id,
+        chosen,
+        offset=(number - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        lang=who.lang,
     )
     rules = page.by_rule()
     for entry in rules:
@@ -134,7 +139,12 @@ def report_page(request: Request, who: PageVisitor, delivery_id: int) -> HTMLRes
 @router.get("/deliveries/{delivery_id}/issues.csv")
 def issues_csv(request: Request, who: PageVisitor, delivery_id: int) -> Response:
     page = core(request).delivery_issues(
-        who.actor, delivery_id, _filter(request), limit=None, reason="report download (CSV)"
+        who.actor,
+        delivery_id,
+        _filter(request),
+        limit=None,
+        reason="report download (CSV)",
+        lang=who.lang,
     )
     text = safe_export.csv_text(page.rows)  # cells made inert against formula injection
     return _download(text, f"delivery-{delivery_id}-issues.csv", "text/csv")
@@ -142,7 +152,9 @@ def issues_csv(request: Request, who: PageVisitor, delivery_id: int) -> Response
 
 @router.get("/deliveries/{delivery_id}/report.json")
 def report_json(request: Request, who: PageVisitor, delivery_id: int) -> Response:
-    found = core(request).delivery_report(who.actor, delivery_id, reason="report download (JSON)")
+    found = core(request).delivery_report(
+        who.actor, delivery_id, reason="report download (JSON)", lang=who.lang
+    )
     text = json.dumps(found, ensure_ascii=False, default=str)
     return _download(text, f"delivery-{delivery_id}-report.json", "application/json")
 
@@ -151,7 +163,9 @@ def report_json(request: Request, who: PageVisitor, delivery_id: int) -> Respons
 def report_html(request: Request, who: PageVisitor, delivery_id: int) -> Response:
     reg = core(request)
     facts = reg.delivery(who.actor, delivery_id)
-    found = reg.delivery_report(who.actor, delivery_id, reason="report download (HTML)")
+    found = reg.delivery_report(
+        who.actor, delivery_id, reason="report download (HTML)", lang=who.lang
+    )
     explanations = {r: i18n.rule_text(who.lang, r) for r in found.get("counts", {})}
     html = (
         environment()
