@@ -1,4 +1,4 @@
-"""Benchmark: a national quarter end to end, stage by stage, through the real command line.
+"""Benchmark: a national quarter end to end, stage by stage, by command line and in one process.
 
 A synthetic national quarter (``sosdata synth --scale national``: 1.2 M clients, about 16 M
 Kanta documents, about 5 M delivered rows in 21 files) is generated once into ``--synth`` and
@@ -24,7 +24,19 @@ Baselines run in the same way, in the same run, on the same files and rows:
 - one ``count(DISTINCT pseudonym)`` per service task over the built register (statistics).
 
 Setting up (``sosdata init``, importing the notifications) is measured too but is not part of
-the total. Prints one JSON object; ``bench/speed_table.py`` turns it into the README's table.
+the total. This path is the JSON's ``stages`` and ``total``.
+
+The second path, ``server`` in the JSON, is the register as it runs in production: one
+long-lived process (``sosdata serve``) holding one ``Register`` that runs every stage as a job.
+Against a register of its own (set up the same way, not timed), ``bench/server_path.py`` runs
+the same stages, and the Kanta load's and the submissions' baselines, in ONE process started by
+this one; its ``startup`` (the process start, imports, opening the register) is measured apart
+and is not part of the total; the first stage pays what a fresh server pays on its first job.
+Peak memory is then the process's high-water mark during each stage (see that file). DuckDB's
+COPY of the built rows and the ``count(DISTINCT)`` baseline run afterwards in processes of their
+own, on that register's database, as here. ``--paths`` chooses the paths (default both).
+
+Prints one JSON object; ``bench/speed_table.py`` turns it into the README's tables.
 
     flock /tmp/sosdata-heavy.lock .venv/bin/python bench/national.py \\
         --synth /work/cache-national --out bench/results/national.json
@@ -44,17 +56,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: goals on 2 cores (issue: "a national quarter end to end")
-GOALS = {
-    "total_seconds": 60,
-    "peak_memory_gb": 8,
-    "build_seconds": 15,
-    "submission_to_validation": 2.0,
-    "kanta_load_to_derivation": 1.5,
-}
+import national_baselines as baselines
+import report_page
+from national_figures import (
+    GOALS,
+    build_baseline,
+    kanta_load_baselines,
+    statistics_baseline,
+    submission_baselines,
+    submissions_summary,
+    total,
+)
+
 BIN = Path(sys.executable).parent
 SOSDATA = str(BIN / "sosdata")
 PYTHON = sys.executable
+BENCH = Path(__file__).resolve().parent
 
 
 # ----------------------------------------------------------------------------- running
@@ -91,73 +108,23 @@ def run(argv: list[str], env: dict[str, str], *, ok: tuple[int, ...] = (0,)) -> 
     }
 
 
-def python(code: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
-    """A baseline: ``code`` run by this Python in its own process, measured like a stage."""
-    return run([PYTHON, "-c", code, *args], env)
+def python(name: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
+    """Baseline ``name`` (``bench/national_baselines.py``) run by this Python in its own
+    process, measured like a stage."""
+    return run([PYTHON, "-c", baselines.command(name), *args], _with_bench(env))
+
+
+def _with_bench(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with this folder on ``PYTHONPATH`` (for the baselines and ``served``)."""
+    paths = os.pathsep.join(p for p in (str(BENCH), env.get("PYTHONPATH")) if p)
+    return {**env, "PYTHONPATH": paths}
 
 
 def _brief(measured: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in measured.items() if k not in ("stdout", "exit")}
 
 
-def ratio(stage: dict[str, Any], baseline: dict[str, Any], measure: str = "seconds") -> float:
-    """``stage`` over ``baseline`` in wall seconds (or ``cpu_seconds``: steadier on a shared
-    machine)."""
-    return round(stage[measure] / baseline[measure], 2) if baseline[measure] else 0.0
-
-
 # ----------------------------------------------------------------------------- baselines
-
-DERIVE = """
-import sys
-from pathlib import Path
-from sosdata.config import load_settings
-from sosdata.kanta.pipeline import derive_path
-from sosdata.periods import Quarter
-checked = derive_path(Path(sys.argv[1]), Quarter.parse(sys.argv[2]), load_settings())
-print(sum(f.height for f in checked.rows.values()))
-"""
-
-READ_PARQUET = """
-import sys
-import polars as pl
-print(pl.read_parquet(sys.argv[1]).height)
-"""
-
-READ_DELIVERY = """
-import sys, zipfile
-import polars as pl
-with zipfile.ZipFile(sys.argv[1]) as z:
-    rows = sum(
-        pl.read_csv(z.read(n), separator=";", infer_schema=False).height
-        for n in z.namelist() if n.endswith(".csv")
-    )
-print(rows)
-"""
-
-COPY_ROWS = """
-import sys
-from pathlib import Path
-import duckdb
-conn = duckdb.connect(sys.argv[1])
-for part in sorted(Path(sys.argv[2]).glob("*.parquet")):
-    conn.execute(
-        f"CREATE TABLE {part.stem} AS SELECT * FROM read_parquet('{part}') LIMIT 0"
-    )
-    conn.execute(f"COPY {part.stem} FROM '{part}' (FORMAT parquet)")
-print(sum(conn.execute(f"SELECT count(*) FROM {p.stem}").fetchone()[0]
-          for p in Path(sys.argv[2]).glob("*.parquet")))
-"""
-
-DISTINCT_PER_TASK = """
-import sys
-import duckdb
-conn = duckdb.connect(sys.argv[1], read_only=True)
-print(conn.execute(
-    "SELECT palvelutehtava, count(DISTINCT pseudonym) FROM register_asiakkuusjaksot "
-    "WHERE quarter = ? GROUP BY ALL", [sys.argv[2]]
-).fetchall())
-"""
 
 
 def export_built(database: Path, folder: Path) -> dict[str, int]:
@@ -183,41 +150,15 @@ def export_built(database: Path, folder: Path) -> dict[str, int]:
     return rows
 
 
+def copy_baseline(build: dict[str, Any], data: Path, work: Path, env: dict[str, str]) -> None:
+    """DuckDB's COPY of the rows the build wrote (from the register in ``data``)."""
+    rows = export_built(data / "register.duckdb", work / "built")
+    (work / "copy.duckdb").unlink(missing_ok=True)
+    copy = python("duckdb_copy_of_rows", str(work / "copy.duckdb"), str(work / "built"), env=env)
+    build_baseline(build, rows, _brief(copy))
+
+
 # ----------------------------------------------------------------------------- the web hook
-
-
-REPORT_PAGE = """
-import json, statistics, sys, time
-import httpx
-from served import served
-from sosdata.app import Register, Role
-from sosdata.config import load_settings
-from sosdata.register.users import os_user
-from sosdata.web import create_app
-
-delivery, repeat = int(sys.argv[1]), int(sys.argv[2])
-with Register(load_settings(), purpose="bench") as register:
-    keeper = register.actor(os_user())
-    organiser = register.delivery(keeper, delivery)["organiser"]
-    register.add_user(keeper, "bench-county", role=Role.ORGANISER, organiser=organiser)
-    register.set_password(keeper, "bench-county", "bench-password-1")
-    with served(create_app(register.settings, register=register)) as base, httpx.Client(
-        base_url=base, timeout=120
-    ) as client:
-        page = client.get("/sign-in").text
-        csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-        client.post("/sign-in", data={
-            "user_id": "bench-county", "password": "bench-password-1", "csrf_token": csrf})
-        times = []
-        for _ in range(repeat + 1):
-            started = time.perf_counter()
-            answer = client.get(f"/deliveries/{delivery}")
-            times.append((time.perf_counter() - started) * 1000)
-            assert answer.status_code == 200, answer.status_code
-first, rest = times[0], sorted(times[1:])
-print(json.dumps({"first_ms": round(first, 1), "p50_ms": round(statistics.median(rest), 1),
-                  "p95_ms": round(rest[max(0, round(0.95 * len(rest)) - 1)], 1)}))
-"""
 
 
 def report_page_stage(env: dict[str, str], delivery_id: int, repeat: int = 20) -> dict[str, Any]:
@@ -225,15 +166,11 @@ def report_page_stage(env: dict[str, str], delivery_id: int, repeat: int = 20) -
     (uvicorn on loopback, in a process of its own): the first request and ``repeat`` more. Its
     own milliseconds, not part of the total (the process also starts the server and signs in);
     the target is the portal's, p95 < 300 ms."""
-    bench = str(Path(__file__).parent)  # for ``served``
-    paths = os.pathsep.join(p for p in (bench, env.get("PYTHONPATH")) if p)
     served = run(
-        [PYTHON, "-c", REPORT_PAGE, str(delivery_id), str(repeat)], {**env, "PYTHONPATH": paths}
+        [PYTHON, "-c", report_page.COMMAND, str(delivery_id), str(repeat)], _with_bench(env)
     )
     return {
         **json.loads(served["stdout"]),
-        "requests": repeat + 1,
-        "target_p95_ms": 300,
         "server_process_peak_memory_gb": served["peak_memory_gb"],
         "load_before": served["load_before"],
     }
@@ -275,7 +212,155 @@ def synthesise(folder: Path, scale: str, seed: int, period: str, env: dict) -> d
     }
 
 
+# ----------------------------------------------------------------------------- the paths
+
+STAGES = ("kanta_load", "submissions", "build", "statistics")
+
+
+def set_up(env: dict[str, str], synth: Path) -> dict[str, Any]:
+    """A fresh register (``sosdata init``) holding the quarter's notifications."""
+    setup = {"init": _brief(run([SOSDATA, "init"], env))}
+    started = time.perf_counter()
+    for notification in sorted((synth / "notifications").glob("*.json")):
+        run(
+            [
+                SOSDATA,
+                "notification",
+                "import",
+                str(notification),
+                "--submitted-at",
+                "2022-04-01T12:00",
+            ],
+            env,
+        )
+    setup["notifications_seconds"] = round(time.perf_counter() - started, 2)
+    return setup
+
+
+def cli_path(
+    env: dict[str, str], work: Path, synth: Path, period: str, baselines: set[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every stage one ``sosdata`` process: the set-up's figures and the stages'."""
+    extract = synth / "kanta" / "extract.parquet"
+    deliveries = sorted((synth / "deliveries" / period).glob("*.zip"))
+    setup = set_up(env, synth)
+
+    stages: dict[str, Any] = {}
+    load = run([SOSDATA, "kanta", "load", str(extract), "--period", period], env)
+    stages["kanta_load"] = _brief(load)
+    if "kanta_load" in baselines:
+        derive = python("derivation_alone", str(extract), period, env=env)
+        read = python("polars_read_parquet", str(extract), env=env)
+        kanta_load_baselines(stages["kanta_load"], _brief(derive), _brief(read))
+
+    submissions = []
+    for path in deliveries:
+        submitted = run([SOSDATA, "submit", str(path), "--json"], env, ok=(0, 1))
+        entry = {"file": path.name, "bytes": path.stat().st_size, **_brief(submitted)}
+        outcome = json.loads(submitted["stdout"])
+        entry["status"] = outcome["status"]
+        entry["rows"] = sum(outcome["stored_rows"].values())
+        entry["delivery_id"] = outcome["delivery_id"]
+        if "submissions" in baselines:
+            validated = run(
+                [
+                    SOSDATA,
+                    "validate",
+                    str(path),
+                    "--period",
+                    period,
+                    "--format",
+                    "json",
+                    "--output",
+                    str(work / "report.json"),
+                ],
+                env,
+                ok=(0, 1),
+            )
+            read = python("polars_read_delivery", str(path), env=env)
+            submission_baselines(entry, _brief(validated), _brief(read))
+        submissions.append(entry)
+    stages["submissions"] = submissions_summary(submissions)
+
+    built = run([SOSDATA, "build", "--period", period, "--json"], env)
+    stages["build"] = _brief(built)
+    if "build" in baselines:
+        copy_baseline(stages["build"], work / "data", work, env)
+
+    stats = run(
+        [SOSDATA, "stats", "--period", period, "--format", "csv", "--out", str(work / "stats")],
+        env,
+    )
+    stages["statistics"] = _brief(stats)
+    if "statistics" in baselines:
+        _count_distinct_baseline(stages["statistics"], work / "data", period, env)
+
+    largest = max(submissions, key=lambda s: s["rows"])
+    stages["report_page"] = report_page_stage(env, largest["delivery_id"])
+    return setup, stages
+
+
+def _count_distinct_baseline(
+    statistics: dict[str, Any], data: Path, period: str, env: dict[str, str]
+) -> None:
+    distinct = python("count_distinct_per_task", str(data / "register.duckdb"), period, env=env)
+    statistics_baseline(statistics, _brief(distinct))
+
+
+def server_path(
+    env: dict[str, str], work: Path, synth: Path, period: str, baselines: set[str]
+) -> dict[str, Any]:
+    """The register's one long-lived process (``bench/server_path.py``) against a register of
+    its own in ``work``; the build's and the statistics' baselines afterwards, on its database."""
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "data"
+    env = {**env, "SOSDATA_DATA_DIR": str(data)}
+    setup = set_up(env, synth)
+    in_process = ",".join(s for s in STAGES if s in baselines)
+    launched = time.time()
+    process = run(
+        [
+            PYTHON,
+            str(BENCH / "server_path.py"),
+            "--extract",
+            str(synth / "kanta" / "extract.parquet"),
+            "--period",
+            period,
+            "--out",
+            str(work / "stats"),
+            "--baselines",
+            in_process,
+            "--launched",
+            repr(launched),
+            "--deliveries",
+            *(str(p) for p in sorted((synth / "deliveries" / period).glob("*.zip"))),
+        ],
+        _with_bench(env),
+    )
+    measured = json.loads(process["stdout"])
+    stages = measured["stages"]
+    stages["submissions"] = submissions_summary(stages["submissions"])
+    if "build" in baselines:
+        copy_baseline(stages["build"], data, work, env)
+    if "statistics" in baselines:
+        _count_distinct_baseline(stages["statistics"], data, period, env)
+    # report_page last, as on the command-line path
+    stages["report_page"] = stages.pop("report_page")
+    return {
+        "setup": setup,
+        "startup": measured["startup"],
+        # the peak over every stage: the kernel's figure restarts with each stage's
+        "process": {**_brief(process), "peak_memory_gb": measured["peak_memory_gb"]},
+        "stages": stages,
+        "total": total(stages),
+    }
+
+
 # ----------------------------------------------------------------------------- the run
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
@@ -286,138 +371,50 @@ def main() -> None:
     parser.add_argument(
         "--synth", type=Path, required=True, help="Folder caching the synthetic quarter."
     )
-    parser.add_argument("--work", type=Path, help="Folder for the register (default: /tmp).")
-    parser.add_argument("--keep", action="store_true", help="Keep the register afterwards.")
+    parser.add_argument("--work", type=Path, help="Folder for the registers (default: /tmp).")
+    parser.add_argument("--keep", action="store_true", help="Keep the registers afterwards.")
     parser.add_argument("--out", type=Path, help="Also write the JSON here.")
     parser.add_argument(
         "--only",
-        choices=["kanta_load", "submissions", "build", "statistics"],
+        choices=list(STAGES),
         action="append",
         help="Measure only these stages' baselines (every stage still runs).",
     )
+    parser.add_argument(
+        "--paths",
+        default="cli,server",
+        help="The paths to measure, comma-separated: cli (one process per stage), server "
+        "(the register's one long-lived process). Default: both.",
+    )
     args = parser.parse_args()
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if not paths or set(paths) - {"cli", "server"}:
+        parser.error(f"--paths {args.paths!r}: choose cli, server or cli,server")
     work = args.work or Path(tempfile.mkdtemp(prefix="sosdata-bench-national-", dir="/tmp"))
     shutil.rmtree(work / "data", ignore_errors=True)
+    shutil.rmtree(work / "server", ignore_errors=True)
     env = {**os.environ, "SOSDATA_DATA_DIR": str(work / "data"), "NO_COLOR": "1"}
     env.pop("SOSDATA_CONFIG", None)
-    baselines = set(args.only or ["kanta_load", "submissions", "build", "statistics"])
+    baselines = set(args.only or STAGES)
     period = args.period
     result: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3),
             "python": platform.python_version(),
-            "uptime_before": subprocess.run(
-                ["uptime"], capture_output=True, text=True
-            ).stdout.strip(),
+            "uptime_before": _uptime(),
         },
         "goals": GOALS,
     }
     try:
         result["synthesis"] = synthesise(args.synth, args.scale, args.seed, period, env)
         synth = Path(result["synthesis"]["folder"])
-        extract = synth / "kanta" / "extract.parquet"
-        deliveries = sorted((synth / "deliveries" / period).glob("*.zip"))
-
-        setup = {"init": _brief(run([SOSDATA, "init"], env))}
-        started = time.perf_counter()
-        for notification in sorted((synth / "notifications").glob("*.json")):
-            run(
-                [
-                    SOSDATA,
-                    "notification",
-                    "import",
-                    str(notification),
-                    "--submitted-at",
-                    "2022-04-01T12:00",
-                ],
-                env,
-            )
-        setup["notifications_seconds"] = round(time.perf_counter() - started, 2)
-        result["setup"] = setup
-
-        stages: dict[str, Any] = {}
-        load = run([SOSDATA, "kanta", "load", str(extract), "--period", period], env)
-        stages["kanta_load"] = _brief(load)
-        if "kanta_load" in baselines:
-            derive = python(DERIVE, str(extract), period, env=env)
-            read = python(READ_PARQUET, str(extract), env=env)
-            stages["kanta_load"]["baselines"] = {
-                "derivation_alone": _brief(derive),
-                "polars_read": _brief(read),
-            }
-            stages["kanta_load"]["ratio_to_derivation"] = ratio(load, derive)
-            stages["kanta_load"]["cpu_ratio_to_derivation"] = ratio(load, derive, "cpu_seconds")
-            stages["kanta_load"]["ratio_to_polars_read"] = ratio(load, read)
-
-        submissions = []
-        for path in deliveries:
-            submitted = run([SOSDATA, "submit", str(path), "--json"], env, ok=(0, 1))
-            entry = {"file": path.name, "bytes": path.stat().st_size, **_brief(submitted)}
-            outcome = json.loads(submitted["stdout"])
-            entry["status"] = outcome["status"]
-            entry["rows"] = sum(outcome["stored_rows"].values())
-            entry["delivery_id"] = outcome["delivery_id"]
-            if "submissions" in baselines:
-                validated = run(
-                    [
-                        SOSDATA,
-                        "validate",
-                        str(path),
-                        "--period",
-                        period,
-                        "--format",
-                        "json",
-                        "--output",
-                        str(work / "report.json"),
-                    ],
-                    env,
-                    ok=(0, 1),
-                )
-                read = python(READ_DELIVERY, str(path), env=env)
-                entry["baselines"] = {
-                    "validation": _brief(validated),
-                    "polars_read": _brief(read),
-                }
-                entry["ratio_to_validation"] = ratio(submitted, validated)
-                entry["cpu_ratio_to_validation"] = ratio(submitted, validated, "cpu_seconds")
-                entry["ratio_to_polars_read"] = ratio(submitted, read)
-            submissions.append(entry)
-        stages["submissions"] = _submissions_summary(submissions)
-
-        built = run([SOSDATA, "build", "--period", period, "--json"], env)
-        stages["build"] = _brief(built)
-        if "build" in baselines:
-            rows = export_built(work / "data" / "register.duckdb", work / "built")
-            (work / "copy.duckdb").unlink(missing_ok=True)
-            copy = python(COPY_ROWS, str(work / "copy.duckdb"), str(work / "built"), env=env)
-            stages["build"]["rows_written"] = rows
-            stages["build"]["baselines"] = {"duckdb_copy_of_the_rows": _brief(copy)}
-            stages["build"]["ratio_to_duckdb_copy"] = ratio(built, copy)
-            stages["build"]["cpu_ratio_to_duckdb_copy"] = ratio(built, copy, "cpu_seconds")
-
-        stats = run(
-            [SOSDATA, "stats", "--period", period, "--format", "csv", "--out", str(work / "stats")],
-            env,
-        )
-        stages["statistics"] = _brief(stats)
-        if "statistics" in baselines:
-            distinct = python(
-                DISTINCT_PER_TASK, str(work / "data" / "register.duckdb"), period, env=env
-            )
-            stages["statistics"]["baselines"] = {"count_distinct_per_task": _brief(distinct)}
-            stages["statistics"]["ratio_to_count_distinct"] = ratio(stats, distinct)
-            stages["statistics"]["cpu_ratio_to_count_distinct"] = ratio(
-                stats, distinct, "cpu_seconds"
-            )
-
-        largest = max(submissions, key=lambda s: s["rows"])
-        stages["report_page"] = report_page_stage(env, largest["delivery_id"])
-        result["stages"] = stages
-        result["total"] = _total(stages)
-        result["machine"]["uptime_after"] = subprocess.run(
-            ["uptime"], capture_output=True, text=True
-        ).stdout.strip()
+        if "cli" in paths:
+            result["setup"], result["stages"] = cli_path(env, work, synth, period, baselines)
+            result["total"] = total(result["stages"])
+        if "server" in paths:
+            result["server"] = server_path(env, work / "server", synth, period, baselines)
+        result["machine"]["uptime_after"] = _uptime()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -426,59 +423,6 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
     print(text)
-
-
-def _submissions_summary(submissions: list[dict[str, Any]]) -> dict[str, Any]:
-    largest = max(submissions, key=lambda s: s["rows"])
-    summary: dict[str, Any] = {
-        "files": len(submissions),
-        "rows": sum(s["rows"] for s in submissions),
-        "seconds": round(sum(s["seconds"] for s in submissions), 2),
-        "cpu_seconds": round(sum(s["cpu_seconds"] for s in submissions), 2),
-        "peak_memory_gb": max(s["peak_memory_gb"] for s in submissions),
-        "largest": largest["file"],
-    }
-    if "baselines" in largest:
-        validation = sum(s["baselines"]["validation"]["seconds"] for s in submissions)
-        validation_cpu = sum(s["baselines"]["validation"]["cpu_seconds"] for s in submissions)
-        read = sum(s["baselines"]["polars_read"]["seconds"] for s in submissions)
-        summary["baselines"] = {
-            "validation_seconds": round(validation, 2),
-            "validation_cpu_seconds": round(validation_cpu, 2),
-            "polars_read_seconds": round(read, 2),
-        }
-        summary["ratio_to_validation"] = round(summary["seconds"] / validation, 2)
-        summary["cpu_ratio_to_validation"] = round(summary["cpu_seconds"] / validation_cpu, 2)
-        summary["ratio_to_polars_read"] = round(summary["seconds"] / read, 2)
-        summary["largest_ratio_to_validation"] = largest["ratio_to_validation"]
-        summary["worst_ratio_to_validation"] = max(s["ratio_to_validation"] for s in submissions)
-    summary["each"] = submissions
-    return summary
-
-
-def _total(stages: dict[str, Any]) -> dict[str, Any]:
-    measured = [s for s in stages.values() if "seconds" in s]
-    seconds = round(sum(s["seconds"] for s in measured), 2)
-    peak = max(s["peak_memory_gb"] for s in measured)
-    met = {
-        "total_seconds": seconds <= GOALS["total_seconds"],
-        "peak_memory_gb": peak <= GOALS["peak_memory_gb"],
-        "build_seconds": stages["build"]["seconds"] <= GOALS["build_seconds"],
-    }
-    if "ratio_to_validation" in stages["submissions"]:
-        met["submission_to_validation"] = (
-            stages["submissions"]["worst_ratio_to_validation"] <= GOALS["submission_to_validation"]
-        )
-    if "ratio_to_derivation" in stages["kanta_load"]:
-        met["kanta_load_to_derivation"] = (
-            stages["kanta_load"]["ratio_to_derivation"] <= GOALS["kanta_load_to_derivation"]
-        )
-    return {
-        "seconds": seconds,
-        "cpu_seconds": round(sum(s["cpu_seconds"] for s in measured), 2),
-        "peak_memory_gb": peak,
-        "goals_met": met,
-    }
 
 
 if __name__ == "__main__":
