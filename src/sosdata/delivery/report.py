@@ -154,7 +154,7 @@ class ComponentCheck:
 
     def issue_frame(self, lang: str | None, limit: Limit) -> pl.DataFrame:
         """The issues as findings with their messages in ``lang``; with ``lang`` None, as
-        stored: no message but the (masked) values it shows (:data:`SHOWN_SCHEMA`)."""
+        stored: no message but the (masked) values it shows (``_SHOWN``)."""
         parts = []
         for (rule, column), key in zip(self.targets, self.counts, strict=True):
             n = self.counts[key]

@@ -235,14 +235,13 @@ class Rule:
     ) -> pl.Expr:
         """The row messages in ``lang`` from the expressions of their column and shown values:
         when validating, and when stored issues are read in the reader's language."""
-        fields = {"column": column.fill_null(""), "value": value.fill_null("")}
-        fields["other"] = other.fill_null("")
+        fields = {"column": column, "value": value, "other": other}
         template = self.message[lang].replace("{period}", period)
         names = re.findall(r"\{(column|value|other)\}", template)
         fmt = re.sub(r"\{(column|value|other)\}", "{}", template)
         if not names:
             return pl.lit(fmt)
-        return pl.format(fmt, *(fields[n] for n in names))
+        return pl.format(fmt, *(fields[n].fill_null("") for n in names))
 
 
 def _shown_value(component: Component, column: str) -> pl.Expr:
