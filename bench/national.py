@@ -60,10 +60,7 @@ import national_baselines as baselines
 import report_page
 from national_figures import (
     GOALS,
-    build_baseline,
-    kanta_load_baselines,
-    statistics_baseline,
-    submission_baselines,
+    compare,
     submissions_summary,
     total,
 )
@@ -155,7 +152,8 @@ def copy_baseline(build: dict[str, Any], data: Path, work: Path, env: dict[str, 
     rows = export_built(data / "register.duckdb", work / "built")
     (work / "copy.duckdb").unlink(missing_ok=True)
     copy = python("duckdb_copy_of_rows", str(work / "copy.duckdb"), str(work / "built"), env=env)
-    build_baseline(build, rows, _brief(copy))
+    build["rows_written"] = rows
+    compare(build, duckdb_copy_of_the_rows=_brief(copy))
 
 
 # ----------------------------------------------------------------------------- the web hook
@@ -251,7 +249,7 @@ def cli_path(
     if "kanta_load" in baselines:
         derive = python("derivation_alone", str(extract), period, env=env)
         read = python("polars_read_parquet", str(extract), env=env)
-        kanta_load_baselines(stages["kanta_load"], _brief(derive), _brief(read))
+        compare(stages["kanta_load"], derivation_alone=_brief(derive), polars_read=_brief(read))
 
     submissions = []
     for path in deliveries:
@@ -278,7 +276,7 @@ def cli_path(
                 ok=(0, 1),
             )
             read = python("polars_read_delivery", str(path), env=env)
-            submission_baselines(entry, _brief(validated), _brief(read))
+            compare(entry, validation=_brief(validated), polars_read=_brief(read))
         submissions.append(entry)
     stages["submissions"] = submissions_summary(submissions)
 
@@ -304,7 +302,7 @@ def _count_distinct_baseline(
     statistics: dict[str, Any], data: Path, period: str, env: dict[str, str]
 ) -> None:
     distinct = python("count_distinct_per_task", str(data / "register.duckdb"), period, env=env)
-    statistics_baseline(statistics, _brief(distinct))
+    compare(statistics, count_distinct_per_task=_brief(distinct))
 
 
 def server_path(

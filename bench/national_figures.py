@@ -83,36 +83,21 @@ def total(stages: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_baseline(build: dict[str, Any], rows: dict[str, int], copy: dict[str, Any]) -> None:
-    """Add to the build stage the rows it wrote and DuckDB's COPY of them."""
-    build["rows_written"] = rows
-    build["baselines"] = {"duckdb_copy_of_the_rows": copy}
-    build["ratio_to_duckdb_copy"] = ratio(build, copy)
-    build["cpu_ratio_to_duckdb_copy"] = ratio(build, copy, "cpu_seconds")
+#: each baseline by its name in the JSON, and what its stage's ratio to it is called
+RATIO_TO = {
+    "derivation_alone": "derivation",
+    "validation": "validation",
+    "polars_read": "polars_read",
+    "duckdb_copy_of_the_rows": "duckdb_copy",
+    "count_distinct_per_task": "count_distinct",
+}
 
 
-def statistics_baseline(statistics: dict[str, Any], distinct: dict[str, Any]) -> None:
-    """Add to the statistics stage one ``count(DISTINCT)`` per service task."""
-    statistics["baselines"] = {"count_distinct_per_task": distinct}
-    statistics["ratio_to_count_distinct"] = ratio(statistics, distinct)
-    statistics["cpu_ratio_to_count_distinct"] = ratio(statistics, distinct, "cpu_seconds")
-
-
-def kanta_load_baselines(
-    load: dict[str, Any], derive: dict[str, Any], read: dict[str, Any]
-) -> None:
-    """Add to the Kanta load the derivation alone and a bare Polars read of the extract."""
-    load["baselines"] = {"derivation_alone": derive, "polars_read": read}
-    load["ratio_to_derivation"] = ratio(load, derive)
-    load["cpu_ratio_to_derivation"] = ratio(load, derive, "cpu_seconds")
-    load["ratio_to_polars_read"] = ratio(load, read)
-
-
-def submission_baselines(
-    entry: dict[str, Any], validated: dict[str, Any], read: dict[str, Any]
-) -> None:
-    """Add to one file's submission its validation alone and a bare Polars read of it."""
-    entry["baselines"] = {"validation": validated, "polars_read": read}
-    entry["ratio_to_validation"] = ratio(entry, validated)
-    entry["cpu_ratio_to_validation"] = ratio(entry, validated, "cpu_seconds")
-    entry["ratio_to_polars_read"] = ratio(entry, read)
+def compare(stage: dict[str, Any], **baselines: dict[str, Any]) -> None:
+    """Add to ``stage`` its ``baselines`` and its ratio to each in wall seconds
+    (``ratio_to_…``); to the first, the main one, in CPU seconds too."""
+    stage["baselines"] = baselines
+    for i, (name, baseline) in enumerate(baselines.items()):
+        stage[f"ratio_to_{RATIO_TO[name]}"] = ratio(stage, baseline)
+        if i == 0:
+            stage[f"cpu_ratio_to_{RATIO_TO[name]}"] = ratio(stage, baseline, "cpu_seconds")

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import national_baselines as baselines
-from national_figures import kanta_load_baselines, submission_baselines
+from national_figures import compare
 
 T = TypeVar("T")
 GB_IN_KB = 1024**2
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if "kanta_load" in wanted:
             _, derive = measure(lambda: baselines.derivation_alone(args.extract, str(period)))
             _, read = measure(lambda: baselines.polars_read_parquet(args.extract))
-            kanta_load_baselines(stages["kanta_load"], derive, read)
+            compare(stages["kanta_load"], derivation_alone=derive, polars_read=read)
 
         submissions = []
         for path in args.deliveries:
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if "submissions" in wanted:
                 _, validated = measure(partial(register.validate, keeper, path, period))
                 _, read = measure(partial(baselines.polars_read_delivery, path))
-                submission_baselines(entry, validated, read)
+                compare(entry, validation=validated, polars_read=read)
             submissions.append(entry)
         stages["submissions"] = submissions
 
