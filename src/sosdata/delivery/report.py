@@ -183,9 +183,7 @@ class ComponentCheck:
                 )
             )
         # the messages of all rules are built in parallel
-        if parts:
-            return pl.concat(parts).collect()
-        return findings.empty_frame() if lang else _stored_empty()
+        return pl.concat(parts).collect() if parts else findings.empty_frame()
 
     def omitted(self, limit: Limit) -> dict[str, int]:
         """How many issues of each rule ``limit`` leaves out."""
@@ -208,14 +206,6 @@ def _flagged(flags: pl.Series, count: int, most: int | None) -> pl.Series:
         if sum(map(len, found)) >= most:
             break
     return pl.concat(found).head(most)
-
-
-def _stored_empty() -> pl.DataFrame:
-    return (
-        findings.empty_frame()
-        .drop("message")
-        .with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _SHOWN)
-    )
 
 
 def _in_report_order(frames: list[pl.DataFrame]) -> pl.DataFrame:

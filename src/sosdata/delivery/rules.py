@@ -211,13 +211,13 @@ class Rule:
         """The values a row message of this rule on ``column`` shows (``value``, ``other``),
         masked, as expressions over the frame: only those its templates name."""
         named = set(re.findall(r"\{(value|other)\}", " ".join(self.message.values())))
-        values = {
-            "value": lambda: _shown_value(ctx.component, column),
-            "other": lambda: identity.redact_expr(
-                (self.other(ctx, column) if self.other else pl.lit("")).cast(pl.String)
-            ),
-        }
-        return {name: values[name]() for name in ("value", "other") if name in named}
+        shown = {}
+        if "value" in named:
+            shown["value"] = _shown_value(ctx.component, column)
+        if "other" in named:
+            other = self.other(ctx, column) if self.other else pl.lit("")
+            shown["other"] = identity.redact_expr(other.cast(pl.String))
+        return shown
 
     def message_expr(self, ctx: Context, column: str, lang: str) -> pl.Expr:
         """The row messages of this rule on ``column`` as one expression over the frame."""
