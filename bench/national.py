@@ -337,7 +337,9 @@ def server_path(
     )
     measured = json.loads(process["stdout"])
     stages = measured["stages"]
-    stages["submissions"] = submissions_summary(stages["submissions"])
+    stages["submissions"] = submissions_summary(
+        stages["submissions"], stages.pop("submissions_checkpoint")
+    )
     if "build" in baselines:
         copy_baseline(stages["build"], data, work, env)
     if "statistics" in baselines:

@@ -26,9 +26,21 @@ def quotient(figure: float, baseline: float) -> float:
     return round(figure / baseline, 2) if baseline else 0.0
 
 
-def submissions_summary(submissions: list[dict[str, Any]]) -> dict[str, Any]:
-    """The submissions stage: its files' figures added up, the largest file's and the worst
-    ratio to validation, and each file's own (``each``)."""
+def add_checkpoint(stage: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """``stage`` with the checkpoint that followed it as part of it (``checkpoint_seconds``)."""
+    stage["checkpoint_seconds"] = checkpoint["seconds"]
+    for measure in ("seconds", "cpu_seconds"):
+        stage[measure] = round(stage[measure] + checkpoint[measure], 2)
+    stage["peak_memory_gb"] = max(stage["peak_memory_gb"], checkpoint["peak_memory_gb"])
+    return stage
+
+
+def submissions_summary(
+    submissions: list[dict[str, Any]], checkpoint: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The submissions stage: its files' figures added up (and the ``checkpoint`` after the
+    last, if the path has one of its own), the largest file's and the worst ratio to
+    validation, and each file's own (``each``)."""
     largest = max(submissions, key=lambda s: s["rows"])
     summary: dict[str, Any] = {
         "files": len(submissions),
@@ -38,6 +50,8 @@ def submissions_summary(submissions: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_memory_gb": max(s["peak_memory_gb"] for s in submissions),
         "largest": largest["file"],
     }
+    if checkpoint is not None:
+        add_checkpoint(summary, checkpoint)
     if "baselines" in largest:
         validation = sum(s["baselines"]["validation"]["seconds"] for s in submissions)
         validation_cpu = sum(s["baselines"]["validation"]["cpu_seconds"] for s in submissions)

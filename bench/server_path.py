@@ -17,6 +17,10 @@ and, right after it, that stage's baselines in this same process:
   ``count(DISTINCT)`` baseline likewise runs afterwards);
 - ``report_page``: the largest delivery's report page, served by this process over loopback.
 
+After the Kanta load, after the last submission and after the build the server's writer would
+be idle and checkpoint its database (``Register.checkpoint``, see ``app.jobs.WriterThread``):
+that checkpoint is timed right there and is part of the stage (``checkpoint_seconds`` beside).
+
 No warm-up: the first stage pays what a fresh server pays on its first job (the modules it
 imports on first use, numba loading its cached compiled functions), and its baselines, run
 after it, do not. Per stage: wall seconds (``perf_counter``), CPU seconds of every thread
@@ -44,7 +48,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import national_baselines as baselines
-from national_figures import compare
+from national_figures import add_checkpoint, compare
 
 T = TypeVar("T")
 GB_IN_KB = 1024**2
@@ -130,8 +134,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     meter = Meter()
     measure = meter.measure
     stages: dict[str, Any] = {}
+
+    def checkpointed(figures: dict[str, Any]) -> dict[str, Any]:
+        _, checkpoint = measure(register.checkpoint)
+        return add_checkpoint(figures, checkpoint)
+
     try:
         _, stages["kanta_load"] = measure(lambda: register.load_kanta(keeper, args.extract, period))
+        checkpointed(stages["kanta_load"])
         if "kanta_load" in wanted:
             _, derive = measure(lambda: baselines.derivation_alone(args.extract, str(period)))
             _, read = measure(lambda: baselines.polars_read_parquet(args.extract))
@@ -150,8 +160,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 compare(entry, validation=validated, polars_read=read)
             submissions.append(entry)
         stages["submissions"] = submissions
+        _, stages["submissions_checkpoint"] = measure(register.checkpoint)
 
         _, stages["build"] = measure(lambda: register.build(keeper, period))
+        checkpointed(stages["build"])
         _, stages["statistics"] = measure(
             lambda: register.publish(keeper, period, args.out, fmt="csv", lang="fi")
         )

@@ -130,7 +130,9 @@ def table(result: dict[str, Any]) -> str:
             "(`bench/server_path.py`; peak memory: the process's during the stage, what earlier "
             f"stages left resident included). Its start-up, {startup['seconds']:.1f} s "
             f"({startup['cpu_seconds']:.1f} CPU-s), {startup['peak_memory_gb']:.1f} GB "
-            "(imports, opening the register), is not in the total:",
+            "(imports, opening the register), is not in the total; the Kanta load, the "
+            "submissions and the build each include the checkpoint its writer makes once idle "
+            "after them:",
             "",
             *_rows(server["stages"], server["total"], goals),
             "",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import time
+
+import duckdb
 import pytest
 
 from sosdata import organisers
 from sosdata.app import Register, Role
-from sosdata.app.jobs import INTERRUPTED
+from sosdata.app.jobs import INTERRUPTED, WriterThread
 from sosdata.errors import NotFound
 from world import Q1, delivery_package
 
@@ -99,3 +103,32 @@ def test_a_serving_register_prepares_the_self_check_tables_as_the_builds_last_st
         check = serving.self_check(keeper, org.oid, Q1)
         assert check.build_id == job.result["build_id"] and check.tables
         assert serving._built_tables[(str(Q1), check.build_id)] is kept
+
+
+def test_the_writer_checkpoints_its_log_into_the_database_once_it_is_idle(register, tmp_path):
+    """A submission's commit stays in DuckDB's log; once no job has come for a while the
+    writer writes the log into the database file, which then holds the delivery alone."""
+    keeper = register.actor("keeper")
+    path = delivery_package(tmp_path / "delivery", organisers.load().for_county("01"), first=0)
+    database = register.settings.database_path
+    log = database.with_name(database.name + ".wal")
+    writer = WriterThread(register.jobs, when_idle=register.checkpoint, idle_after=0.5)
+    try:
+        job_id = register.jobs.create(
+            "submit", path.name, user_id="keeper", organiser=None, state="queued"
+        )
+        writer.put(job_id, lambda: register.submit(keeper, path))
+        writer.join()
+        assert register.job(keeper, job_id).state == "done"
+        assert log.exists() and log.stat().st_size > 0  # committed, into the log
+        deadline = time.monotonic() + 30
+        while log.exists() and log.stat().st_size > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not log.exists() or log.stat().st_size == 0
+    finally:
+        writer.stop()
+    # the database file without any log holds the delivery
+    alone = tmp_path / "alone.duckdb"
+    shutil.copyfile(database, alone)
+    with duckdb.connect(str(alone), read_only=True) as copy:
+        assert copy.execute("SELECT count(*) FROM deliveries").fetchone() == (1,)

@@ -33,6 +33,7 @@ MACHINERY = {
     "session_actor",
     "sign_out",
     "token_actor",
+    "checkpoint",
     "close",
     "connection",
     "cursor",

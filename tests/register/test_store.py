@@ -88,3 +88,32 @@ def test_tables_follow_the_component_definitions(settings: Settings, component):
     ]
     assert register == build.view_columns(component)  # the build writes what the view shows
     assert "henkilotunnus" not in accepted + register
+
+
+def test_persons_stored_before_their_columns_went_uncompressed_are_kept(
+    settings: Settings, tmp_path: Path
+):
+    """A register made before 0005 keeps its persons, byte for byte; their random columns are
+    then stored as they are (compressing them cost time and saved nothing)."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for m in store.migrations():
+        if m.version < 5:
+            (earlier / m.name).write_text(m.sql)
+    conn = duckdb.connect(str(settings.database_path))
+    store.migrate(conn, earlier)
+    person = ("ab" * 32, b"\x00\xff" * 20, "1990-02-05", "2", "2026-01-01 00:00:00")
+    conn.execute("INSERT INTO persons VALUES (?, ?, ?, ?, ?)", list(person))
+    store.migrate(conn)
+    assert conn.execute(
+        "SELECT pseudonym, identity_enc, birth_date::VARCHAR, sex, first_seen::VARCHAR FROM persons"
+    ).fetchall() == [person]
+    conn.execute("CHECKPOINT")
+    stored = dict(
+        conn.execute(
+            "SELECT DISTINCT column_name, compression FROM pragma_storage_info('persons') "
+            "WHERE column_name IN ('pseudonym', 'identity_enc') AND segment_type <> 'VALIDITY'"
+        ).fetchall()
+    )
+    conn.close()
+    assert stored == {"pseudonym": "Uncompressed", "identity_enc": "Uncompressed"}

@@ -36,6 +36,8 @@ PROGRESS_INTERVAL = 0.5
 #: what a user reads when work failed for a reason that is not theirs to mend
 INTERNAL_ERROR = "internal error: the work stopped and nothing was changed; the log has details"
 
+#: seconds without a queued job before the writer does its idle work (see WriterThread)
+IDLE_AFTER = 10.0
 INTERRUPTED = "interrupted: the process running it stopped; nothing of it was stored"
 #: the job a verb runs as when it was queued beforehand (set on the writer thread)
 _queued_job: ContextVar[int | None] = ContextVar("queued_job", default=None)
@@ -209,10 +211,21 @@ class _Recorder:
 
 
 class WriterThread:
-    """The server's one thread of long work: queued jobs run one after another, in order."""
+    """The server's one thread of long work: queued jobs run one after another, in order.
 
-    def __init__(self, jobs: Jobs) -> None:
+    When no job has come for ``idle_after`` seconds since the last one ran, the thread calls
+    ``when_idle`` once (the register checkpoints its database then, off every sender's wait:
+    a burst of uploads on a deadline day is checkpointed once, after it)."""
+
+    def __init__(
+        self,
+        jobs: Jobs,
+        *,
+        when_idle: Callable[[], None] | None = None,
+        idle_after: float = IDLE_AFTER,
+    ) -> None:
         self._jobs = jobs
+        self._when_idle, self._idle_after = when_idle, idle_after
         self._queue: queue.Queue[tuple[int, Callable[[], Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="sosdata-writer", daemon=True)
         self._thread.start()
@@ -221,7 +234,8 @@ class WriterThread:
         self._queue.put((job_id, call))
 
     def _loop(self) -> None:
-        while (item := self._queue.get()) is not None:
+        worked = False
+        while (item := self._next(worked)) is not None:
             job_id, call = item
             with queued_as(job_id):
                 try:
@@ -231,7 +245,20 @@ class WriterThread:
                 except Exception:
                     log.exception("job %s failed", job_id)
                     self._jobs.fail_if_unfinished(job_id, INTERNAL_ERROR)
+            worked = True
             self._queue.task_done()
+
+    def _next(self, worked: bool) -> tuple[int, Callable[[], Any]] | None:
+        """The next job (``None``: stop), after ``when_idle`` if one ran and none came since."""
+        if worked and self._when_idle is not None:
+            try:
+                return self._queue.get(timeout=self._idle_after)
+            except queue.Empty:
+                try:
+                    self._when_idle()
+                except Exception:  # the work is kept either way; it is tried again when idle
+                    log.exception("the writer's idle work failed")
+        return self._queue.get()
 
     def join(self) -> None:
         """Wait until every queued job has finished."""

@@ -121,6 +121,12 @@ class Register:
             self._cursors.append(cursor)
         return cursor
 
+    def checkpoint(self) -> None:
+        """Write the database's log into its file (DuckDB does so by itself past
+        ``store.CHECKPOINT_THRESHOLD`` and as the process closes; the server's writer, when it
+        has been idle)."""
+        self.cursor().execute("CHECKPOINT")
+
     def initialise(self, keeper: str) -> store.Initialised:
         """Create or update the data directory, its keys and the database; ``keeper`` becomes
         the first keeper of a new register."""
@@ -189,7 +195,7 @@ class Register:
         """Queue ``call`` (a verb of this register, bound to its arguments) onto the one writer
         thread as job ``kind``; returns the job's id at once."""
         if self._writer is None:
-            self._writer = WriterThread(self.jobs)
+            self._writer = WriterThread(self.jobs, when_idle=self.checkpoint)
         job_id = self.jobs.create(
             kind, title, user_id=actor.user_id, organiser=organiser, state="queued"
         )

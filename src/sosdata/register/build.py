@@ -285,6 +285,23 @@ def _assign_groups(kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFram
     )
 
 
+def _coded(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its text columns (but the source) as enumerations of their values in
+    sorted order: the sorts, joins and gathers that follow move small integers instead of text,
+    and order rows as the text would."""
+    text = [n for n, t in frame.schema.items() if t == pl.String and n != SOURCE]
+    values = frame.select(pl.col(n).drop_nulls().unique().sort().implode() for n in text)
+    found = values.row(0, named=True) if text else {}
+    return frame.with_columns(pl.col(n).cast(pl.Enum(found[n])) for n in text)
+
+
+def _typed_as(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``other`` with each column ``frame`` also has in ``frame``'s type, to be joined with it
+    (a value ``frame`` lacks becomes null: it would match none of its rows)."""
+    shared = [n for n in other.columns if n in frame.schema]
+    return other.with_columns(pl.col(n).cast(frame.schema[n], strict=False) for n in shared)
+
+
 # ----------------------------------------------------------------------------- selection
 
 
@@ -316,6 +333,7 @@ def _select_sources(
         pl.col("municipality_group").alias("kuntaryhma"),
         pl.col("source").alias("_whole"),
     )
+    by_task, whole = _typed_as(frame, by_task), _typed_as(frame, whole)
     ruled = (
         frame.join(
             by_task,
@@ -378,7 +396,7 @@ def register_rows(
     # the same order
     return (
         records.with_columns(syntymapaiva=persons["syntymapaiva"].gather(records["person"]))
-        .join(county, on="kotikunta", how="left", maintain_order="left")
+        .join(_typed_as(records, county), on="kotikunta", how="left", maintain_order="left")
         .with_columns(pl.lit(str(period)).alias("quarter"))
         .select(columns)
     )
@@ -396,7 +414,8 @@ def only_tasks(client_periods: pl.DataFrame) -> pl.DataFrame:
         client_periods.group_by("jarjestaja", "person")
         .agg(task.n_unique().alias("_tasks"), task.first().alias("_only_task"))
         .filter(pl.col("_tasks") == 1)
-        .drop("_tasks")
+        # as text: looked up from rows whose codes enumerate other values (see _coded)
+        .select(pl.col("jarjestaja", "_only_task").cast(pl.String), "person")
     )
 
 
@@ -506,6 +525,7 @@ def build(
             tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
             if only is not None and "palvelutehtava" in c.column_names:
                 both, tasks["service_task_inferred"] = infer_tasks(both, only)
+            both = _coded(both)
             kept, union_cells, left_out = _select_sources(both, c, expected)
             del both
             records = register_rows(merge_component(kept, c), c, period, persons, county)

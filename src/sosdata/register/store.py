@@ -26,6 +26,11 @@ from sosdata.config import Settings
 from sosdata.errors import UserError
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+#: DuckDB writes its log into the database file (a checkpoint) once the log passes this size;
+#: its default of 16 MB made nearly every submission's commit a checkpoint of its own. A process
+#: checkpoints as it closes, and the server's writer when it has been idle a while
+#: (``app.jobs.WriterThread``): one checkpoint for a burst of work instead of one per commit.
+CHECKPOINT_THRESHOLD = "1GB"
 
 
 class StoreError(UserError, RuntimeError):
@@ -166,6 +171,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
                     "initialise the data directory again to update it"
                 )
         else:
+            conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             migrate(conn)
     except BaseException:
         conn.close()
