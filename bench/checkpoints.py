@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from national import SOSDATA, run, set_up, synthesise
+from national import SOSDATA, quarter_files, run, set_up, synthesise
 from national_figures import quotient
 
 #: DuckDB's own default, the baseline
@@ -90,24 +90,21 @@ def main() -> None:
         env.pop("SOSDATA_CONFIG", None)
         synth = Path(synthesise(args.synth, args.scale, args.seed, args.period, env)["folder"])
         set_up(env, synth)
-        extract = synth / "kanta" / "extract.parquet"
+        extract, deliveries = quarter_files(synth, args.period)
         run([SOSDATA, "kanta", "load", str(extract), "--period", args.period], env)
-        deliveries = sorted(str(p) for p in (synth / "deliveries" / args.period).glob("*.zip"))
         result: dict[str, Any] = {}
-        for variant in (DUCKDB_DEFAULT, "register"):
-            data = work / variant
+        for name, variant in (("duckdb_default", DUCKDB_DEFAULT), ("register", "register")):
+            data = work / name
             shutil.copytree(work / "loaded", data)
             (data / "writer.lock").unlink(missing_ok=True)
             done = subprocess.run(
-                [sys.executable, __file__, "--variant", variant, str(data), *deliveries],
+                [sys.executable, __file__, "--variant", variant, str(data), *map(str, deliveries)],
                 env=env,
                 capture_output=True,
                 text=True,
                 check=True,
             )
-            result["duckdb_default" if variant == DUCKDB_DEFAULT else "register"] = json.loads(
-                done.stdout
-            )
+            result[name] = json.loads(done.stdout)
         result["ratio_to_duckdb_default"] = quotient(
             result["register"]["seconds"], result["duckdb_default"]["seconds"]
         )

@@ -215,6 +215,12 @@ def synthesise(folder: Path, scale: str, seed: int, period: str, env: dict) -> d
 STAGES = ("kanta_load", "submissions", "build", "statistics")
 
 
+def quarter_files(synth: Path, period: str) -> tuple[Path, list[Path]]:
+    """The synthetic quarter's Kanta extract and its deliveries, in the order they are sent."""
+    deliveries = sorted((synth / "deliveries" / period).glob("*.zip"))
+    return synth / "kanta" / "extract.parquet", deliveries
+
+
 def set_up(env: dict[str, str], synth: Path) -> dict[str, Any]:
     """A fresh register (``sosdata init``) holding the quarter's notifications."""
     setup = {"init": _brief(run([SOSDATA, "init"], env))}
@@ -239,8 +245,7 @@ def cli_path(
     env: dict[str, str], work: Path, synth: Path, period: str, baselines: set[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every stage one ``sosdata`` process: the set-up's figures and the stages'."""
-    extract = synth / "kanta" / "extract.parquet"
-    deliveries = sorted((synth / "deliveries" / period).glob("*.zip"))
+    extract, deliveries = quarter_files(synth, period)
     setup = set_up(env, synth)
 
     stages: dict[str, Any] = {}
@@ -314,6 +319,7 @@ def server_path(
     data = work / "data"
     env = {**env, "SOSDATA_DATA_DIR": str(data)}
     setup = set_up(env, synth)
+    extract, deliveries = quarter_files(synth, period)
     in_process = ",".join(s for s in STAGES if s in baselines)
     launched = time.time()
     process = run(
@@ -321,7 +327,7 @@ def server_path(
             PYTHON,
             str(BENCH / "server_path.py"),
             "--extract",
-            str(synth / "kanta" / "extract.parquet"),
+            str(extract),
             "--period",
             period,
             "--out",
@@ -331,15 +337,12 @@ def server_path(
             "--launched",
             repr(launched),
             "--deliveries",
-            *(str(p) for p in sorted((synth / "deliveries" / period).glob("*.zip"))),
+            *(str(p) for p in deliveries),
         ],
         _with_bench(env),
     )
     measured = json.loads(process["stdout"])
     stages = measured["stages"]
-    stages["submissions"] = submissions_summary(
-        stages["submissions"], stages.pop("submissions_checkpoint")
-    )
     if "build" in baselines:
         copy_baseline(stages["build"], data, work, env)
     if "statistics" in baselines:

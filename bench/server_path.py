@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import national_baselines as baselines
-from national_figures import add_checkpoint, compare
+from national_figures import add_checkpoint, compare, submissions_summary
 
 T = TypeVar("T")
 GB_IN_KB = 1024**2
@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 _, read = measure(partial(baselines.polars_read_delivery, path))
                 compare(entry, validation=validated, polars_read=read)
             submissions.append(entry)
-        stages["submissions"] = submissions
-        _, stages["submissions_checkpoint"] = measure(register.checkpoint)
+        _, checkpoint = measure(register.checkpoint)
+        stages["submissions"] = submissions_summary(submissions, checkpoint)
 
         _, stages["build"] = measure(lambda: register.build(keeper, period))
         checkpointed(stages["build"])

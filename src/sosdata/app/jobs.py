@@ -36,9 +36,9 @@ PROGRESS_INTERVAL = 0.5
 #: what a user reads when work failed for a reason that is not theirs to mend
 INTERNAL_ERROR = "internal error: the work stopped and nothing was changed; the log has details"
 
+INTERRUPTED = "interrupted: the process running it stopped; nothing of it was stored"
 #: seconds without a queued job before the writer does its idle work (see WriterThread)
 IDLE_AFTER = 10.0
-INTERRUPTED = "interrupted: the process running it stopped; nothing of it was stored"
 #: the job a verb runs as when it was queued beforehand (set on the writer thread)
 _queued_job: ContextVar[int | None] = ContextVar("queued_job", default=None)
 

@@ -43,7 +43,7 @@ from sosdata.components import CLIENT_PERIODS, Component, belongs_to
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, Step, silent
-from sosdata.register import audit, lifecycle, merge, notifications, rows, store
+from sosdata.register import audit, lifecycle, merge, notifications, packed_sort, rows, store
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -286,13 +286,10 @@ def _assign_groups(kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFram
 
 
 def _coded(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with its text columns (but the source) as enumerations of their values in
-    sorted order: the sorts, joins and gathers that follow move small integers instead of text,
-    and order rows as the text would."""
+    """``frame`` with its text columns (but the source) as enumerations of their sorted values:
+    the selection and the merge that follow sort, join and gather small integers."""
     text = [n for n, t in frame.schema.items() if t == pl.String and n != SOURCE]
-    values = frame.select(pl.col(n).drop_nulls().unique().sort().implode() for n in text)
-    found = values.row(0, named=True) if text else {}
-    return frame.with_columns(pl.col(n).cast(pl.Enum(found[n])) for n in text)
+    return packed_sort.enumerated(frame, text)
 
 
 def _typed_as(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:

@@ -19,6 +19,22 @@ import polars as pl
 WORD_BITS = 64
 
 
+def _sorted_values(name: str) -> pl.Expr:
+    """A text column's distinct values in sort order, nulls left out, as one list: the
+    categories of an enumeration whose codes order as the text does."""
+    return pl.col(name).drop_nulls().unique().sort().implode().alias(name)
+
+
+def enumerated(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with the text columns ``names`` as enumerations of their sorted values (found
+    for all of them in one pass): sorts, joins and gathers then move small integers, and the
+    codes order rows as the text would."""
+    if not names:
+        return frame
+    found = frame.select(_sorted_values(n) for n in names).row(0, named=True)
+    return frame.with_columns(pl.col(n).cast(pl.Enum(found[n])) for n in names)
+
+
 def rank_of(column: pl.Series) -> tuple[pl.Series, int]:
     """The column as non-negative integers in its sort order (null last), and how many."""
     ((rank, count),) = _ranks(column.to_frame())
@@ -33,7 +49,7 @@ def _ranks(columns: pl.DataFrame) -> list[tuple[pl.Expr, int]]:
     for name, dtype in columns.schema.items():
         column = pl.col(name)
         if dtype == pl.String:
-            needed.append(column.drop_nulls().unique().sort().implode().alias(name))
+            needed.append(_sorted_values(name))
         elif dtype == pl.Date or dtype.is_integer():
             number = column.cast(pl.Int64)
             needed += [number.min().alias(f"{name} min"), number.max().alias(f"{name} max")]
@@ -42,7 +58,8 @@ def _ranks(columns: pl.DataFrame) -> list[tuple[pl.Expr, int]]:
     for name, dtype in columns.schema.items():
         column = pl.col(name)
         if dtype == pl.String:
-            column, dtype = column.cast(pl.Enum(found[name])), pl.Enum(found[name])
+            dtype = pl.Enum(found[name])
+            column = column.cast(dtype)
         if isinstance(dtype, pl.Enum):
             values = len(dtype.categories)
             ranks.append((column.to_physical().cast(pl.Int64).fill_null(values), values + 1))

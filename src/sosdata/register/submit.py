@@ -275,8 +275,6 @@ def from_validation(result: Any, period: Quarter) -> Delivery:
     """The parts of a ``sosdata.delivery.ValidationResult`` that the register stores."""
     manifest = getattr(result, "manifest", None)
     report = result.report.to_dict()
-    stored = getattr(result.report, "stored_issues", None)
-    issues = stored() if stored is not None else None
     return Delivery(
         quarter=period,
         accepted=bool(result.accepted),
@@ -285,7 +283,7 @@ def from_validation(result: Any, period: Quarter) -> Delivery:
         manifest=_manifest_dict(manifest),
         report=report,
         rows=dict(result.rows) if result.accepted else {},
-        issues=issues if isinstance(issues, pl.DataFrame) else None,
+        issues=result.report.stored_issues(),
     )
 
 
