@@ -33,6 +33,7 @@ from sosdata.app import Register, Role
 from sosdata.config import Settings
 from sosdata.register import store
 from sosdata.register.deliveries import IssueFilter
+from sosdata.register.submit import store_issues
 from sosdata.web import create_app
 
 ORGANISER = "1.2.246.10.9999901.10.0"
@@ -87,7 +88,6 @@ def seed(settings: Settings, rows: int, issues: int, rng: np.random.Generator) -
         component = rng.integers(0, len(names), issues)
         frame = pl.DataFrame(
             {
-                "delivery_id": np.ones(issues, dtype=np.int64),
                 "rule": [RULES[i][0] for i in which],
                 "severity": [RULES[i][1] for i in which],
                 "component": [names[i] for i in component],
@@ -97,9 +97,7 @@ def seed(settings: Settings, rows: int, issues: int, rng: np.random.Generator) -
                 "message": [RULES[i][3] for i in which],
             }
         )
-        store.run(
-            conn, "INSERT INTO delivery_issues BY NAME SELECT * FROM issue_rows", issue_rows=frame
-        )
+        store_issues(conn, frame, 1)
     return 1
 
 

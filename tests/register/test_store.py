@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from sosdata import components
@@ -117,3 +118,68 @@ def test_persons_stored_before_their_columns_went_uncompressed_are_kept(
     )
     conn.close()
     assert stored == {"pseudonym": "Uncompressed", "identity_enc": "Uncompressed"}
+
+
+_ISSUE = ("rule", "severity", "component", "file", "line", "column", "message", "value")
+
+
+def test_issues_stored_before_they_were_stored_by_kind_read_the_same(
+    settings: Settings, tmp_path: Path
+):
+    """A register made before 0076 keeps every issue of every delivery, nulls included, read
+    through the view as before; each delivery's kinds stored once."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for m in store.migrations():
+        if m.version < 76:
+            (earlier / m.name).write_text(m.sql)
+    conn = duckdb.connect(str(settings.database_path))
+    store.migrate(conn, earlier)
+    issues = [
+        (1, "HETU_TEMPORARY", "warning", "asiakkuusjaksot", "a.csv", 2, "henkilotunnus", None, "x"),
+        (1, "HETU_TEMPORARY", "warning", "asiakkuusjaksot", "a.csv", 3, "henkilotunnus", None, "y"),
+        (1, "FILE_HEADER_UNKNOWN", "error", None, "a.csv", None, None, "Viesti.", None),
+        (2, "HETU_TEMPORARY", "warning", "asiakkuusjaksot", "a.csv", 2, "henkilotunnus", None, "z"),
+        (2, "MANIFEST_MISSING", "error", None, None, None, None, None, None),
+    ]
+    columns = "delivery_id, " + ", ".join(f'"{c}"' for c in _ISSUE)
+    conn.executemany(
+        f"INSERT INTO delivery_issues ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", issues
+    )
+    store.migrate(conn)
+    read = conn.execute(f"SELECT {columns} FROM delivery_issues").fetchall()
+    kinds = conn.execute(
+        "SELECT delivery_id, count(*) FROM delivery_issue_kinds GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    conn.close()
+    assert sorted(read, key=str) == sorted(issues, key=str)
+    assert kinds == [(1, 2), (2, 2)]
+
+
+def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: Settings):
+    from sosdata.register.submit import store_issues
+
+    def issue(rule: str, line: int, column: str) -> dict[str, object]:
+        return {
+            "code": rule,
+            "severity": "warning",
+            "component": "asiakkuusjaksot",
+            "file": "a.csv",
+            "line": line,
+            "column": column,
+            "value": f"{rule}{line}",
+        }
+
+    first = [issue("HETU_TEMPORARY", n, "henkilotunnus") for n in (2, 3, 4)]
+    then = [issue("START_BEFORE_2020", 5, "alkupvm"), issue("HETU_TEMPORARY", 5, "henkilotunnus")]
+    conn = store.connect(settings)
+    assert store_issues(conn, pl.DataFrame(first), 7) == 3
+    assert store_issues(conn, pl.DataFrame(then), 7) == 2
+    read = conn.execute(
+        'SELECT rule, line, "column", value FROM delivery_issues WHERE delivery_id = 7'
+    ).fetchall()
+    (kinds,) = conn.execute("SELECT count(DISTINCT kind) FROM delivery_issue_kinds").fetchone()
+    conn.close()
+    expected = [(i["code"], i["line"], i["column"], i["value"]) for i in first + then]
+    assert sorted(read) == sorted(expected)
+    assert kinds == 3

@@ -140,9 +140,13 @@ def test_stored_issues_are_read_in_the_readers_language(
         masked = conn.execute(
             "SELECT value FROM delivery_issues WHERE rule = 'HETU_TEMPORARY' ORDER BY line"
         ).fetchall()
+        kinds = conn.execute(
+            "SELECT count(*) FROM delivery_issue_kinds WHERE rule = 'HETU_TEMPORARY'"
+        ).fetchone()
     assert stored[0] > 0 and stored[1] == 0  # no sentence stored
     if not unknown_column:
         assert [m[0] for m in masked] == [hetu(i)[:7] + "****" for i in range(6)]
+        assert kinds == (1,)  # a warning on every row: its rule, file and column stored once
     for lang in ("fi", "sv", "en"):
         validated = call(settings, "keeper", "validate", path, Quarter.parse("2023Q1"), lang=lang)
         expected = validated.report.issues.select("code", "line", "column", "message")
@@ -167,7 +171,7 @@ def test_an_issue_stored_with_its_message_is_shown_as_stored(
     outcome = call(settings, "keeper", "submit", package(_rows(organiser, hetu, n=1)))
     with submit.store.opened(settings) as conn:  # as issues were stored before values were
         conn.execute(
-            "UPDATE delivery_issues SET message = 'Tallennettu viesti.', value = NULL "
+            "UPDATE delivery_issue_lines SET message = 'Tallennettu viesti.', value = NULL "
             "WHERE delivery_id = ?",
             [outcome.delivery_id],
         )

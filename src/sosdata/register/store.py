@@ -260,10 +260,12 @@ def one(
     conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
 ) -> tuple[Any, ...]:
     """The row of a query that always gives one (an aggregate, a sequence's next value)."""
-    row = conn.execute(sql, params or []).fetchone()
-    if row is None:
+    # every row fetched: the connection is free for the next call (registering a frame
+    # refuses a connection whose last result is unfinished)
+    rows = conn.execute(sql, params or []).fetchall()
+    if not rows:
         raise StoreError(f"the register database answered no row to: {sql}")
-    return row
+    return rows[0]
 
 
 def frame(

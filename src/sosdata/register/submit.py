@@ -46,6 +46,8 @@ ISSUE_COLUMNS = (
     "other",
     "params",
 )
+#: what many issues of a delivery share, stored once (``delivery_issue_kinds``)
+ISSUE_KIND = ("delivery_id", "rule", "severity", "component", "file", "column")
 
 
 class SubmitError(UserError, ValueError):
@@ -132,6 +134,36 @@ def _issues_frame(issues: pl.DataFrame | None, delivery_id: int) -> pl.DataFrame
     )
 
 
+def store_issues(
+    conn: duckdb.DuckDBPyConnection, issues: pl.DataFrame | None, delivery_id: int
+) -> int:
+    """Store a delivery's issues as their distinct kinds and their lines, each line with its
+    kind's number (migration 0076 says why); returns how many issues."""
+    rows = _issues_frame(issues, delivery_id)
+    if rows.height == 0:
+        return 0
+    kind_of = [c for c in ISSUE_KIND if c in rows.columns]
+    (first,) = store.one(
+        conn,
+        "SELECT coalesce(max(kind) + 1, 0) FROM delivery_issue_kinds WHERE delivery_id = ?",
+        [delivery_id],
+    )
+    kinds = (
+        rows.select(kind_of)
+        .unique(maintain_order=True)
+        .with_row_index("kind", offset=int(first))
+        .with_columns(pl.col("kind").cast(pl.Int32))
+    )
+    lines = rows.join(kinds, on=kind_of, how="left", nulls_equal=True, maintain_order="left")
+    store.run(conn, "INSERT INTO delivery_issue_kinds BY NAME SELECT * FROM kinds", kinds=kinds)
+    store.run(
+        conn,
+        "INSERT INTO delivery_issue_lines BY NAME SELECT * FROM lines",
+        lines=lines.drop([c for c in kind_of if c != "delivery_id"]),
+    )
+    return rows.height
+
+
 @dataclass
 class Delivery:
     """A validated delivery, ready to store (the parts of a validation result the store keeps)."""
@@ -208,14 +240,9 @@ def record(
                 json.dumps(report, default=str, ensure_ascii=False),
             ],
         )
-        issue_rows = _issues_frame(issues, outcome.delivery_id)
-        if issue_rows.height:
-            step(f"storing {issue_rows.height} validation issues")
-            store.run(
-                conn,
-                "INSERT INTO delivery_issues BY NAME SELECT * FROM issue_rows",
-                issue_rows=issue_rows,
-            )
+        if issues is not None and issues.height:
+            step(f"storing {issues.height} validation issues")
+            store_issues(conn, issues, outcome.delivery_id)
         for name, counts in (report.get("components") or {}).items():
             conn.execute(
                 "INSERT INTO delivery_components (delivery_id, component, rows, accepted_rows, "
