@@ -144,7 +144,8 @@ def test_nothing_stored_holds_a_planted_code(deliveries, keeper_settings, tmp_pa
 
 
 def test_the_reported_cases(deliveries, keeper_settings) -> None:
-    """A code in the home-municipality column; CR-only line ends with codes in the rows."""
+    """A code in the home-municipality column; CR-only line ends with codes in the rows; the
+    same with a lower-case code right after a line end, which quoting turned into ``\\r``."""
     code = identity.make(dt.date(1980, 5, 17), 951)
     in_municipality = deliveries.csv("asiakkuusjaksot", [row("asiakkuusjaksot", kotikunta=code)])
     result = deliveries.validate(in_municipality, organiser=deliveries.oid)
@@ -153,3 +154,8 @@ def test_the_reported_cases(deliveries, keeper_settings) -> None:
     text = csv_text("asiakkuusjaksot", [row("asiakkuusjaksot")] * 2).replace("\n", "\r")
     result = deliveries.validate(deliveries.csv("asiakkuusjaksot", text.encode()))
     assert not result.accepted and not _leaks(_all_forms(result))
+    lower = identity.make(dt.date(2000, 1, 1), 900).lower()  # 010100a900…
+    text = f"jarjestaja;henkilotunnus;kotikunta;sukupuoli;alkupvm;loppupvm\r{lower};{code};186;1;"
+    path = deliveries.csv("lastensuojelu", (text + "2022-05-01;\r").encode())
+    result = deliveries.validate(path, organiser=deliveries.oid)
+    assert lower not in _all_forms(result) and "010100a****" in _all_forms(result)

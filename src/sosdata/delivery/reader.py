@@ -384,7 +384,9 @@ def _check_header(header: list[str], display: str, component: Component) -> None
                 column=", ".join(unknown),
                 component=component.name,
                 params={
-                    "columns": ", ".join(repr(n) for n in unknown),
+                    # masked before quoting: quoted, a carriage return is `\r`, which hides
+                    # where a code that follows it begins
+                    "columns": ", ".join(repr(identity.redact(n)) for n in unknown),
                     "positions": ", ".join(str(positions[n][0]) for n in unknown),
                     "allowed": ";".join(expected),
                 },
