@@ -114,16 +114,27 @@ def derive_path(
 
 def duplicate_documents(records: pl.LazyFrame) -> pl.DataFrame:
     """Document ids that more than one record carries, with the lines of the first two: a
-    document is archived once, so a repeated id is an error in the extract, not a version."""
+    document is archived once, so a repeated id is an error in the extract, not a version.
+
+    Candidates first: the records whose id's 64-bit hash repeats (sorting 16 M integers and
+    comparing neighbours took 0.5 s where counting 16 M strings in a hash table took 4.4 s);
+    every record of a repeated id is among them, and the ids themselves then decide."""
+    ids = records.select("_line", "document_id").collect()
+    hashes = _id_hash(ids["document_id"])
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     return (
-        records.select("_line", "document_id")
+        ids.filter(hashes.is_in(repeated.implode()))
         .filter(pl.col("document_id").is_duplicated())
         .group_by("document_id")
         .agg(pl.col("_line").sort().head(2).alias("lines"), pl.len().alias("records"))
         .sort(pl.col("lines").list.first())
         .select(pl.col("lines").list.first().alias("line"), "lines", "records")
-        .collect()
     )
+
+
+def _id_hash(ids: pl.Series) -> pl.Series:
+    return ids.hash()
 
 
 def summary_document(derivation: Derivation, source: Path) -> dict[str, Any]:
