@@ -161,7 +161,7 @@ def report(
         store.frame(
             conn,
             f"SELECT {_ISSUE_SELECT} FROM delivery_issues WHERE delivery_id = ? "
-            "ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule",
+            'ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule, "column"',
             [delivery_id],
         ),
         lang,
@@ -187,7 +187,13 @@ def _with_messages(issues: pl.DataFrame, lang: str, quarter: str) -> pl.DataFram
 
 #: what the issue table may be sorted by; ties fall back to the report's own order
 ISSUE_SORTS = ("line", "rule", "component", "severity", "file", "column")
-_REPORT_ORDER = 'severity, component NULLS FIRST, line NULLS FIRST, rule, "column"'
+#: the report's order (severity, component, line, rule, column) as the kinds' ranks around the
+#: line: a page sorts its lines by integers, not by the strings a join would bring to each
+_RANKED_KINDS = (
+    "SELECT *, dense_rank() OVER (ORDER BY severity, component NULLS FIRST) AS _head, "
+    'dense_rank() OVER (ORDER BY rule, "column") AS _tail, {chosen} AS _chosen '
+    "FROM delivery_issue_kinds WHERE {where}"
+)
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,7 @@ class IssueFilter:
     descending: bool = False
 
     def where(self) -> tuple[str, list[object]]:
+        """The filter over the issues' kinds (every column it names is one of theirs)."""
         clauses, params = ["delivery_id = ?"], []
         for column in ("rule", "component", "severity", "file"):
             value = getattr(self, column)
@@ -208,12 +215,24 @@ class IssueFilter:
                 params.append(value)
         return " AND ".join(clauses), params
 
-    def order(self) -> str:
+    def ranked_kinds(self) -> str:
+        """The delivery's kinds that pass the filter, with their ranks in the page's order."""
         if self.sort not in ISSUE_SORTS:
             raise ValueError(f"cannot sort issues by {self.sort!r}; choose {ISSUE_SORTS}")
         column = '"column"' if self.sort == "column" else self.sort
         direction = "DESC" if self.descending else "ASC"
-        return f"{column} {direction} NULLS FIRST, {_REPORT_ORDER}"
+        chosen = (  # sorted by line, the lines' own column decides
+            "0"
+            if self.sort == "line"
+            else f"dense_rank() OVER (ORDER BY {column} {direction} NULLS FIRST)"
+        )
+        return _RANKED_KINDS.format(chosen=chosen, where=self.where()[0])
+
+    def order(self) -> str:
+        """The page's order over the lines joined to :meth:`ranked_kinds`."""
+        direction = "DESC" if self.descending else "ASC"
+        chosen = f"line {direction} NULLS FIRST" if self.sort == "line" else "_chosen"
+        return f"{chosen}, _head, line NULLS FIRST, _tail"
 
 
 @dataclass(frozen=True)
@@ -255,21 +274,28 @@ def issue_page(
     rows = _with_messages(
         store.frame(
             conn,
-            f"SELECT {_ISSUE_SELECT} FROM delivery_issues "
-            f"WHERE {where} ORDER BY {chosen.order()} {window}",
+            f"SELECT {_ISSUE_SELECT} FROM delivery_issue_lines "
+            f"JOIN ({chosen.ranked_kinds()}) USING (delivery_id, kind) "
+            f"ORDER BY {chosen.order()} {window}",
             [delivery_id, *params],
         ),
         lang,
         row[3],
     )
+    # counted by kind number, the few kinds joined afterwards: no join of every issue
     matching = conn.execute(
-        f"SELECT count(*) FROM delivery_issues WHERE {where}", [delivery_id, *params]
+        "SELECT count(*) FROM delivery_issue_lines WHERE delivery_id = ? AND kind IN "
+        f"(SELECT kind FROM delivery_issue_kinds WHERE {where})",
+        [delivery_id, delivery_id, *params],
     ).fetchone()
     counts = store.frame(
         conn,
-        "SELECT rule, severity, component, file, count(*) AS issues FROM delivery_issues "
-        "WHERE delivery_id = ? GROUP BY ALL ORDER BY rule, component, file",
-        [delivery_id],
+        "SELECT rule, severity, component, file, sum(n)::BIGINT AS issues FROM ("
+        "  SELECT kind, count(*) AS n FROM delivery_issue_lines WHERE delivery_id = ?"
+        "  GROUP BY kind"
+        ") JOIN delivery_issue_kinds USING (kind) WHERE delivery_id = ? "
+        "GROUP BY ALL ORDER BY rule, component, file",
+        [delivery_id, delivery_id],
     )
     audit.record(conn, read_by, "report", f"delivery {delivery_id}", reason, rows=rows.height)
     return IssuePage(rows, int(matching[0]) if matching else 0, offset, counts)
