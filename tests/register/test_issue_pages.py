@@ -36,6 +36,18 @@ def _issues(n: int) -> list[dict[str, Any]]:
     return [dict(zip(FIELDS, KINDS[k], strict=True), line=line, value=None) for k, line in pairs]
 
 
+def _report_key(issue: dict[str, Any]) -> tuple:
+    """The report's order: severity, component (nulls first), line (nulls first), rule, column
+    (nulls last, DuckDB's default)."""
+    return (
+        issue["severity"],
+        (issue["component"] is not None, issue["component"]),
+        (issue["line"] is not None, issue["line"]),
+        (issue["rule"] is None, issue["rule"]),
+        (issue["column"] is None, issue["column"] or ""),
+    )
+
+
 def _expected(issues: list[dict[str, Any]], chosen: deliveries.IssueFilter) -> list[tuple]:
     kept = [
         i
@@ -46,17 +58,8 @@ def _expected(issues: list[dict[str, Any]], chosen: deliveries.IssueFilter) -> l
     ]
 
     def key(issue: dict[str, Any]) -> tuple:
-        first = issue[chosen.sort]
-        # DuckDB: the chosen column nulls first either way; rule and column nulls last
-        head = (first is not None, first)
-        return (
-            head,
-            issue["severity"],
-            (issue["component"] is not None, issue["component"]),
-            (issue["line"] is not None, issue["line"]),
-            (issue["rule"] is None, issue["rule"]),
-            (issue["column"] is None, issue["column"] or ""),
-        )
+        first = issue[chosen.sort]  # nulls first either way
+        return ((first is not None, first), *_report_key(issue))
 
     ordered = sorted(kept, key=key)
     if chosen.descending:  # the chosen column descending, nulls still first; ties as before
@@ -98,3 +101,10 @@ def test_a_page_is_in_the_reports_order(settings, stored, sort, descending, only
     counts = {tuple(r[:4]): r[4] for r in whole.counts.iter_rows()}
     assert sum(counts.values()) == len(stored)
     assert counts[KINDS[3][:4]] == sum(1 for i in stored if i["rule"] == "DATE_INVALID")
+
+
+def test_the_whole_report_lists_every_issue_in_the_reports_order(settings, stored) -> None:
+    with store.opened(settings) as conn:
+        report = deliveries.report(conn, 1, read_by="keeper")
+    read = [(i["rule"], i["line"], i["column"]) for i in report["issues"]]
+    assert read == [(i["rule"], i["line"], i["column"]) for i in sorted(stored, key=_report_key)]

@@ -160,8 +160,9 @@ def report(
     issues = _with_messages(
         store.frame(
             conn,
-            f"SELECT {_ISSUE_SELECT} FROM delivery_issues WHERE delivery_id = ? "
-            'ORDER BY severity, component NULLS FIRST, line NULLS FIRST, rule, "column"',
+            f"SELECT {_ISSUE_SELECT} FROM delivery_issue_lines "
+            f"JOIN ({IssueFilter().ranked_kinds()}) USING (delivery_id, kind) "
+            f"ORDER BY {_REPORT_ORDER}",
             [delivery_id],
         ),
         lang,
@@ -188,7 +189,8 @@ def _with_messages(issues: pl.DataFrame, lang: str, quarter: str) -> pl.DataFram
 #: what the issue table may be sorted by; ties fall back to the report's own order
 ISSUE_SORTS = ("line", "rule", "component", "severity", "file", "column")
 #: the report's order (severity, component, line, rule, column) as the kinds' ranks around the
-#: line: a page sorts its lines by integers, not by the strings a join would bring to each
+#: line: the lines are sorted by integers, not by the strings a join would bring to each
+_REPORT_ORDER = "_head, line NULLS FIRST, _tail"
 _RANKED_KINDS = (
     "SELECT *, dense_rank() OVER (ORDER BY severity, component NULLS FIRST) AS _head, "
     'dense_rank() OVER (ORDER BY rule, "column") AS _tail, {chosen} AS _chosen '
@@ -232,7 +234,7 @@ class IssueFilter:
         """The page's order over the lines joined to :meth:`ranked_kinds`."""
         direction = "DESC" if self.descending else "ASC"
         chosen = f"line {direction} NULLS FIRST" if self.sort == "line" else "_chosen"
-        return f"{chosen}, _head, line NULLS FIRST, _tail"
+        return f"{chosen}, {_REPORT_ORDER}"
 
 
 @dataclass(frozen=True)
