@@ -91,18 +91,24 @@ def test_tables_follow_the_component_definitions(settings: Settings, component):
     assert "henkilotunnus" not in accepted + register
 
 
+def _made_before(version: int, settings: Settings, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """The register's database as the migrations before ``version`` made it."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for m in store.migrations():
+        if m.version < version:
+            (earlier / m.name).write_text(m.sql)
+    conn = duckdb.connect(str(settings.database_path))
+    store.migrate(conn, earlier)
+    return conn
+
+
 def test_persons_stored_before_their_columns_went_uncompressed_are_kept(
     settings: Settings, tmp_path: Path
 ):
     """A register made before 0005 keeps its persons, byte for byte; their random columns are
     then stored as they are (compressing them cost time and saved nothing)."""
-    earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    for m in store.migrations():
-        if m.version < 5:
-            (earlier / m.name).write_text(m.sql)
-    conn = duckdb.connect(str(settings.database_path))
-    store.migrate(conn, earlier)
+    conn = _made_before(5, settings, tmp_path)
     person = ("ab" * 32, b"\x00\xff" * 20, "1990-02-05", "2", "2026-01-01 00:00:00")
     conn.execute("INSERT INTO persons VALUES (?, ?, ?, ?, ?)", list(person))
     store.migrate(conn)
@@ -128,13 +134,7 @@ def test_issues_stored_before_they_were_stored_by_kind_read_the_same(
 ):
     """A register made before 0076 keeps every issue of every delivery, nulls included, read
     through the view as before; each delivery's kinds stored once."""
-    earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    for m in store.migrations():
-        if m.version < 76:
-            (earlier / m.name).write_text(m.sql)
-    conn = duckdb.connect(str(settings.database_path))
-    store.migrate(conn, earlier)
+    conn = _made_before(76, settings, tmp_path)
     issues = [
         (1, "HETU_TEMPORARY", "warning", "asiakkuusjaksot", "a.csv", 2, "henkilotunnus", None, "x"),
         (1, "HETU_TEMPORARY", "warning", "asiakkuusjaksot", "a.csv", 3, "henkilotunnus", None, "y"),
