@@ -134,6 +134,7 @@ def duplicate_documents(records: pl.LazyFrame) -> pl.DataFrame:
 
 
 def _id_hash(ids: pl.Series) -> pl.Series:
+    """The ids' 64-bit hashes (apart, so that a test can make every id collide)."""
     return ids.hash()
 
 

@@ -47,7 +47,7 @@ ISSUE_COLUMNS = (
     "params",
 )
 #: what many issues of a delivery share, stored once (``delivery_issue_kinds``)
-ISSUE_KIND = ("delivery_id", "rule", "severity", "component", "file", "column")
+ISSUE_KIND = ("rule", "severity", "component", "file", "column")
 
 
 class SubmitError(UserError, ValueError):
@@ -158,12 +158,13 @@ def store_issues(
     )
     # each issue's kind, by its row (half the time of joining the issues to their kinds)
     kind = kinds.select("kind", "row").explode("row").sort("row")["kind"]
-    lines = rows.drop(c for c in kind_of if c != "delivery_id").with_columns(kind=kind)
     store.run(
         conn,
-        "INSERT INTO delivery_issue_kinds BY NAME SELECT * FROM kinds",
+        "INSERT INTO delivery_issue_kinds BY NAME SELECT ? AS delivery_id, * FROM kinds",
+        [delivery_id],
         kinds=kinds.drop("row"),
     )
+    lines = rows.drop(kind_of).with_columns(kind=kind)
     store.run(conn, "INSERT INTO delivery_issue_lines BY NAME SELECT * FROM lines", lines=lines)
     return rows.height
 
