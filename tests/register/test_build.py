@@ -504,3 +504,42 @@ def test_build_is_audited(settings, db):
     _build(settings)
     entries = db.execute("SELECT user_id, action, object FROM audit_log").fetchall()
     assert entries == [("keeper", "build", "register 2023Q1")]
+
+
+def test_records_of_every_quarter_read_their_text_through_one_list_of_codes(settings, load, hetu):
+    """The built records keep each text value as its code: a later quarter's build adds only
+    the values new to it, the codes stay 1, 2, 3, ... (the views index the list of values by
+    them), and the earlier quarter's records read as they did."""
+    _, kanta_load = load
+    q2 = Quarter.parse("2023Q2")
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(5), "palvelutehtava": "1", "alkupvm": D(2023, 1, 2)}
+            ]
+        }
+    )
+    _build(settings)
+    first = _register(settings, "asiakkuusjaksot")
+    with store.opened(settings) as conn:
+        codes_first = dict(conn.execute("SELECT value, code FROM stored_text").fetchall())
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(6), "palvelutehtava": "7", "alkupvm": D(2023, 4, 3)}
+            ]
+        },
+        quarter=q2,
+    )
+    call(settings, "keeper", "build", q2)
+    both = _register(settings, "asiakkuusjaksot")
+    with store.opened(settings) as conn:
+        codes = dict(conn.execute("SELECT value, code FROM stored_text").fetchall())
+    assert both.filter(pl.col("quarter") == "2023Q1").equals(first)
+    assert sorted(zip(both["quarter"], both["palvelutehtava"], both["source"], strict=True)) == [
+        ("2023Q1", "1", "kanta"),
+        ("2023Q2", "7", "kanta"),
+    ]
+    assert codes.items() >= codes_first.items()
+    assert set(codes) - set(codes_first) == {"2023Q2", "7"}
+    assert sorted(codes.values()) == list(range(1, len(codes) + 1))

@@ -156,6 +156,52 @@ def test_issues_stored_before_they_were_stored_by_kind_read_the_same(
     assert kinds == [(1, 2), (2, 2)]
 
 
+def test_built_records_stored_before_their_text_was_coded_read_the_same(
+    settings: Settings, tmp_path: Path
+):
+    """A register made before 0006 keeps every built record of every build, nulls included:
+    the current builds' records read through the views as before, a superseded build's records
+    are kept, and every text value has one code, 1, 2, 3, ... without gaps."""
+    conn = _made_before(6, settings, tmp_path)
+    conn.execute(
+        "INSERT INTO builds VALUES (1, '2023Q1', now(), 'keeper', false, '{}'), "
+        "(2, '2023Q1', now(), 'keeper', true, '{}'), (3, '2023Q2', now(), 'keeper', true, '{}')"
+    )
+    records = [
+        (1, "2023Q1", "1.2.3", "Ryhmä", "a" * 64, "1990-01-01", "1", "091", "01", "5",
+         "2023-01-01", None, "kanta"),
+        (2, "2023Q1", "1.2.3", "Ryhmä", "a" * 64, "1990-01-01", None, None, None, "5",
+         "2023-01-01", "2023-02-01", "both"),
+        (3, "2023Q2", "1.2.4", "Koko alue", "b" * 64, None, "2", "092", "02", None,
+         "2023-04-01", None, "separate"),
+    ]  # fmt: skip
+    conn.executemany(f"INSERT INTO built_asiakkuusjaksot VALUES ({', '.join('?' * 13)})", records)
+    conn.execute(
+        "INSERT INTO built_palvelupaatokset VALUES (3, '2023Q2', '1.2.4', 'Koko alue', ?, "
+        "NULL, NULL, '092', '02', '10', NULL, '2023-04-02', NULL, NULL, '1', 'separate')",
+        ["b" * 64],
+    )
+    store.migrate(conn)
+    view = conn.execute(
+        "SELECT quarter, jarjestaja, kuntaryhma, pseudonym, syntymapaiva::VARCHAR, sukupuoli, "
+        "kotikunta, hyvinvointialue, palvelutehtava, alkupvm::VARCHAR, loppupvm::VARCHAR, "
+        "source FROM register_asiakkuusjaksot"
+    ).fetchall()
+    decisions = conn.execute(
+        "SELECT quarter, sosiaalipalvelu, palvelutehtava, paatoksen_tyyppi, source "
+        "FROM register_palvelupaatokset"
+    ).fetchall()
+    kept = conn.execute("SELECT build_id FROM built_asiakkuusjaksot ORDER BY 1").fetchall()
+    coded = conn.execute("SELECT value, code FROM stored_text ORDER BY code").fetchall()
+    conn.close()
+    assert sorted(view, key=str) == sorted((r[1:] for r in records[1:]), key=str)
+    assert decisions == [("2023Q2", "10", None, "1", "separate")]
+    assert kept == [(1,), (2,), (3,)]
+    values = {"2023Q1", "2023Q2", "1.2.3", "1.2.4", "Ryhmä", "Koko alue", "1", "2", "091", "092"}
+    values |= {"01", "02", "5", "10", "kanta", "both", "separate"}
+    assert [(c, v) for v, c in coded] == list(enumerate(sorted(values), start=1))
+
+
 def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: Settings):
     from sosdata.register.submit import store_issues
 

@@ -572,15 +572,18 @@ def _store_records(
     build_id: int,
     quarter: str,
 ) -> None:
-    """Replace the quarter's records of ``c`` (inside the build's transaction). The pseudonym
-    goes to DuckDB as an Arrow dictionary column: the person's index into the pseudonyms."""
+    """Replace the quarter's records of ``c`` (inside the build's transaction), their text as
+    codes (:func:`_as_codes`). The pseudonym goes to DuckDB as an Arrow dictionary column: the
+    person's index into the pseudonyms."""
     table = built_table(c)
     conn.execute(
         f"DELETE FROM {table} WHERE build_id IN (SELECT build_id FROM builds WHERE quarter = ?)",
         [quarter],
     )
-    arrow = records.with_columns(build_id=pl.lit(build_id, dtype=pl.Int64)).to_arrow(
-        compat_level=pl.CompatLevel.oldest()
+    arrow = (
+        _as_codes(conn, records)
+        .with_columns(build_id=pl.lit(build_id, dtype=pl.Int64))
+        .to_arrow(compat_level=pl.CompatLevel.oldest())
     )
     person = arrow.column("person").combine_chunks()
     arrow = arrow.drop_columns(["person"]).append_column(
@@ -588,6 +591,43 @@ def _store_records(
     )
     with store.registered(conn, {"records": arrow}):
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
+
+
+def _as_codes(conn: duckdb.DuckDBPyConnection, records: pl.DataFrame) -> pl.DataFrame:
+    """``records`` with each text value as its code in ``stored_text``: a few hundred values
+    repeat over millions of records, and DuckDB stores integers several times faster than text
+    (the views ``register_<component>`` decode them)."""
+    records = packed_sort.enumerated(
+        records, [n for n, t in records.schema.items() if t == pl.String]
+    )
+    categories = {n: t.categories for n, t in records.schema.items() if isinstance(t, pl.Enum)}
+    codes = _text_codes(conn, pl.concat(categories.values()).unique())
+    return records.with_columns(
+        categories[n]
+        .to_frame("value")
+        .join(codes, on="value", how="left", maintain_order="left")
+        .get_column("code")
+        .gather(records[n].to_physical())
+        .alias(n)
+        for n in categories
+    )
+
+
+def _text_codes(conn: duckdb.DuckDBPyConnection, values: pl.Series) -> pl.DataFrame:
+    """The code of each of the distinct ``values`` (``value``, ``code``); a value new to
+    ``stored_text`` gets the next code, so that the codes stay 1, 2, 3, ... without gaps (the
+    views find a value by its code as its place in the list of values)."""
+    wanted = values.to_frame("value")
+    store.run(
+        conn,
+        "INSERT INTO stored_text SELECT (SELECT coalesce(max(code), 0) FROM stored_text) "
+        "+ row_number() OVER (ORDER BY value), value "
+        "FROM wanted ANTI JOIN stored_text USING (value)",
+        wanted=wanted,
+    )
+    return store.frame(
+        conn, "SELECT value, code FROM stored_text SEMI JOIN wanted USING (value)", wanted=wanted
+    )
 
 
 def _commit(
