@@ -45,7 +45,8 @@ def test_accepted_delivery_stores_pseudonymised_rows_and_encrypted_persons(
     assert outcome.status == "accepted" and not outcome.late and not outcome.duplicate
     assert outcome.stored_rows == {"asiakkuusjaksot": 3} and outcome.new_persons == 3
     stored = db.execute(
-        "SELECT pseudonym, line FROM accepted_asiakkuusjaksot WHERE delivery_id = ? ORDER BY line",
+        "SELECT p.pseudonym, a.line FROM accepted_asiakkuusjaksot a JOIN persons p "
+        "USING (person_id) WHERE a.delivery_id = ? ORDER BY a.line",
         [outcome.delivery_id],
     ).fetchall()
     pseudonymize = keys.pseudonymizer(settings)
@@ -65,10 +66,22 @@ def test_accepted_delivery_stores_pseudonymised_rows_and_encrypted_persons(
 
 
 def test_a_person_in_two_deliveries_is_stored_once(db, settings, make_delivery, hetu):
+    """A person named by two deliveries is one person with one number, which the rows of both
+    name; a person new to the register takes the next number."""
     _record(db, settings, make_delivery(_periods(hetu, 2)), sha="a")
     second = _record(db, settings, make_delivery(_periods(hetu, 3), group="Toinen"), sha="b")
     assert second.new_persons == 1
     assert db.execute("SELECT count(*) FROM persons").fetchone() == (3,)
+    named = db.execute(
+        "SELECT a.delivery_id, p.pseudonym, p.person_id FROM accepted_asiakkuusjaksot a "
+        "JOIN persons p USING (person_id) ORDER BY a.delivery_id, a.line"
+    ).fetchall()
+    pseudonym = keys.pseudonymizer(settings)
+    first, then = sorted(pseudonym(hetu(i)) for i in range(2)), pseudonym(hetu(2))
+    numbers = {(s, n) for _, s, n in named}
+    # the first delivery's persons numbered 1, 2 in pseudonym order; the new one next
+    assert numbers == {(first[0], 1), (first[1], 2), (then, 3)}
+    assert [d for d, _, _ in named].count(second.delivery_id) == 3
 
 
 def test_newer_delivery_replaces_older_per_group_and_component(db, settings, make_delivery, hetu):

@@ -202,6 +202,53 @@ def test_built_records_stored_before_their_text_was_coded_read_the_same(
     assert [(c, v) for v, c in coded] == list(enumerate(sorted(values), start=1))
 
 
+def test_accepted_rows_stored_before_they_were_coded_read_the_same(
+    settings: Settings, tmp_path: Path
+):
+    """A register made before 0007 keeps every accepted row and person: each person numbered
+    (in the order they came), each row naming its person by number and its text by code."""
+    conn = _made_before(7, settings, tmp_path)
+    conn.executemany(
+        "INSERT INTO persons VALUES (?, ?, '1990-01-01', '1', ?)",
+        [
+            ("b" * 64, b"x", "2023-01-02"),
+            ("a" * 64, b"y", "2023-01-03"),
+            ("c" * 64, b"z", "2023-01-02"),
+        ],
+    )
+    periods = [
+        (1, None, 2, "1.2.3", "a" * 64, "091", "1", "5", "2023-01-01", None),
+        (None, 7, 3, "1.2.4", "b" * 64, "092", "2", None, "2023-01-02", "2023-02-01"),
+        (None, 7, 4, "1.2.4", "c" * 64, "091", "1", "5", "2023-01-03", None),
+    ]
+    conn.executemany(
+        f"INSERT INTO accepted_asiakkuusjaksot VALUES ({', '.join('?' * 10)})", periods
+    )
+    conn.execute(
+        "INSERT INTO accepted_palvelutiedot VALUES "
+        "(1, NULL, 5, '1.2.3', ?, '091', '1', '10', '5', '2023-01-01', NULL)",
+        ["a" * 64],
+    )
+    store.migrate(conn)
+    numbers = conn.execute("SELECT pseudonym, person_id FROM persons ORDER BY 2").fetchall()
+    text = "(SELECT list(value ORDER BY code) FROM stored_text)"
+    read = conn.execute(
+        f"SELECT a.delivery_id, a.batch_id, a.line, {text}[a.jarjestaja], p.pseudonym, "
+        f"{text}[a.kotikunta], {text}[a.sukupuoli], {text}[a.palvelutehtava], "
+        "a.alkupvm::VARCHAR, a.loppupvm::VARCHAR "
+        "FROM accepted_asiakkuusjaksot a JOIN persons p USING (person_id) ORDER BY a.line"
+    ).fetchall()
+    services = conn.execute(
+        f"SELECT {text}[sosiaalipalvelu], {text}[palvelutehtava] FROM accepted_palvelutiedot"
+    ).fetchall()
+    codes = conn.execute("SELECT code FROM stored_text ORDER BY code").fetchall()
+    conn.close()
+    assert numbers == [("b" * 64, 1), ("c" * 64, 2), ("a" * 64, 3)]
+    assert read == periods
+    assert services == [("10", "5")]
+    assert [c for (c,) in codes] == list(range(1, len(codes) + 1))
+
+
 def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: Settings):
     from sosdata.register.submit import store_issues
 

@@ -43,7 +43,16 @@ from sosdata.components import CLIENT_PERIODS, Component, belongs_to
 from sosdata.config import Settings
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, Step, silent
-from sosdata.register import audit, lifecycle, merge, notifications, packed_sort, rows, store
+from sosdata.register import (
+    audit,
+    lifecycle,
+    merge,
+    notifications,
+    packed_sort,
+    rows,
+    store,
+    text_codes,
+)
 from sosdata.register.merge import KANTA, SEPARATE, SOURCE
 
 #: per component: the columns that identify one record besides the organiser and person
@@ -215,15 +224,16 @@ def _in_force(locked: int | None, source: str, alias: str) -> str:
 
 
 def _input_columns(c: Component) -> str:
-    """The stored columns, the person's index (see :func:`_persons`) for the pseudonym."""
-    return ", ".join("p.person" if n == "pseudonym" else f"a.{n}" for n in rows.stored_columns(c))
+    """The stored columns, the person's index (see :func:`_persons`) for their number."""
+    return ", ".join("p.person" if n == rows.PERSON else f"a.{n}" for n in rows.stored_columns(c))
 
 
 def _separate_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return store.frame(
+    return _accepted(
         conn,
+        c,
         f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma, "
         f"'{SEPARATE}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
@@ -231,7 +241,7 @@ def _separate_rows(
         f"  AND {_in_force(locked, SEPARATE, 'dc')} "
         "JOIN deliveries d ON d.delivery_id = a.delivery_id AND d.quarter = ? "
         "  AND d.status = 'accepted' "
-        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
+        f"LEFT JOIN {PERSON_INDEX} p ON p.{rows.PERSON} = a.{rows.PERSON}",
         [c.name, quarter],
     )
 
@@ -239,17 +249,28 @@ def _separate_rows(
 def _kanta_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return store.frame(
+    return _accepted(
         conn,
+        c,
         f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma, "
         f"'{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
-        "JOIN kanta_components kc ON kc.batch_id = a.batch_id AND kc.organiser = a.jarjestaja "
+        # the organiser as its code, as the rows keep it (text_codes)
+        f"JOIN (SELECT kc.*, t.code AS organiser_code FROM kanta_components kc "
+        f"  JOIN {text_codes.TABLE} t ON t.value = kc.organiser) kc "
+        "ON kc.batch_id = a.batch_id AND kc.organiser_code = a.jarjestaja "
         f"  AND kc.component = ? AND {_in_force(locked, KANTA, 'kc')} "
         "JOIN kanta_batches b ON b.batch_id = a.batch_id AND b.quarter = ? "
-        f"LEFT JOIN {PERSON_INDEX} p ON p.pseudonym = a.pseudonym",
+        f"LEFT JOIN {PERSON_INDEX} p ON p.{rows.PERSON} = a.{rows.PERSON}",
         [c.name, quarter],
     )
+
+
+def _accepted(
+    conn: duckdb.DuckDBPyConnection, c: Component, sql: str, params: list[Any]
+) -> pl.DataFrame:
+    """Accepted rows read by ``sql``, their codes as text again."""
+    return text_codes.as_text(conn, store.frame(conn, sql, params), rows.coded_columns(c))
 
 
 def _inputs(conn: duckdb.DuckDBPyConnection, quarter: str, locked: int | None) -> pl.DataFrame:
@@ -440,12 +461,13 @@ PERSON_INDEX = "build_person_index"
 
 
 def _persons(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every person's pseudonym and birth date, in pseudonym order: a person's place here (its
-    index, ``person``) stands for the 64-character pseudonym while the build sorts and merges,
-    and keeps the pseudonyms' order."""
+    """Every person's number (as the accepted rows name them), pseudonym and birth date, in
+    pseudonym order: a person's place here (its index, ``person``) stands for the 64-character
+    pseudonym while the build sorts and merges, and keeps the pseudonyms' order."""
     return store.frame(
         conn,
-        "SELECT pseudonym, birth_date AS syntymapaiva FROM persons ORDER BY pseudonym",
+        f"SELECT {rows.PERSON}, pseudonym, birth_date AS syntymapaiva FROM persons "
+        "ORDER BY pseudonym",
     ).with_row_index("person")
 
 
@@ -507,8 +529,8 @@ def build(
             "Kanta and separate sources"
         )
     persons = _persons(conn)
-    index = persons.select("pseudonym", "person").to_arrow(compat_level=pl.CompatLevel.oldest())
-    pseudonyms = index.column("pseudonym").combine_chunks()
+    index = persons.select(rows.PERSON, "person").to_arrow(compat_level=pl.CompatLevel.oldest())
+    pseudonyms = persons.get_column("pseudonym").to_arrow(compat_level=pl.CompatLevel.oldest())
     only: pl.DataFrame | None = None  # from II, built first
     with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
         (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
@@ -573,7 +595,7 @@ def _store_records(
     quarter: str,
 ) -> None:
     """Replace the quarter's records of ``c`` (inside the build's transaction), their text as
-    codes (:func:`_as_codes`). The pseudonym goes to DuckDB as an Arrow dictionary column: the
+    codes (``text_codes``). The pseudonym goes to DuckDB as an Arrow dictionary column: the
     person's index into the pseudonyms."""
     table = built_table(c)
     conn.execute(
@@ -581,7 +603,7 @@ def _store_records(
         [quarter],
     )
     arrow = (
-        _as_codes(conn, records)
+        text_codes.as_codes(conn, records, _text_columns(records))
         .with_columns(build_id=pl.lit(build_id, dtype=pl.Int64))
         .to_arrow(compat_level=pl.CompatLevel.oldest())
     )
@@ -593,41 +615,8 @@ def _store_records(
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
 
 
-def _as_codes(conn: duckdb.DuckDBPyConnection, records: pl.DataFrame) -> pl.DataFrame:
-    """``records`` with each text value as its code in ``stored_text``: a few hundred values
-    repeat over millions of records, and DuckDB stores integers several times faster than text
-    (the views ``register_<component>`` decode them)."""
-    records = packed_sort.enumerated(
-        records, [n for n, t in records.schema.items() if t == pl.String]
-    )
-    categories = {n: t.categories for n, t in records.schema.items() if isinstance(t, pl.Enum)}
-    codes = _text_codes(conn, pl.concat(categories.values()).unique())
-    return records.with_columns(
-        categories[n]
-        .to_frame("value")
-        .join(codes, on="value", how="left", maintain_order="left")
-        .get_column("code")
-        .gather(records[n].to_physical())
-        .alias(n)
-        for n in categories
-    )
-
-
-def _text_codes(conn: duckdb.DuckDBPyConnection, values: pl.Series) -> pl.DataFrame:
-    """The code of each of the distinct ``values`` (``value``, ``code``); a value new to
-    ``stored_text`` gets the next code, so that the codes stay 1, 2, 3, ... without gaps (the
-    views find a value by its code as its place in the list of values)."""
-    wanted = values.to_frame("value")
-    store.run(
-        conn,
-        "INSERT INTO stored_text SELECT (SELECT coalesce(max(code), 0) FROM stored_text) "
-        "+ row_number() OVER (ORDER BY value), value "
-        "FROM wanted ANTI JOIN stored_text USING (value)",
-        wanted=wanted,
-    )
-    return store.frame(
-        conn, "SELECT value, code FROM stored_text SEMI JOIN wanted USING (value)", wanted=wanted
-    )
+def _text_columns(frame: pl.DataFrame) -> list[str]:
+    return [n for n, t in frame.schema.items() if t == pl.String or isinstance(t, pl.Enum)]
 
 
 def _commit(

@@ -82,7 +82,7 @@ def record_batch(
     quarter = str(batch.quarter)
     outcome = KantaOutcome(0, quarter, False, sorted(batch.organisers), summary=batch.summary)
     step("pseudonymising identity codes")
-    frames, persons = rows.with_pseudonyms(batch.rows, keys.pseudonymizer(settings))
+    frames, persons = rows.prepared(batch.rows, keys.pseudonymizer(settings))
     cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
         (batch_id,) = store.one(conn, "SELECT nextval('kanta_batch_id_seq')")
@@ -120,11 +120,11 @@ def record_batch(
             counts=counts.with_columns(batch_id=pl.lit(batch_id, dtype=pl.Int64)),
         )
         step(f"storing {persons.height} persons")
-        outcome.new_persons = rows.store_persons(conn, persons, cipher, loaded_at)
+        outcome.new_persons, numbers = rows.store_persons(conn, persons, cipher, loaded_at)
         for name, frame in frames.items():
             step(f"storing {name}: {frame.height} rows")
             outcome.stored_rows[name] = rows.store_rows(
-                conn, components.get(name), frame, batch_id=outcome.batch_id
+                conn, components.get(name), frame, numbers, batch_id=outcome.batch_id
             )
         step("committing")
     return outcome
@@ -136,9 +136,10 @@ def _row_counts(frames: dict[str, pl.DataFrame], organisers: list[str]) -> pl.Da
         pl.DataFrame({"component": list(components.COMPONENTS)}), how="cross"
     )
     counted = [
+        # grouped by the organiser's enumeration (rows.with_pseudonyms), then named
         f.group_by(pl.col("jarjestaja").alias("organiser"))
         .len("rows")
-        .with_columns(component=pl.lit(name))
+        .with_columns(pl.col("organiser").cast(pl.String), component=pl.lit(name))
         for name, f in frames.items()
     ]
     found = (

@@ -16,11 +16,13 @@ import polars as pl
 
 from sosdata import components, identity
 from sosdata.identity import Pseudonymizer
-from sosdata.register import store
+from sosdata.register import packed_sort, store, text_codes
 from sosdata.register.crypto import IdentityCipher
 
 IDENTITY = "henkilotunnus"
 LINE = "_line"
+#: the person's number in ``persons``, which the accepted rows keep instead of the code
+PERSON = "person_id"
 
 
 def table(component: components.Component) -> str:
@@ -29,14 +31,22 @@ def table(component: components.Component) -> str:
 
 
 def stored_columns(component: components.Component) -> list[str]:
-    """Columns of the accepted-rows table after the load keys: the code becomes the pseudonym."""
-    return [("pseudonym" if c == IDENTITY else c) for c in component.column_names]
+    """Columns of the accepted-rows table after the load keys: the code becomes the person's
+    number (:func:`store_persons`)."""
+    return [(PERSON if c == IDENTITY else c) for c in component.column_names]
 
 
-def with_pseudonyms(
+def coded_columns(component: components.Component) -> list[str]:
+    """The columns kept as codes (``text_codes``): the text ones but the identity code."""
+    return [n for n in component.column_names if n != IDENTITY and component.schema[n] == pl.String]
+
+
+def prepared(
     frames: Mapping[str, pl.DataFrame], pseudonymizer: Pseudonymizer
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """Each frame with the pseudonym added, and the distinct persons (code, pseudonym).
+    """Each component's frame ready to store, the columns kept as codes enumerated (grouping by
+    them then moves integers, and :func:`store_rows` codes them without reading the text
+    again); and the distinct persons the frames name (code, pseudonym).
 
     Every distinct code is hashed once across all components of a load.
     """
@@ -45,7 +55,7 @@ def with_pseudonyms(
     persons = codes.unique().drop_nulls()
     persons = persons.with_columns(pseudonym=pseudonymizer.series(persons[IDENTITY]))
     out = {
-        name: frame.join(persons, on=IDENTITY, how="left", maintain_order="left")
+        name: packed_sort.enumerated(frame, coded_columns(components.get(name)))
         for name, frame in frames.items()
     }
     return out, persons
@@ -56,46 +66,57 @@ def store_persons(
     persons: pl.DataFrame,
     cipher: IdentityCipher,
     seen_at: dt.datetime,
-) -> int:
-    """Add the persons not yet in the register; returns how many were new."""
+) -> tuple[int, pl.DataFrame]:
+    """Add the persons (code, pseudonym) not yet in the register, numbered after the last;
+    returns how many were new, and every person's number (code, ``person_id``)."""
+    numbers = pl.DataFrame(schema={IDENTITY: pl.String, PERSON: pl.UInt32})
     if persons.height == 0:
-        return 0
+        return 0, numbers
     known = store.frame(
         conn,
-        "SELECT c.pseudonym FROM candidates c SEMI JOIN persons p USING (pseudonym)",
+        f"SELECT c.pseudonym, p.{PERSON} FROM candidates c JOIN persons p USING (pseudonym)",
         candidates=persons.select("pseudonym"),
     )
     new = persons.join(known, on="pseudonym", how="anti")
-    if new.height == 0:
-        return 0
-    facts = identity.facts(new[IDENTITY])
-    new_persons = new.select(
-        "pseudonym",
-        identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
-        birth_date=facts["birth_date"],
-        sex=facts["sex"].cast(pl.String),
-        first_seen=pl.lit(seen_at),
-    )
-    store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
-    return new.height
+    numbered = [known.with_columns(pl.col(PERSON).cast(pl.UInt32))]
+    if new.height:
+        (last,) = store.one(conn, f"SELECT coalesce(max({PERSON}), 0) FROM persons")
+        # numbered in pseudonym order: the same inputs number the same persons alike
+        new = new.sort("pseudonym").with_row_index(PERSON, offset=int(last) + 1)
+        facts = identity.facts(new[IDENTITY])
+        new_persons = new.select(
+            PERSON,
+            "pseudonym",
+            identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
+            birth_date=facts["birth_date"],
+            sex=facts["sex"].cast(pl.String),
+            first_seen=pl.lit(seen_at),
+        )
+        store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
+        numbered.append(new.select("pseudonym", pl.col(PERSON).cast(pl.UInt32)))
+    numbers = persons.join(pl.concat(numbered), on="pseudonym").select(IDENTITY, PERSON)
+    return new.height, numbers
 
 
 def store_rows(
     conn: duckdb.DuckDBPyConnection,
     component: components.Component,
     frame: pl.DataFrame,
+    numbers: pl.DataFrame,
     *,
     delivery_id: int | None = None,
     batch_id: int | None = None,
 ) -> int:
-    """Insert one component's rows (with ``pseudonym`` already added) for a delivery or batch."""
+    """Insert one component's rows for a delivery or batch, each person by the number
+    ``numbers`` gives its code (:func:`store_persons`), the text as codes."""
     if frame.height == 0:
         return 0
-    rows = frame.select(
+    rows = frame.join(numbers, on=IDENTITY, how="left", maintain_order="left").select(
         pl.lit(delivery_id, dtype=pl.Int64).alias("delivery_id"),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
         pl.col(LINE).cast(pl.Int64).alias("line"),
         *[pl.col(c) for c in stored_columns(component)],
     )
+    rows = text_codes.as_codes(conn, rows, coded_columns(component))
     store.run(conn, f"INSERT INTO {table(component)} BY NAME SELECT * FROM rows", rows=rows)
     return frame.height

@@ -219,7 +219,7 @@ def record(
     )
     if delivery.accepted:
         step("pseudonymising identity codes")
-        frames, persons = rows.with_pseudonyms(delivery.rows, keys.pseudonymizer(settings))
+        frames, persons = rows.prepared(delivery.rows, keys.pseudonymizer(settings))
         cipher = IdentityCipher.from_settings(settings)
     with store.transaction(conn):
         (delivery_id,) = store.one(conn, "SELECT nextval('delivery_id_seq')")
@@ -268,11 +268,11 @@ def record(
                     outcome.replaced[name] = replaced
         if delivery.accepted:
             step(f"storing {persons.height} persons")
-            outcome.new_persons = rows.store_persons(conn, persons, cipher, received_at)
+            outcome.new_persons, numbers = rows.store_persons(conn, persons, cipher, received_at)
             for name, frame in frames.items():
                 step(f"storing {name}: {frame.height} rows")
                 outcome.stored_rows[name] = rows.store_rows(
-                    conn, components.get(name), frame, delivery_id=outcome.delivery_id
+                    conn, components.get(name), frame, numbers, delivery_id=outcome.delivery_id
                 )
         step("committing")
     return outcome

@@ -1,0 +1,74 @@
+"""Text stored as codes. The accepted and built rows repeat a few hundred values (organiser,
+municipality group, home municipality, sex, service task, service, decision type, source,
+quarter) over millions of rows, and DuckDB stores and reads an integer column several times
+faster than a text column. Each value is kept once in ``stored_text`` with its code, and the
+rows keep the codes (migrations 0006 and 0007).
+
+The codes are 1, 2, 3, ... without gaps, a value new to the register taking the next one, so a
+code is also its value's place in the list of values in code order: that is how the views
+``register_<component>`` and :func:`as_text` decode them. Codes are given by the register's one
+writer, inside its transaction, so two writers never give the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import polars as pl
+
+from sosdata.register import packed_sort, store
+
+TABLE = "stored_text"
+
+
+def as_codes(
+    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, names: Sequence[str]
+) -> pl.DataFrame:
+    """``frame`` with each value of its text (or enumerated) columns ``names`` as its code,
+    values new to the register given codes."""
+    frame = packed_sort.enumerated(frame, [n for n in names if frame.schema[n] == pl.String])
+    categories = {n: _categories(frame.schema[n]) for n in names}
+    if not categories:
+        return frame
+    found = codes(conn, pl.concat(categories.values()).unique())
+    return frame.with_columns(
+        categories[n]
+        .to_frame("value")
+        .join(found, on="value", how="left", maintain_order="left")
+        .get_column("code")
+        .gather(frame[n].to_physical())
+        .alias(n)
+        for n in names
+    )
+
+
+def as_text(
+    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, names: Sequence[str]
+) -> pl.DataFrame:
+    """``frame`` with the codes in its columns ``names`` as their values."""
+    if not names:
+        return frame
+    values = store.frame(conn, f"SELECT value FROM {TABLE} ORDER BY code").get_column("value")
+    return frame.with_columns(values.gather(frame[n].cast(pl.Int64) - 1).alias(n) for n in names)
+
+
+def codes(conn: duckdb.DuckDBPyConnection, values: pl.Series) -> pl.DataFrame:
+    """The code of each of the distinct ``values`` (``value``, ``code``); a value new to the
+    register gets the next code."""
+    wanted = values.to_frame("value")
+    store.run(
+        conn,
+        f"INSERT INTO {TABLE} SELECT (SELECT coalesce(max(code), 0) FROM {TABLE}) "
+        "+ row_number() OVER (ORDER BY value), value "
+        f"FROM wanted ANTI JOIN {TABLE} USING (value)",
+        wanted=wanted,
+    )
+    return store.frame(
+        conn, f"SELECT value, code FROM {TABLE} SEMI JOIN wanted USING (value)", wanted=wanted
+    )
+
+
+def _categories(dtype: pl.DataType) -> pl.Series:
+    assert isinstance(dtype, pl.Enum), dtype
+    return dtype.categories
