@@ -323,6 +323,37 @@ def test_kanta_rows_without_notification_form_the_county_group(settings, load, h
     )
 
 
+def test_kanta_rows_of_an_organiser_since_left_out_of_the_register_are_one_group(
+    settings, load, hetu, organiser
+):
+    """Kanta rows of an organiser the organiser register no longer lists (it was replaced
+    after the load) form one group named by the organiser."""
+    from importlib import resources
+
+    from sosdata import organisers
+
+    _, kanta_load = load
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(11), "palvelutehtava": "1", "alkupvm": D(2023, 1, 1)}
+            ]
+        }
+    )
+    listed = resources.files("sosdata.codes").joinpath("data/organisers.csv").read_text("utf-8")
+    replaced = settings.data_dir / "replaced.csv"
+    replaced.write_text(
+        "".join(line for line in listed.splitlines(True) if organiser.oid not in line), "utf-8"
+    )
+    organisers.import_csv(replaced, settings.data_dir)
+    assert organiser.oid not in {o.oid for o in organisers.load(settings.data_dir)}
+    _build(settings)
+    got = _register(settings, "asiakkuusjaksot")
+    assert got.select("jarjestaja", "kuntaryhma", "palvelutehtava").rows() == [
+        (organiser.oid, organiser.oid, "1")
+    ]
+
+
 # ----------------------------------------------------------------------------- selection
 
 

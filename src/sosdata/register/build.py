@@ -231,9 +231,8 @@ def _input_columns(c: Component) -> str:
 def _separate_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return _accepted(
+    return store.frame(
         conn,
-        c,
         f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma, "
         f"'{SEPARATE}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
@@ -249,9 +248,8 @@ def _separate_rows(
 def _kanta_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return _accepted(
+    return store.frame(
         conn,
-        c,
         f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma, "
         f"'{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
@@ -264,13 +262,6 @@ def _kanta_rows(
         f"LEFT JOIN {PERSON_INDEX} p ON p.{rows.PERSON} = a.{rows.PERSON}",
         [c.name, quarter],
     )
-
-
-def _accepted(
-    conn: duckdb.DuckDBPyConnection, c: Component, sql: str, params: list[Any]
-) -> pl.DataFrame:
-    """Accepted rows read by ``sql``, their codes as text again."""
-    return text_codes.as_text(conn, store.frame(conn, sql, params), rows.coded_columns(c))
 
 
 def _inputs(conn: duckdb.DuckDBPyConnection, quarter: str, locked: int | None) -> pl.DataFrame:
@@ -289,26 +280,46 @@ def _inputs(conn: duckdb.DuckDBPyConnection, quarter: str, locked: int | None) -
     )
 
 
-def _assign_groups(kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """The municipality group of each Kanta row, by its home municipality."""
-    lookup = groups.select(
-        pl.col("organiser").alias("jarjestaja"),
-        pl.col("municipality").alias("kotikunta"),
-        pl.col("municipality_group").alias("_group"),
+def _assign_groups(
+    conn: duckdb.DuckDBPyConnection, kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame
+) -> pl.DataFrame:
+    """The municipality group of each Kanta row (organiser and home municipality as their
+    codes), by its home municipality, else the organiser's area."""
+    lookup = text_codes.as_codes(
+        conn,
+        groups.select(
+            pl.col("organiser").alias("jarjestaja"),
+            pl.col("municipality").alias("kotikunta"),
+            pl.col("municipality_group").alias("_group"),
+        ),
+        ["jarjestaja", "kotikunta"],
+        add=False,
     )
-    return (
+    assigned = (
         kanta.join(lookup, on=["jarjestaja", "kotikunta"], how="left", maintain_order="left")
-        .join(areas, on="jarjestaja", how="left", maintain_order="left")
-        .with_columns(
-            kuntaryhma=pl.coalesce("_group", "_area", "jarjestaja"),
+        .join(
+            text_codes.as_codes(conn, areas, ["jarjestaja"], add=False),
+            on="jarjestaja",
+            how="left",
+            maintain_order="left",
         )
+        .with_columns(kuntaryhma=pl.coalesce("_group", "_area"))
         .drop("_group", "_area")
+    )
+    unnamed = assigned.get_column("kuntaryhma").is_null().arg_true()
+    if unnamed.len() == 0:
+        return assigned
+    # an organiser outside the organiser register: its rows are one group named by it
+    named = text_codes.as_text(conn, assigned[unnamed].select("jarjestaja"), ["jarjestaja"])
+    return assigned.with_columns(
+        assigned.get_column("kuntaryhma").scatter(unnamed, named.get_column("jarjestaja"))
     )
 
 
 def _coded(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with its text columns (but the source) as enumerations of their sorted values:
-    the selection and the merge that follow sort, join and gather small integers."""
+    """``frame`` with its text columns (but the source) as enumerations of their sorted values,
+    as ``text_codes.enumerated`` made the stored ones: the selection and the merge that follow
+    sort, join and gather small integers."""
     text = [n for n, t in frame.schema.items() if t == pl.String and n != SOURCE]
     return packed_sort.enumerated(frame, text)
 
@@ -432,14 +443,14 @@ def only_tasks(client_periods: pl.DataFrame) -> pl.DataFrame:
         client_periods.group_by("jarjestaja", "person")
         .agg(task.n_unique().alias("_tasks"), task.first().alias("_only_task"))
         .filter(pl.col("_tasks") == 1)
-        # as text: looked up from rows whose codes enumerate other values (see _coded)
-        .select(pl.col("jarjestaja", "_only_task").cast(pl.String), "person")
+        .select("jarjestaja", "_only_task", "person")
     )
 
 
 def infer_tasks(frame: pl.DataFrame, only: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """IV/V rows with their missing service task taken from ``only`` (:func:`only_tasks`);
-    returns the rows and how many were given a task."""
+    """IV/V rows with their missing service task taken from ``only`` (:func:`only_tasks`, with
+    the organiser and task as codes, as the rows have them); returns the rows and how many were
+    given a task."""
     missing = frame.get_column("palvelutehtava").is_null().arg_true()
     if missing.len() == 0:
         return frame, 0
@@ -539,18 +550,18 @@ def build(
             # one component at a time, stored as soon as it is built: only its rows in memory
             report(Step(f"building {c.name}", 2 * step + 1, steps))
             separate = _separate_rows(conn, c, quarter, locked)
-            kanta = _assign_groups(_kanta_rows(conn, c, quarter, locked), groups, areas)
+            kanta = _assign_groups(conn, _kanta_rows(conn, c, quarter, locked), groups, areas)
             both = pl.concat([separate, kanta.select(separate.columns)])
             tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
             if only is not None and "palvelutehtava" in c.column_names:
                 both, tasks["service_task_inferred"] = infer_tasks(both, only)
-            both = _coded(both)
+            both = _coded(text_codes.enumerated(conn, both, rows.coded_columns(c)))
             kept, union_cells, left_out = _select_sources(both, c, expected)
             del both
             records = register_rows(merge_component(kept, c), c, period, persons, county)
             del kept
             if c is CLIENT_PERIODS:
-                only = only_tasks(records)
+                only = text_codes.as_codes(conn, only_tasks(records), ["jarjestaja", "_only_task"])
             elif tasks:
                 tasks["service_task_unknown"] = records["palvelutehtava"].null_count()
             summary.union_cells += union_cells.to_dicts()

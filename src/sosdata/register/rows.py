@@ -69,16 +69,17 @@ def store_persons(
 ) -> tuple[int, pl.DataFrame]:
     """Add the persons (code, pseudonym) not yet in the register, numbered after the last;
     returns how many were new, and every person's number (code, ``person_id``)."""
-    numbers = pl.DataFrame(schema={IDENTITY: pl.String, PERSON: pl.UInt32})
     if persons.height == 0:
-        return 0, numbers
+        return 0, pl.DataFrame(schema={IDENTITY: pl.String, PERSON: pl.UInt32})
     known = store.frame(
         conn,
         f"SELECT c.pseudonym, p.{PERSON} FROM candidates c JOIN persons p USING (pseudonym)",
         candidates=persons.select("pseudonym"),
     )
-    new = persons.join(known, on="pseudonym", how="anti")
-    numbered = [known.with_columns(pl.col(PERSON).cast(pl.UInt32))]
+    looked_up = persons.join(known, on="pseudonym", how="left")
+    found = looked_up.filter(pl.col(PERSON).is_not_null())
+    new = looked_up.filter(pl.col(PERSON).is_null()).drop(PERSON)
+    numbers = found.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32))
     if new.height:
         (last,) = store.one(conn, f"SELECT coalesce(max({PERSON}), 0) FROM persons")
         # numbered in pseudonym order: the same inputs number the same persons alike
@@ -93,8 +94,7 @@ def store_persons(
             first_seen=pl.lit(seen_at),
         )
         store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
-        numbered.append(new.select("pseudonym", pl.col(PERSON).cast(pl.UInt32)))
-    numbers = persons.join(pl.concat(numbered), on="pseudonym").select(IDENTITY, PERSON)
+        numbers = pl.concat([numbers, new.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32))])
     return new.height, numbers
 
 

@@ -23,15 +23,20 @@ TABLE = "stored_text"
 
 
 def as_codes(
-    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, names: Sequence[str]
+    conn: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    names: Sequence[str],
+    *,
+    add: bool = True,
 ) -> pl.DataFrame:
-    """``frame`` with each value of its text (or enumerated) columns ``names`` as its code,
-    values new to the register given codes."""
+    """``frame`` with each value of its text (or enumerated) columns ``names`` as its code;
+    values new to the register are given codes, or with ``add`` false become null (a lookup
+    that should match stored rows only)."""
     frame = packed_sort.enumerated(frame, [n for n in names if frame.schema[n] == pl.String])
     categories = {n: _categories(frame.schema[n]) for n in names}
     if not categories:
         return frame
-    found = codes(conn, pl.concat(categories.values()).unique())
+    found = codes(conn, pl.concat(categories.values()).unique(), add=add)
     return frame.with_columns(
         categories[n]
         .to_frame("value")
@@ -43,30 +48,56 @@ def as_codes(
     )
 
 
+def enumerated(
+    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, names: Sequence[str]
+) -> pl.DataFrame:
+    """``frame`` with the codes in its columns ``names`` as enumerations of the values they
+    stand for, in sorted order: sorts, joins and gathers then move small integers, and the
+    enumerations order rows as the text would."""
+    values = _values(conn)
+    columns = []
+    for n in names:
+        places = frame.get_column(n) - 1  # a code is its value's place, counted from 1
+        present = places.drop_nulls().unique()
+        text = values.gather(present)
+        # the value each code stands for, as the enumeration of the values present
+        by_code = (
+            pl.Series(n, [None] * values.len(), dtype=pl.String)
+            .scatter(present, text)
+            .cast(pl.Enum(text.sort()))
+        )
+        columns.append(by_code.gather(places))
+    return frame.with_columns(columns)
+
+
 def as_text(
     conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, names: Sequence[str]
 ) -> pl.DataFrame:
     """``frame`` with the codes in its columns ``names`` as their values."""
-    if not names:
-        return frame
-    values = store.frame(conn, f"SELECT value FROM {TABLE} ORDER BY code").get_column("value")
+    values = _values(conn)
     return frame.with_columns(values.gather(frame[n].cast(pl.Int64) - 1).alias(n) for n in names)
 
 
-def codes(conn: duckdb.DuckDBPyConnection, values: pl.Series) -> pl.DataFrame:
+def codes(conn: duckdb.DuckDBPyConnection, values: pl.Series, *, add: bool = True) -> pl.DataFrame:
     """The code of each of the distinct ``values`` (``value``, ``code``); a value new to the
-    register gets the next code."""
+    register gets the next code, or with ``add`` false is left out."""
     wanted = values.to_frame("value")
-    store.run(
-        conn,
-        f"INSERT INTO {TABLE} SELECT (SELECT coalesce(max(code), 0) FROM {TABLE}) "
-        "+ row_number() OVER (ORDER BY value), value "
-        f"FROM wanted ANTI JOIN {TABLE} USING (value)",
-        wanted=wanted,
-    )
+    if add:
+        store.run(
+            conn,
+            f"INSERT INTO {TABLE} SELECT (SELECT coalesce(max(code), 0) FROM {TABLE}) "
+            "+ row_number() OVER (ORDER BY value), value "
+            f"FROM wanted ANTI JOIN {TABLE} USING (value)",
+            wanted=wanted,
+        )
     return store.frame(
         conn, f"SELECT value, code FROM {TABLE} SEMI JOIN wanted USING (value)", wanted=wanted
     )
+
+
+def _values(conn: duckdb.DuckDBPyConnection) -> pl.Series:
+    """Every value, in code order (a value's code is its place here, counted from 1)."""
+    return store.frame(conn, f"SELECT value FROM {TABLE} ORDER BY code").get_column("value")
 
 
 def _categories(dtype: pl.DataType) -> pl.Series:
