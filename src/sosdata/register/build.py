@@ -254,7 +254,7 @@ def _kanta_rows(
         f"'{KANTA}' AS {SOURCE} "
         f"FROM {rows.table(c)} a "
         # the organiser as its code, as the rows keep it (text_codes)
-        f"JOIN (SELECT kc.*, t.code AS organiser_code FROM kanta_components kc "
+        "JOIN (SELECT kc.*, t.code AS organiser_code FROM kanta_components kc "
         f"  JOIN {text_codes.TABLE} t ON t.value = kc.organiser) kc "
         "ON kc.batch_id = a.batch_id AND kc.organiser_code = a.jarjestaja "
         f"  AND kc.component = ? AND {_in_force(locked, KANTA, 'kc')} "

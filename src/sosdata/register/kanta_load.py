@@ -136,7 +136,7 @@ def _row_counts(frames: dict[str, pl.DataFrame], organisers: list[str]) -> pl.Da
         pl.DataFrame({"component": list(components.COMPONENTS)}), how="cross"
     )
     counted = [
-        # grouped by the organiser's enumeration (rows.with_pseudonyms), then named
+        # grouped by the organiser's enumeration (rows.prepared), then named
         f.group_by(pl.col("jarjestaja").alias("organiser"))
         .len("rows")
         .with_columns(pl.col("organiser").cast(pl.String), component=pl.lit(name))
