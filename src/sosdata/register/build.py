@@ -280,12 +280,13 @@ def _inputs(conn: duckdb.DuckDBPyConnection, quarter: str, locked: int | None) -
     )
 
 
-def _assign_groups(
-    conn: duckdb.DuckDBPyConnection, kanta: pl.DataFrame, groups: pl.DataFrame, areas: pl.DataFrame
-) -> pl.DataFrame:
-    """The municipality group of each Kanta row (organiser and home municipality as their
-    codes), by its home municipality, else the organiser's area."""
-    lookup = text_codes.as_codes(
+def _group_lookups(
+    conn: duckdb.DuckDBPyConnection, groups: pl.DataFrame, areas: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The municipality groups by organiser and home municipality, and the organisers' areas,
+    keyed by the codes the stored rows carry (once per build: a value no stored row has is
+    given no code and matches none of them)."""
+    by_municipality = text_codes.as_codes(
         conn,
         groups.select(
             pl.col("organiser").alias("jarjestaja"),
@@ -295,14 +296,23 @@ def _assign_groups(
         ["jarjestaja", "kotikunta"],
         add=False,
     )
+    return by_municipality, text_codes.as_codes(conn, areas, ["jarjestaja"], add=False)
+
+
+def _assign_groups(
+    conn: duckdb.DuckDBPyConnection,
+    kanta: pl.DataFrame,
+    by_municipality: pl.DataFrame,
+    by_organiser: pl.DataFrame,
+) -> pl.DataFrame:
+    """The municipality group of each Kanta row (organiser and home municipality as their
+    codes, the lookups as :func:`_group_lookups` gives them), by its home municipality, else
+    the organiser's area."""
     assigned = (
-        kanta.join(lookup, on=["jarjestaja", "kotikunta"], how="left", maintain_order="left")
-        .join(
-            text_codes.as_codes(conn, areas, ["jarjestaja"], add=False),
-            on="jarjestaja",
-            how="left",
-            maintain_order="left",
+        kanta.join(
+            by_municipality, on=["jarjestaja", "kotikunta"], how="left", maintain_order="left"
         )
+        .join(by_organiser, on="jarjestaja", how="left", maintain_order="left")
         .with_columns(kuntaryhma=pl.coalesce("_group", "_area"))
         .drop("_group", "_area")
     )
@@ -544,13 +554,16 @@ def build(
     pseudonyms = persons.get_column("pseudonym").to_arrow(compat_level=pl.CompatLevel.oldest())
     only: pl.DataFrame | None = None  # from II, built first
     with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
+        by_municipality, by_organiser = _group_lookups(conn, groups, areas)
         (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
         summary.build_id = int(build_id)
         for step, c in enumerate(components.COMPONENTS.values()):
             # one component at a time, stored as soon as it is built: only its rows in memory
             report(Step(f"building {c.name}", 2 * step + 1, steps))
             separate = _separate_rows(conn, c, quarter, locked)
-            kanta = _assign_groups(conn, _kanta_rows(conn, c, quarter, locked), groups, areas)
+            kanta = _assign_groups(
+                conn, _kanta_rows(conn, c, quarter, locked), by_municipality, by_organiser
+            )
             both = pl.concat([separate, kanta.select(separate.columns)])
             tasks: dict[str, int] = {}  # IV, V: service tasks inferred and left unknown
             if only is not None and "palvelutehtava" in c.column_names:
@@ -614,7 +627,11 @@ def _store_records(
         [quarter],
     )
     arrow = (
-        text_codes.as_codes(conn, records, _text_columns(records))
+        text_codes.as_codes(
+            conn,
+            records,
+            [n for n, t in records.schema.items() if t == pl.String or isinstance(t, pl.Enum)],
+        )
         .with_columns(build_id=pl.lit(build_id, dtype=pl.Int64))
         .to_arrow(compat_level=pl.CompatLevel.oldest())
     )
@@ -624,10 +641,6 @@ def _store_records(
     )
     with store.registered(conn, {"records": arrow}):
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
-
-
-def _text_columns(frame: pl.DataFrame) -> list[str]:
-    return [n for n, t in frame.schema.items() if t == pl.String or isinstance(t, pl.Enum)]
 
 
 def _commit(
