@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 
 import duckdb
@@ -41,6 +42,41 @@ def test_a_queued_submission_runs_on_the_writer_thread_and_records_its_progress(
     assert job.stage == "committing"
     assert job.started_at is not None and job.finished_at >= job.started_at
     assert register.deliveries(keeper)["delivery_id"].to_list() == [job.result["delivery_id"]]
+
+
+def test_a_jobs_progress_is_read_while_its_work_is_still_storing(register, tmp_path):
+    """The stage is written outside the work's transaction: a page polling the job sees the
+    submission storing its rows before anything of it is committed."""
+    keeper = register.actor("keeper")
+    path = delivery_package(tmp_path / "delivery", organisers.load().for_county("01"), first=0)
+    storing, read = threading.Event(), threading.Event()
+
+    def progress(step):
+        if step.stage.startswith("storing asiakkuusjaksot"):
+            storing.set()
+            assert read.wait(20), "the test did not read the stage"
+
+    job_id = register.start(
+        keeper,
+        "submit",
+        path.name,
+        lambda: register.submit(keeper, path, progress=progress),
+        organiser=None,
+    )
+    assert storing.wait(60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        stage = register.job(keeper, job_id).stage
+        if stage is not None and stage.startswith("storing asiakkuusjaksot"):
+            break
+        time.sleep(0.05)
+    uncommitted = register.deliveries(keeper).height
+    read.set()
+    register.wait()
+    assert stage == "storing asiakkuusjaksot: 3 rows" and uncommitted == 0
+    job = register.job(keeper, job_id)
+    assert job.state == "done" and job.stage == "committing"
+    assert register.deliveries(keeper).height == 1
 
 
 def test_refused_and_failed_work_ends_as_a_failed_job_with_the_users_message(register, tmp_path):

@@ -15,7 +15,6 @@ import json
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -92,6 +91,10 @@ class Jobs:
 
     def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> None:
         self._connect = connect
+        # a job's row is written by its work's thread and by the progress thread, never both
+        # at once (two transactions updating one row conflict)
+        self._row = threading.Lock()
+        self._progress = _ProgressWriter(self)
 
     def create(
         self, kind: str, title: str, *, user_id: str | None, organiser: str | None, state: str
@@ -130,9 +133,20 @@ class Jobs:
 
     def _update(self, job_id: int, **values: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in values)
-        self._connect().execute(
-            f"UPDATE jobs SET {sets} WHERE job_id = ?", [*values.values(), job_id]
-        )
+        with self._row:
+            self._connect().execute(
+                f"UPDATE jobs SET {sets} WHERE job_id = ?", [*values.values(), job_id]
+            )
+
+    def _end(self, job_id: int, **values: Any) -> None:
+        """The job's last update: how it ended, and the last stage its work reported."""
+        step = self._progress.forget(job_id)
+        if step is not None:
+            values |= {"stage": step.stage, "done": step.done, "total": step.total}
+        self._update(job_id, finished_at=_now(), **values)
+
+    def close(self) -> None:
+        self._progress.stop()
 
     def run(
         self,
@@ -151,20 +165,23 @@ class Jobs:
             job_id = self.create(kind, title, user_id=user_id, organiser=organiser, state=RUNNING)
         else:
             self._update(job_id, state=RUNNING, started_at=_now())
-        recorder = _Recorder(self, job_id, progress)
+
+        def report(step: Step) -> None:
+            self._progress.note(job_id, step)
+            if progress is not None:
+                progress(step)
+
         try:
-            result = work(recorder)
+            result = work(report)
         except UserError as exc:
-            self._update(job_id, state=FAILED, error=str(exc), finished_at=_now())
+            self._end(job_id, state=FAILED, error=str(exc))
             raise
         except BaseException:
-            self._update(job_id, state=FAILED, error=INTERNAL_ERROR, finished_at=_now())
+            self._end(job_id, state=FAILED, error=INTERNAL_ERROR)
             raise
-        recorder.flush()
-        self._update(
+        self._end(
             job_id,
             state=DONE,
-            finished_at=_now(),
             result=json.dumps(_jsonable(result), ensure_ascii=False, default=str),
         )
         return result
@@ -178,36 +195,73 @@ class Jobs:
 
     def fail_if_unfinished(self, job_id: int, error: str) -> None:
         """A queued job whose verb stopped before it began (refused, say) ends as failed."""
-        self._connect().execute(
-            "UPDATE jobs SET state = ?, error = ?, finished_at = ? "
-            "WHERE job_id = ? AND state IN (?, ?)",
-            [FAILED, error, _now(), job_id, QUEUED, RUNNING],
-        )
+        with self._row:
+            self._connect().execute(
+                "UPDATE jobs SET state = ?, error = ?, finished_at = ? "
+                "WHERE job_id = ? AND state IN (?, ?)",
+                [FAILED, error, _now(), job_id, QUEUED, RUNNING],
+            )
 
 
-class _Recorder:
-    """A job's progress callback: the latest step in the database, at most every half second."""
+class _ProgressWriter:
+    """Writes the running jobs' latest progress from a thread of its own, at most every
+    ``PROGRESS_INTERVAL``: not on the work's thread, where each write would be a commit of its
+    own between two stages, nor inside the work's transaction (a submission's storing, a
+    build), where no reader would see it before the work ended."""
 
-    def __init__(self, jobs: Jobs, job_id: int, forward: Progress | None) -> None:
-        self.jobs, self.job_id, self.forward = jobs, job_id, forward
-        self.latest: Step | None = None
-        self.written: Step | None = None
-        self.at = 0.0
+    def __init__(self, jobs: Jobs) -> None:
+        self._jobs = jobs
+        self._latest: dict[int, Step] = {}  # noted, not yet written
+        self._lock = threading.Lock()
+        self._noted = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def __call__(self, step: Step) -> None:
-        self.latest = step
-        if self.forward is not None:
-            self.forward(step)
-        stage_changed = self.written is None or self.written.stage != step.stage
-        if stage_changed or time.monotonic() - self.at >= PROGRESS_INTERVAL:
-            self.flush()
+    def note(self, job_id: int, step: Step) -> None:
+        with self._lock:
+            self._latest[job_id] = step
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="sosdata-progress", daemon=True
+                )
+                self._thread.start()
+        self._noted.set()
 
-    def flush(self) -> None:
-        step = self.latest
-        if step is None or step == self.written:
-            return
-        self.jobs._update(self.job_id, stage=step.stage, done=step.done, total=step.total)
-        self.written, self.at = step, time.monotonic()
+    def forget(self, job_id: int) -> Step | None:
+        """The job's latest step not yet written; it will not be written now."""
+        with self._lock:
+            return self._latest.pop(job_id, None)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._noted.set()
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        self._stopping.clear()  # a register opened again notes progress again
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._noted.wait()
+            self._noted.clear()
+            for job_id in list(self._latest):
+                # under the row's lock, so that a job that has just ended is not overwritten
+                with self._jobs._row:
+                    with self._lock:
+                        step = self._latest.pop(job_id, None)
+                    if step is not None and not self._stopping.is_set():
+                        self._write(job_id, step)
+            self._stopping.wait(PROGRESS_INTERVAL)
+
+    def _write(self, job_id: int, step: Step) -> None:
+        try:
+            self._jobs._connect().execute(
+                "UPDATE jobs SET stage = ?, done = ?, total = ? WHERE job_id = ?",
+                [step.stage, step.done, step.total, job_id],
+            )
+        except duckdb.Error:  # progress is advice: the work goes on, and its end is recorded
+            log.warning("job %s: its progress could not be recorded", job_id, exc_info=True)
 
 
 class WriterThread:

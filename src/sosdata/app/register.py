@@ -137,6 +137,7 @@ class Register:
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
+        self.jobs.close()
         for cursor in self._cursors:
             cursor.close()
         self._cursors.clear()
