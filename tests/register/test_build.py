@@ -9,7 +9,7 @@ import pytest
 
 from sosdata import components, keys
 from sosdata.periods import Quarter
-from sosdata.register import build, store, submit, users
+from sosdata.register import build, store, submit, text_codes, users
 from sosdata.register.kanta_load import Batch, record_batch
 from world import call
 
@@ -574,3 +574,46 @@ def test_records_of_every_quarter_read_their_text_through_one_list_of_codes(sett
     assert codes.items() >= codes_first.items()
     assert set(codes) - set(codes_first) == {"2023Q2", "7"}
     assert sorted(codes.values()) == list(range(1, len(codes) + 1))
+
+
+def test_a_quarters_records_read_as_an_enumeration_order_as_their_text(settings, load, hetu):
+    """``build.records`` (what the statistics read) gives the view's rows with the text as an
+    ENUM of the stored values in value order: a value coded after another but sorting before
+    it orders first and is not the larger, although its code is (codes are given as values
+    come)."""
+    _, kanta_load = load
+    q2 = Quarter.parse("2023Q2")
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(5), "palvelutehtava": "7", "alkupvm": D(2023, 1, 2)}
+            ]
+        }
+    )
+    _build(settings)
+    kanta_load(
+        {
+            "asiakkuusjaksot": [
+                {"henkilotunnus": hetu(5), "palvelutehtava": "7", "alkupvm": D(2023, 4, 3)},
+                {"henkilotunnus": hetu(6), "palvelutehtava": "1", "alkupvm": D(2023, 4, 3)},
+            ]
+        },
+        quarter=q2,
+    )
+    call(settings, "keeper", "build", q2)
+    component = components.get("asiakkuusjaksot")
+    with store.opened(settings) as conn:
+        codes = dict(conn.execute("SELECT value, code FROM stored_text").fetchall())
+        rows = build.records(conn, component, q2, text_as=text_codes.sorted_enum(conn))
+        read = conn.sql(f"SELECT * FROM ({rows})").pl()
+        ordered = conn.execute(
+            f"SELECT list(palvelutehtava ORDER BY palvelutehtava)::VARCHAR[], "
+            f"max(palvelutehtava)::VARCHAR, typeof(any_value(palvelutehtava)) FROM ({rows})"
+        ).fetchall()
+    assert codes["1"] > codes["7"]
+    view = _register(settings, "asiakkuusjaksot").filter(pl.col("quarter") == "2023Q2")
+    assert read.columns == view.columns
+    text = read.with_columns(pl.col(n).cast(view.schema[n]) for n in read.columns)
+    assert text.sort(text.columns).equals(view.sort(view.columns))
+    ((tasks, largest, kind),) = ordered
+    assert tasks == ["1", "7"] and largest == "7" and kind.startswith("ENUM(")

@@ -1,13 +1,14 @@
 """A register of exactly the contract's view shapes, in a real DuckDB file, for unit tests.
 
-The built register comes from the register part; these tables stand in for its
-``register_<component>`` views so that the statistics SQL is tested against the contract.
+The records are stored as a build stores them and read through the ``register_<component>``
+views, so that the statistics SQL is tested against the contract.
 Rows are random but reproducible; every test computes its expectations from these rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import duckdb
 import numpy as np
@@ -15,7 +16,7 @@ import polars as pl
 
 from sosdata import codes, organisers
 from sosdata.periods import Quarter
-from sosdata.register import store
+from sosdata.register import store, text_codes
 
 COMMON = {
     "quarter": pl.String,
@@ -143,10 +144,55 @@ def frames(
 
 
 def write(conn: duckdb.DuckDBPyConnection, parts: list[dict[str, pl.DataFrame]]) -> None:
-    """Make ``conn`` a register database (migrated) whose ``register_<component>`` views are
-    replaced by tables holding ``parts`` (one dict per quarter)."""
+    """Make ``conn`` a register database (migrated) with a current build of each of ``parts``
+    (one dict per quarter), its records stored as a build stores them (the text as codes) and
+    read through the ``register_<component>`` views."""
     store.migrate(conn)
+    for part in parts:
+        _store_build(conn, part)
+
+
+def rebuild(
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    *,
+    drop: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    add: Mapping[str, pl.DataFrame] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """A new current build of ``quarter``, as after its inputs changed: its current records but
+    those ``drop`` matches (per component, SQL over its view's columns, with ``params``), and
+    the rows of ``add``. Returns the records dropped."""
+    kept, dropped = {}, {}
     for name in OWN:
-        frame = pl.concat([p[name] for p in parts])  # noqa: F841 (read by DuckDB)
-        conn.execute(f"DROP VIEW IF EXISTS register_{name}")
-        conn.execute(f"CREATE OR REPLACE TABLE register_{name} AS SELECT * FROM frame")
+        where = (drop or {}).get(name, "FALSE")
+        sql = f"SELECT * FROM register_{name} WHERE quarter = $quarter AND "
+        given = {"quarter": str(quarter), **(params or {})}
+        dropped[name] = store.frame(conn, sql + f"({where})", given)
+        kept[name] = pl.concat(
+            [
+                store.frame(conn, sql + f"NOT ({where})", given),
+                *([add[name]] if add and name in add else []),
+            ]
+        )
+    _store_build(conn, kept)
+    return dropped
+
+
+def _store_build(conn: duckdb.DuckDBPyConnection, part: Mapping[str, pl.DataFrame]) -> None:
+    (quarter,) = {q for frame in part.values() for q in frame["quarter"].unique()}
+    (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
+    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
+    conn.execute(
+        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
+        "VALUES (?, ?, now(), 'fake_register', true, '{}')",
+        [build_id, quarter],
+    )
+    for name, frame in part.items():
+        text = [n for n, t in frame.schema.items() if t == pl.String and n != "pseudonym"]
+        store.run(
+            conn,
+            f"INSERT INTO built_{name} BY NAME SELECT ?::BIGINT AS build_id, * FROM records",
+            [build_id],
+            records=text_codes.as_codes(conn, frame, text),
+        )

@@ -10,6 +10,7 @@ import polars as pl
 from sosdata.register import store
 from sosdata.statistics import publications
 
+from . import fake_register
 from .test_series_store import EARLIER, _publish, register  # noqa: F401 (the fixture)
 
 
@@ -34,10 +35,7 @@ def test_a_second_publication_after_a_change_lists_the_cells_that_changed(
 ) -> None:
     first = _publish(register, EARLIER, tmp_path / "first").publication_id
     with store.opened(register) as conn:
-        conn.execute(
-            "DELETE FROM register_asiakkuusjaksot WHERE quarter = ? AND palvelutehtava = '1'",
-            [str(EARLIER)],
-        )
+        fake_register.rebuild(conn, EARLIER, drop={"asiakkuusjaksot": "palvelutehtava = '1'"})
     second = _publish(register, EARLIER, tmp_path / "second").publication_id
     with store.opened(register, read_only=True) as conn:
         changed = publications.changes(conn, first, second)

@@ -71,26 +71,19 @@ def _persons(settings: Settings, where: str = "TRUE") -> list[str]:
 
 
 def _remove(settings: Settings, persons: list[str]) -> dict[str, pl.DataFrame]:
-    """Delete the persons' rows of the quarter; returns them (to add back later)."""
-    removed = {}
+    """Rebuild the quarter without the persons' rows; returns them (to add back later)."""
     with store.opened(settings) as conn:
-        for name in COMPONENTS:
-            removed[name] = store.frame(
-                conn,
-                f"SELECT * FROM register_{name} WHERE quarter = ? AND list_contains(?, pseudonym)",
-                [str(QUARTER), persons],
-            )
-            conn.execute(
-                f"DELETE FROM register_{name} WHERE quarter = ? AND list_contains(?, pseudonym)",
-                [str(QUARTER), persons],
-            )
-    return removed
+        return fake_register.rebuild(
+            conn,
+            QUARTER,
+            drop=dict.fromkeys(COMPONENTS, "list_contains($persons, pseudonym)"),
+            params={"persons": persons},
+        )
 
 
 def _add(settings: Settings, rows: dict[str, pl.DataFrame]) -> None:
     with store.opened(settings) as conn:
-        for name, frame in rows.items():
-            store.run(conn, f"INSERT INTO register_{name} SELECT * FROM back", back=frame)
+        fake_register.rebuild(conn, QUARTER, add=rows)
 
 
 def test_every_pair_of_publications_differs_only_by_publishable_amounts(

@@ -104,6 +104,34 @@ def view_columns(component: Component) -> list[str]:
     return [*VIEW_PERSON_COLUMNS, *component.own_columns, SOURCE]
 
 
+def records(
+    conn: duckdb.DuckDBPyConnection, c: Component, period: Quarter, *, text_as: str = "VARCHAR"
+) -> str:
+    """A query of the current build's records of ``c`` in ``period``, in the columns of the view
+    ``register_<component>``, with each code decoded as the view decodes it but to the type
+    ``text_as``: the statistics read the text as :func:`text_codes.sorted_enum`, so that their
+    grouping, joins and ``max`` move small integers. The coded columns are the table's
+    ``UINTEGER`` ones (migration 0006)."""
+    table = built_table(c)
+    coded = {
+        name
+        for (name,) in conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ? AND data_type = 'UINTEGER'",
+            [table],
+        ).fetchall()
+    }
+    columns = ", ".join(
+        f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}" for n in view_columns(c)
+    )
+    return (
+        f"SELECT {columns} FROM {table} x, "
+        f"(SELECT list(value::{text_as} ORDER BY code) AS text FROM {text_codes.TABLE}) t "
+        "WHERE x.build_id IN (SELECT build_id FROM builds WHERE current) "
+        f"AND x.quarter = (SELECT code FROM {text_codes.TABLE} WHERE value = '{period}')"
+    )
+
+
 @dataclass
 class BuildSummary:
     quarter: str

@@ -95,6 +95,16 @@ def codes(conn: duckdb.DuckDBPyConnection, values: pl.Series, *, add: bool = Tru
     )
 
 
+def sorted_enum(conn: duckdb.DuckDBPyConnection) -> str:
+    """Every stored value as an ENUM type in value order, as SQL (``VARCHAR`` while none is
+    stored). A code decoded to it is a small integer that groups and joins as one, and orders
+    and compares as its text does."""
+    values = store.frame(conn, f"SELECT value FROM {TABLE} ORDER BY value").get_column("value")
+    if values.is_empty():
+        return "VARCHAR"
+    return "ENUM(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
 def _values(conn: duckdb.DuckDBPyConnection) -> pl.Series:
     """Every value, in code order (a value's code is its place here, counted from 1)."""
     return store.frame(conn, f"SELECT value FROM {TABLE} ORDER BY code").get_column("value")

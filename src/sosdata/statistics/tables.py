@@ -1,7 +1,8 @@
 """The published statistics of a quarter, defined as data and computed by DuckDB SQL.
 
 Every table counts *units* (a person in a service task, a period, a decision…) built by one SQL
-query over the built register's views (``register_<component>``) and classified by the
+query over the quarter's built records (as the views ``register_<component>`` show them, the
+text read as an ENUM: see :func:`_records`) and classified by the
 person's sex, age group and area. Each table is published at three area levels:
 
 * ``county`` — the county (hyvinvointialue) of the person's home municipality,
@@ -32,6 +33,8 @@ import polars as pl
 from sosdata import codes, components, organisers
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.register import build as register_build
+from sosdata.register import text_codes
 from sosdata.statistics import revisions
 from sosdata.statistics.suppression import TOTAL, Hierarchy, suppress_linked
 
@@ -625,6 +628,18 @@ def _cells(
     return cells.select(*names, "value", "contributors")
 
 
+def _records(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict[str, str]:
+    """The queries of the quarter's records of each component, as the ``register_<component>``
+    views show them but with the text as an ENUM of the stored values in their order: every
+    query below then groups, joins and takes ``max`` of small integers, with the same results
+    as of the text."""
+    text = text_codes.sorted_enum(conn)
+    return {
+        c: register_build.records(conn, components.get(c), quarter, text_as=text)
+        for c in COMPONENTS
+    }
+
+
 def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     """The quarter's rows of every component (``stat_rows_<component>``, views) and its
     persons (``stat_person``), both keyed by the integer ``pid``.
@@ -634,11 +649,10 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     sharing one (less than once in 10^7 national quarters) are caught by a second, independent
     hash of the pseudonym and the persons are numbered instead.
     """
-    for component in COMPONENTS:
+    for component, rows in _records(conn, quarter).items():
         conn.execute(
             f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
-            f"SELECT hash(pseudonym) AS pid, * FROM register_{component} "
-            f"WHERE quarter = '{quarter}'"
+            f"SELECT hash(pseudonym) AS pid, * FROM ({rows})"
         )
     _persons(conn, quarter)
     if conn.sql("SELECT bool_or(pid_shared) FROM stat_person").fetchall()[0][0]:
@@ -658,20 +672,17 @@ def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
 def _number_persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     """Key the quarter's rows and persons by a number per pseudonym instead of its hash
     (always distinct, but slower: the rows join the numbers by pseudonym)."""
+    records = _records(conn, quarter)
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE stat_person_number AS "
         "SELECT pseudonym, row_number() OVER ()::UBIGINT AS pid FROM ("
-        + " UNION ".join(
-            f"SELECT pseudonym FROM register_{c} WHERE quarter = $quarter" for c in COMPONENTS
-        )
-        + ")",
-        {"quarter": str(quarter)},
+        + " UNION ".join(f"SELECT pseudonym FROM ({rows})" for rows in records.values())
+        + ")"
     )
-    for component in COMPONENTS:
+    for component, rows in records.items():
         conn.execute(
             f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
-            f"SELECT n.pid, r.* FROM register_{component} r "
-            f"JOIN stat_person_number n USING (pseudonym) WHERE r.quarter = '{quarter}'"
+            f"SELECT n.pid, r.* FROM ({rows}) r JOIN stat_person_number n USING (pseudonym)"
         )
     _persons(conn, quarter)
 
