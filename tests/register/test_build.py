@@ -537,31 +537,24 @@ def test_build_is_audited(settings, db):
     assert entries == [("keeper", "build", "register 2023Q1")]
 
 
+def _load_periods(kanta_load, hetu, periods, quarter: Quarter = Q1) -> None:
+    """A Kanta load of client periods, each (person's number, service task, start)."""
+    rows = [{"henkilotunnus": hetu(n), "palvelutehtava": t, "alkupvm": d} for n, t, d in periods]
+    kanta_load({"asiakkuusjaksot": rows}, quarter=quarter)
+
+
 def test_records_of_every_quarter_read_their_text_through_one_list_of_codes(settings, load, hetu):
     """The built records keep each text value as its code: a later quarter's build adds only
     the values new to it, the codes stay 1, 2, 3, ... (the views index the list of values by
     them), and the earlier quarter's records read as they did."""
     _, kanta_load = load
     q2 = Quarter.parse("2023Q2")
-    kanta_load(
-        {
-            "asiakkuusjaksot": [
-                {"henkilotunnus": hetu(5), "palvelutehtava": "1", "alkupvm": D(2023, 1, 2)}
-            ]
-        }
-    )
+    _load_periods(kanta_load, hetu, [(5, "1", D(2023, 1, 2))])
     _build(settings)
     first = _register(settings, "asiakkuusjaksot")
     with store.opened(settings) as conn:
         codes_first = dict(conn.execute("SELECT value, code FROM stored_text").fetchall())
-    kanta_load(
-        {
-            "asiakkuusjaksot": [
-                {"henkilotunnus": hetu(6), "palvelutehtava": "7", "alkupvm": D(2023, 4, 3)}
-            ]
-        },
-        quarter=q2,
-    )
+    _load_periods(kanta_load, hetu, [(6, "7", D(2023, 4, 3))], quarter=q2)
     call(settings, "keeper", "build", q2)
     both = _register(settings, "asiakkuusjaksot")
     with store.opened(settings) as conn:
@@ -583,23 +576,9 @@ def test_a_quarters_records_read_as_an_enumeration_order_as_their_text(settings,
     come)."""
     _, kanta_load = load
     q2 = Quarter.parse("2023Q2")
-    kanta_load(
-        {
-            "asiakkuusjaksot": [
-                {"henkilotunnus": hetu(5), "palvelutehtava": "7", "alkupvm": D(2023, 1, 2)}
-            ]
-        }
-    )
+    _load_periods(kanta_load, hetu, [(5, "7", D(2023, 1, 2))])
     _build(settings)
-    kanta_load(
-        {
-            "asiakkuusjaksot": [
-                {"henkilotunnus": hetu(5), "palvelutehtava": "7", "alkupvm": D(2023, 4, 3)},
-                {"henkilotunnus": hetu(6), "palvelutehtava": "1", "alkupvm": D(2023, 4, 3)},
-            ]
-        },
-        quarter=q2,
-    )
+    _load_periods(kanta_load, hetu, [(5, "7", D(2023, 4, 3)), (6, "1", D(2023, 4, 3))], quarter=q2)
     call(settings, "keeper", "build", q2)
     component = components.get("asiakkuusjaksot")
     with store.opened(settings) as conn:
