@@ -14,9 +14,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from sosdata import codes, organisers
+from sosdata import codes, components, organisers
 from sosdata.periods import Quarter
-from sosdata.register import store, text_codes
+from sosdata.register import build, store, text_codes
 
 COMMON = {
     "quarter": pl.String,
@@ -189,10 +189,10 @@ def _store_build(conn: duckdb.DuckDBPyConnection, part: Mapping[str, pl.DataFram
         [build_id, quarter],
     )
     for name, frame in part.items():
-        text = [n for n, t in frame.schema.items() if t == pl.String and n != "pseudonym"]
+        coded = build.coded_columns(conn, components.get(name))
         store.run(
             conn,
             f"INSERT INTO built_{name} BY NAME SELECT ?::BIGINT AS build_id, * FROM records",
             [build_id],
-            records=text_codes.as_codes(conn, frame, text),
+            records=text_codes.as_codes(conn, frame, coded),
         )

@@ -104,23 +104,29 @@ def view_columns(component: Component) -> list[str]:
     return [*VIEW_PERSON_COLUMNS, *component.own_columns, SOURCE]
 
 
+def coded_columns(conn: duckdb.DuckDBPyConnection, c: Component) -> list[str]:
+    """The columns of the built records of ``c`` kept as codes (``text_codes``): the table's
+    ``UINTEGER`` ones, as migration 0006 declares them."""
+    return [
+        name
+        for (name,) in conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ? AND data_type = 'UINTEGER' "
+            "ORDER BY column_index",
+            [built_table(c)],
+        ).fetchall()
+    ]
+
+
 def records(
     conn: duckdb.DuckDBPyConnection, c: Component, period: Quarter, *, text_as: str = "VARCHAR"
 ) -> str:
     """A query of the current build's records of ``c`` in ``period``, in the columns of the view
     ``register_<component>``, with each code decoded as the view decodes it but to the type
     ``text_as``: the statistics read the text as :func:`text_codes.sorted_enum`, so that their
-    grouping, joins and ``max`` move small integers. The coded columns are the table's
-    ``UINTEGER`` ones (migration 0006)."""
+    grouping, joins and ``max`` move small integers."""
     table = built_table(c)
-    coded = {
-        name
-        for (name,) in conn.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = ? AND data_type = 'UINTEGER'",
-            [table],
-        ).fetchall()
-    }
+    coded = set(coded_columns(conn, c))
     columns = ", ".join(
         f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}" for n in view_columns(c)
     )
@@ -657,11 +663,7 @@ def _store_records(
         [quarter],
     )
     arrow = (
-        text_codes.as_codes(
-            conn,
-            records,
-            [n for n, t in records.schema.items() if t == pl.String or isinstance(t, pl.Enum)],
-        )
+        text_codes.as_codes(conn, records, coded_columns(conn, c))
         .with_columns(build_id=pl.lit(build_id, dtype=pl.Int64))
         .to_arrow(compat_level=pl.CompatLevel.oldest())
     )

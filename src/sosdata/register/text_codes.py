@@ -36,7 +36,7 @@ def as_codes(
     categories = {n: _categories(frame.schema[n]) for n in names}
     if not categories:
         return frame
-    found = codes(conn, pl.concat(categories.values()).unique(), add=add)
+    found = _codes(conn, pl.concat(categories.values()).unique(), add=add)
     return frame.with_columns(
         categories[n]
         .to_frame("value")
@@ -78,7 +78,7 @@ def as_text(
     return frame.with_columns(values.gather(frame[n].cast(pl.Int64) - 1).alias(n) for n in names)
 
 
-def codes(conn: duckdb.DuckDBPyConnection, values: pl.Series, *, add: bool = True) -> pl.DataFrame:
+def _codes(conn: duckdb.DuckDBPyConnection, values: pl.Series, *, add: bool = True) -> pl.DataFrame:
     """The code of each of the distinct ``values`` (``value``, ``code``); a value new to the
     register gets the next code, or with ``add`` false is left out."""
     wanted = values.to_frame("value")
