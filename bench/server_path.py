@@ -10,7 +10,9 @@ and, right after it, that stage's baselines in this same process:
 
 - ``kanta_load``: ``Register.load_kanta``; baselines: the derivation alone, a bare Polars read;
 - ``submissions``: ``Register.submit`` of each delivery as the keeper; baselines: its
-  ``Register.validate``, a bare Polars read of its CSV files;
+  ``Register.check`` (the portal's validation: the job that validates the file and gives its
+  report's JSON form, as ``sosdata validate --format json`` does on the other path), a bare
+  Polars read of its CSV files;
 - ``build``: ``Register.build`` (its DuckDB COPY baseline runs afterwards in a process of its
   own, started by the bench on this register's database);
 - ``statistics``: ``Register.publish`` as CSV (what ``sosdata stats`` calls; the
@@ -155,7 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             entry["rows"] = sum(outcome.stored_rows.values())
             entry["delivery_id"] = outcome.delivery_id
             if "submissions" in wanted:
-                _, validated = measure(partial(register.validate, keeper, path, period))
+                _, validated = measure(partial(register.check, keeper, path, period=period))
                 _, read = measure(partial(baselines.polars_read_delivery, path))
                 compare(entry, validation=validated, polars_read=read)
             submissions.append(entry)

@@ -31,6 +31,7 @@ from served import served  # bench/ is on the path of a script run from it
 
 from sosdata.app import Register, Role
 from sosdata.config import Settings
+from sosdata.delivery.stored_issues import StoredIssues
 from sosdata.register import store
 from sosdata.register.deliveries import IssueFilter
 from sosdata.register.submit import store_issues
@@ -97,7 +98,7 @@ def seed(settings: Settings, rows: int, issues: int, rng: np.random.Generator) -
                 "message": [RULES[i][3] for i in which],
             }
         )
-        store_issues(conn, frame, 1)
+        store_issues(conn, StoredIssues.of(frame), 1)
     return 1
 
 

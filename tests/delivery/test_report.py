@@ -14,6 +14,7 @@ from sosdata import identity
 from sosdata.components import COMPONENTS
 from sosdata.delivery import report, rules, validate_frames
 from sosdata.delivery.report import EXAMPLES, ISSUE_SCHEMA
+from sosdata.delivery.stored_issues import KIND
 
 II, IV, V = "asiakkuusjaksot", "palvelupaatokset", "palvelutiedot"
 #: an unmasked identity code anywhere in a text
@@ -218,10 +219,20 @@ def test_a_long_json_listing_is_compact_and_complete(deliveries, monkeypatch):
     assert len(data["issues"]) > 5 and list(data)[-2:] == ["issues", "omitted"]
 
 
-def test_the_first_flagged_rows_are_found_a_stretch_at_a_time(monkeypatch):
-    monkeypatch.setattr(report, "_SCAN_ROWS", 7)
-    flags = pl.Series([i % 5 == 0 or 30 <= i < 33 for i in range(60)])
-    every = flags.arg_true().to_list()
-    for most in (1, 3, 8, 9, 14, None):
-        found = report._flagged(flags, len(every), most).to_list()
-        assert found == every[:most], most
+def test_the_first_flagged_rows_are_listed_and_every_issue_stored_with_its_kind(deliveries):
+    rows = [
+        deliveries.row(II, alkupvm=f"2022-01-{1 + i % 28:02d}", palvelutehtava=str(1 + i // 28))
+        for i in range(EXAMPLES + 15)
+    ]
+    rows[30]["henkilotunnus"] = rows[30]["henkilotunnus"][:10] + "?"  # HETU_FORMAT
+    report = deliveries.validate(deliveries.folder({II: rows})).report
+    listed = report.listed("en").filter(pl.col("rule") == rules.HETU_TEMPORARY)
+    temporary = [n + 2 for n in range(EXAMPLES + 15) if n != 30]  # line 1 is the header
+    assert listed["line"].to_list() == temporary[:EXAMPLES]
+
+    stored = report.stored_issues()
+    assert stored.kinds.select(KIND).is_unique().all()  # one row per kind
+    read = stored.lines.join(stored.kinds, on="kind").select("rule", "line", "column")
+    every = report.issues.select(pl.col("code").alias("rule"), "line", "column")
+    assert sorted(read.rows()) == sorted(every.rows())
+    assert read.filter(pl.col("rule") == rules.HETU_TEMPORARY)["line"].to_list() == temporary

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from sosdata.config import Settings
+from sosdata.delivery.stored_issues import StoredIssues
 from sosdata.register import deliveries, store
 from sosdata.register.submit import store_issues
 
@@ -78,8 +79,8 @@ def stored(settings: Settings) -> list[dict[str, Any]]:
         "'rejected', 'sha', 'a.zip', 'anna', NULL, ?)",
         [json.dumps({"accepted": False})],
     )
-    store_issues(conn, pl.DataFrame(issues[:30]).rename({"rule": "code"}), 1)
-    store_issues(conn, pl.DataFrame(issues[30:]).rename({"rule": "code"}), 1)
+    store_issues(conn, StoredIssues.of(pl.DataFrame(issues[:30])), 1)
+    store_issues(conn, StoredIssues.of(pl.DataFrame(issues[30:])), 1)
     conn.close()
     return issues
 

@@ -250,6 +250,7 @@ def test_accepted_rows_stored_before_they_were_coded_read_the_same(
 
 
 def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: Settings):
+    from sosdata.delivery.stored_issues import StoredIssues
     from sosdata.register.submit import store_issues
 
     def issue(rule: str, line: int, column: str) -> dict[str, object]:
@@ -266,8 +267,8 @@ def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: S
     first = [issue("HETU_TEMPORARY", n, "henkilotunnus") for n in (2, 3, 4)]
     then = [issue("START_BEFORE_2020", 5, "alkupvm"), issue("HETU_TEMPORARY", 5, "henkilotunnus")]
     conn = store.connect(settings)
-    assert store_issues(conn, pl.DataFrame(first), 7) == 3
-    assert store_issues(conn, pl.DataFrame(then), 7) == 2
+    assert store_issues(conn, StoredIssues.of(pl.DataFrame(first)), 7) == 3
+    assert store_issues(conn, StoredIssues.of(pl.DataFrame(then)), 7) == 2
     read = conn.execute(
         'SELECT rule, line, "column", value FROM delivery_issues WHERE delivery_id = 7'
     ).fetchall()

@@ -15,7 +15,7 @@ frames in :data:`~sosdata.findings.FINDING_SCHEMA`. The report's own forms list 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -28,6 +28,7 @@ from sosdata import findings, identity, safe_export
 from sosdata.components import COMPONENTS, Component
 from sosdata.delivery import rules
 from sosdata.delivery.rules import Context, Rule, Severity
+from sosdata.delivery.stored_issues import KIND, StoredIssues
 from sosdata.findings import FINDING_SCHEMA, Finding
 
 FORMATS = ("text", "json", "csv", "html")
@@ -35,8 +36,6 @@ FORMATS = ("text", "json", "csv", "html")
 EXAMPLES = 20
 #: error issues listed per rule and column in the JSON form
 LISTED_ERRORS = 10_000
-#: flags are searched this many rows at a time when only the first few are listed
-_SCAN_ROWS = 65_536
 #: a JSON report with more issues than this is written compactly
 JSON_INDENT_LIMIT = 1_000
 
@@ -136,6 +135,8 @@ class ComponentSummary:
 
 
 Limit = Callable[[Rule], int | None]
+#: what an issue of a rule and column shows (its message, or the values the message shows)
+Said = Callable[[Rule, str], list[pl.Expr]]
 
 
 @dataclass
@@ -152,38 +153,67 @@ class ComponentCheck:
     counts: dict[str, int]
     summary: ComponentSummary
 
-    def issue_frame(self, lang: str | None, limit: Limit) -> pl.DataFrame:
-        """The issues as findings with their messages in ``lang``; with ``lang`` None, as
-        stored: no message but the (masked) values it shows (``_SHOWN``)."""
-        parts = []
+    @cached_property
+    def _flagged(self) -> pl.LazyFrame:
+        """The prepared rows with their flags (a flag's name, rule and column joined by a tab,
+        is no column's name)."""
+        return self.prepared.hstack(self.flags.get_columns()).lazy()
+
+    def _listed(self, limit: Limit, said: Said) -> Iterator[tuple[Rule, str, pl.LazyFrame]]:
+        """Each rule and column with issues, and the rows ``limit`` lists of them: their line
+        and what ``said`` shows of them. Collected together, the rules' rows are found in
+        parallel, and only the columns ``said`` reads are gathered."""
         for (rule, column), key in zip(self.targets, self.counts, strict=True):
-            n = self.counts[key]
-            if not n:
+            if not self.counts[key]:
                 continue
-            index = _flagged(self.flags.get_column(key), n, limit(rule))
-            if lang is None:
-                shown = rule.shown_values(self.ctx, column)
-                said = [shown.get(name, pl.lit(None, dtype)).alias(name) for name, dtype in _SHOWN]
-            else:
-                said = [rule.message_expr(self.ctx, column, lang).alias("message")]
-            # only the columns the message reads are gathered, and only the rows listed
-            read = [name for expr in said for name in expr.meta.root_names()]
-            needed = self.prepared.select(*dict.fromkeys([rules.LINE, *read]))
-            rows = needed[index].lazy()
-            parts.append(
-                rows.select(
-                    pl.lit(rule.id).alias("code"),
-                    pl.lit(rule.severity.value).alias("severity"),
-                    pl.lit(self.component.name).alias("component"),
-                    pl.lit(self.file).alias("file"),
-                    pl.col(rules.LINE).alias("line"),
-                    pl.lit(column or None, dtype=pl.String).alias("column"),
-                    *said,
-                    *(pl.lit(None, dtype).alias(name) for name, dtype in _UNUSED.items()),
-                )
+            rows = self._flagged.filter(pl.col(key))
+            if (most := limit(rule)) is not None:
+                rows = rows.head(most)
+            yield rule, column, rows.select(pl.col(rules.LINE).alias("line"), *said(rule, column))
+
+    def issue_frame(self, lang: str, limit: Limit) -> pl.DataFrame:
+        """The issues as findings with their messages in ``lang``."""
+
+        def message(rule: Rule, column: str) -> list[pl.Expr]:
+            return [rule.message_expr(self.ctx, column, lang).alias("message")]
+
+        parts = [
+            rows.select(
+                pl.lit(rule.id).alias("code"),
+                pl.lit(rule.severity.value).alias("severity"),
+                pl.lit(self.component.name).alias("component"),
+                pl.lit(self.file).alias("file"),
+                "line",
+                pl.lit(column or None, dtype=pl.String).alias("column"),
+                "message",
+                *(pl.lit(None, dtype).alias(name) for name, dtype in _UNUSED.items()),
             )
-        # the messages of all rules are built in parallel
+            for rule, column, rows in self._listed(limit, message)
+        ]
         return pl.concat(parts).collect() if parts else findings.empty_frame()
+
+    def stored_issues(self) -> StoredIssues:
+        """Every issue as stored: one kind per rule and column, and each issue's line with the
+        (masked) values its message shows (``_SHOWN``) in place of the message."""
+
+        def shown(rule: Rule, column: str) -> list[pl.Expr]:
+            values = rule.shown_values(self.ctx, column)
+            return [values.get(name, pl.lit(None, dtype)).alias(name) for name, dtype in _SHOWN]
+
+        kinds: list[tuple[str, str, str, str, str | None]] = []
+        parts: list[pl.LazyFrame] = []
+        for rule, column, rows in self._listed(_no_limit, shown):
+            parts.append(rows.with_columns(kind=pl.lit(len(kinds), dtype=pl.Int32)))
+            kinds.append(
+                (rule.id, rule.severity.value, self.component.name, self.file, column or None)
+            )
+        if not parts:
+            return StoredIssues.empty()
+        kinds_frame = pl.DataFrame(kinds, schema=dict.fromkeys(KIND, pl.String), orient="row")
+        return StoredIssues(
+            kinds_frame.with_row_index("kind").with_columns(pl.col("kind").cast(pl.Int32)),
+            pl.concat(parts).collect(),
+        )
 
     def omitted(self, limit: Limit) -> dict[str, int]:
         """How many issues of each rule ``limit`` leaves out."""
@@ -193,19 +223,6 @@ class ComponentCheck:
             if most is not None and self.counts[key] > most:
                 omitted[rule.id] = omitted.get(rule.id, 0) + self.counts[key] - most
         return omitted
-
-
-def _flagged(flags: pl.Series, count: int, most: int | None) -> pl.Series:
-    """The first ``most`` (or all) of the ``count`` rows flagged: a warning on every row is
-    listed without finding each of its millions of rows."""
-    if most is None or count <= most:
-        return flags.arg_true()
-    found: list[pl.Series] = []
-    for offset in range(0, len(flags), _SCAN_ROWS):
-        found.append(flags.slice(offset, _SCAN_ROWS).arg_true() + offset)
-        if sum(map(len, found)) >= most:
-            break
-    return pl.concat(found).head(most)
 
 
 def _in_report_order(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -315,17 +332,18 @@ class Report:
         """Every issue as a finding (code, severity, component, file, line, column, message…)."""
         return self.issue_frame(self.lang)
 
-    def stored_issues(self) -> pl.DataFrame:
-        """Every issue as the register keeps it: findings without messages, a row issue with
-        the masked values its message shows (``value``, ``other``), a file issue with its
-        ``params``; :func:`with_messages` renders them in any language when they are read.
-        Millions of warnings cost their values, not millions of sentences."""
+    def stored_issues(self) -> StoredIssues:
+        """Every issue as the register keeps it (:mod:`~sosdata.delivery.stored_issues`): no
+        message, but a row issue with the masked values its message shows (``value``,
+        ``other``), a file issue with its ``params``; :func:`with_messages` renders them in any
+        language when they are read. Millions of warnings cost their values, not millions of
+        sentences, and their kind is known as they are listed: it is not looked for among them."""
         # a file issue's params can quote the file (a header, a manifest field): masked too
         files = findings.findings_frame(self.file_issues).drop("message")
         files = files.with_columns(identity.redact_expr(pl.col("params")))
         # in no order: the table is read sorted
-        rows = [c.issue_frame(None, _no_limit) for c in self.checks]
-        return pl.concat([files, *rows], how="diagonal_relaxed")
+        parts = [StoredIssues.of(files), *(c.stored_issues() for c in self.checks)]
+        return StoredIssues.concat(parts)
 
     def listed(self, lang: str | None = None) -> pl.DataFrame:
         """The bounded listing of the JSON form (all file issues, errors up to
@@ -342,16 +360,22 @@ class Report:
 
     # --- forms ------------------------------------------------------------------------------
 
-    def to_dict(
-        self, lang: str | None = None, listed: pl.DataFrame | None = None
-    ) -> dict[str, Any]:
-        listed = self.listed(lang) if listed is None else listed
+    def facts(self) -> dict[str, Any]:
+        """The JSON form without its listing of issues: the verdict, the components' rows and
+        every rule's count."""
         return {
             "accepted": self.accepted,
             "period": self.period,
             "organiser": self.organiser,
             "components": {name: s.to_dict() for name, s in self.components.items()},
             "counts": dict(self.counts),
+        }
+
+    def to_dict(
+        self, lang: str | None = None, listed: pl.DataFrame | None = None
+    ) -> dict[str, Any]:
+        listed = self.listed(lang) if listed is None else listed
+        return self.facts() | {
             "issues": listed.to_dicts(),
             "omitted": self.omitted(_json_limit),
         }

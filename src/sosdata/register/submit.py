@@ -27,27 +27,12 @@ import polars as pl
 
 from sosdata import components, keys
 from sosdata.config import Settings
+from sosdata.delivery.stored_issues import StoredIssues
 from sosdata.errors import UserError
 from sosdata.periods import Quarter
 from sosdata.progress import Progress, say
 from sosdata.register import rows, store
 from sosdata.register.crypto import IdentityCipher
-
-#: a stored issue: its message, or (rendered when read) the values and params it shows
-ISSUE_COLUMNS = (
-    "rule",
-    "severity",
-    "component",
-    "file",
-    "line",
-    "column",
-    "message",
-    "value",
-    "other",
-    "params",
-)
-#: what many issues of a delivery share, stored once (``delivery_issue_kinds``)
-ISSUE_KIND = ("rule", "severity", "component", "file", "column")
 
 
 class SubmitError(UserError, ValueError):
@@ -122,51 +107,24 @@ def _manifest_dict(manifest: Any) -> dict[str, Any] | None:
     return dict(vars(manifest))
 
 
-def _issues_frame(issues: pl.DataFrame | None, delivery_id: int) -> pl.DataFrame:
-    if issues is None or issues.height == 0:
-        return pl.DataFrame()
-    if "code" in issues.columns:  # findings: the table keeps the report's name of the code
-        issues = issues.rename({"code": "rule"})
-    present = [c for c in ISSUE_COLUMNS if c in issues.columns]
-    return issues.select(
-        pl.lit(delivery_id, dtype=pl.Int64).alias("delivery_id"),
-        *[pl.col(c).cast(pl.Int64 if c == "line" else pl.String) for c in present],
-    )
-
-
-def store_issues(
-    conn: duckdb.DuckDBPyConnection, issues: pl.DataFrame | None, delivery_id: int
-) -> int:
-    """Store a delivery's issues as their distinct kinds and their lines, each line with its
-    kind's number (migration 0076 says why); returns how many issues."""
-    rows = _issues_frame(issues, delivery_id)
-    if rows.height == 0:
+def store_issues(conn: duckdb.DuckDBPyConnection, issues: StoredIssues, delivery_id: int) -> int:
+    """Store a delivery's issues, their kinds numbered after any it has; returns how many."""
+    if not issues.height:
         return 0
-    kind_of = [c for c in ISSUE_KIND if c in rows.columns]
     (first,) = store.one(
         conn,
         "SELECT coalesce(max(kind) + 1, 0) FROM delivery_issue_kinds WHERE delivery_id = ?",
         [delivery_id],
     )
-    kinds = (
-        rows.select(kind_of)
-        .with_row_index("row")
-        .group_by(kind_of, maintain_order=True)
-        .agg("row")
-        .with_row_index("kind", offset=int(first))
-        .with_columns(pl.col("kind").cast(pl.Int32))
-    )
-    # each issue's kind, by its row (half the time of joining the issues to their kinds)
-    kind = kinds.select("kind", "row").explode("row").sort("row")["kind"]
-    store.run(
-        conn,
-        "INSERT INTO delivery_issue_kinds BY NAME SELECT ? AS delivery_id, * FROM kinds",
-        [delivery_id],
-        kinds=kinds.drop("row"),
-    )
-    lines = rows.drop(kind_of).with_columns(kind=kind)
-    store.run(conn, "INSERT INTO delivery_issue_lines BY NAME SELECT * FROM lines", lines=lines)
-    return rows.height
+    for table, frame in (("kinds", issues.kinds), ("lines", issues.lines)):
+        store.run(
+            conn,
+            f"INSERT INTO delivery_issue_{table} BY NAME "
+            f"SELECT ? AS delivery_id, kind + ? AS kind, * EXCLUDE (kind) FROM {table}",
+            [delivery_id, first],
+            **{table: frame},
+        )
+    return issues.height
 
 
 @dataclass
@@ -178,13 +136,14 @@ class Delivery:
     organiser: str | None
     municipality_group: str | None
     manifest: dict[str, Any] | None
-    #: the report's JSON form (SPEC contract), issues included or not
+    #: the report's JSON form (SPEC contract); its listing of issues may be left out when
+    #: ``issues`` holds them all
     report: dict[str, Any]
     #: accepted rows per component, ``Component.schema`` plus ``_line``
     rows: dict[str, pl.DataFrame]
-    #: issues as the report stores them (:meth:`~sosdata.delivery.report.Report.stored_issues`),
-    #: or the report's listing with messages
-    issues: pl.DataFrame | None = None
+    #: every issue (:meth:`~sosdata.delivery.report.Report.stored_issues`); without them, the
+    #: report's listing is stored
+    issues: StoredIssues | None = None
 
 
 def record(
@@ -206,7 +165,7 @@ def record(
     # the JSON report lists the first issues of each rule; the table keeps every one
     issues = delivery.issues
     if issues is None and report.get("issues"):
-        issues = pl.DataFrame(report["issues"])
+        issues = StoredIssues.of(pl.DataFrame(report["issues"]))
     status = "accepted" if delivery.accepted else "rejected"
     outcome = Outcome(
         delivery_id=0,
@@ -306,7 +265,9 @@ def _retire_older(
 def from_validation(result: Any, period: Quarter) -> Delivery:
     """The parts of a ``sosdata.delivery.ValidationResult`` that the register stores."""
     manifest = getattr(result, "manifest", None)
-    report = result.report.to_dict()
+    # the issue table holds every issue, read in the reader's language: the report is stored
+    # without the JSON form's listing of them
+    report = result.report.facts()
     return Delivery(
         quarter=period,
         accepted=bool(result.accepted),
