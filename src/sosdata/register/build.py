@@ -53,7 +53,7 @@ from sosdata.register import (
     store,
     text_codes,
 )
-from sosdata.register.merge import KANTA, SEPARATE, SOURCE
+from sosdata.register.merge import KANTA, SEPARATE, SOURCE, SOURCES
 
 #: per component: the columns that identify one record besides the organiser and person
 #: (ranges of the same key are merged), the range columns, or None to merge identical records
@@ -262,13 +262,20 @@ def _input_columns(c: Component) -> str:
     return ", ".join("p.person" if n == rows.PERSON else f"a.{n}" for n in rows.stored_columns(c))
 
 
+def _from_source(
+    source: str, conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]
+) -> pl.DataFrame:
+    """The rows ``sql`` reads from ``source``, named by it (``SOURCES``)."""
+    return store.frame(conn, sql, params).with_columns(pl.lit(source, SOURCES).alias(SOURCE))
+
+
 def _separate_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return store.frame(
+    return _from_source(
+        SEPARATE,
         conn,
-        f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma, "
-        f"'{SEPARATE}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, d.municipality_group AS kuntaryhma "
         f"FROM {rows.table(c)} a "
         "JOIN delivery_components dc ON dc.delivery_id = a.delivery_id AND dc.component = ? "
         f"  AND {_in_force(locked, SEPARATE, 'dc')} "
@@ -282,10 +289,10 @@ def _separate_rows(
 def _kanta_rows(
     conn: duckdb.DuckDBPyConnection, c: Component, quarter: str, locked: int | None = None
 ) -> pl.DataFrame:
-    return store.frame(
+    return _from_source(
+        KANTA,
         conn,
-        f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma, "
-        f"'{KANTA}' AS {SOURCE} "
+        f"SELECT {_input_columns(c)}, CAST(NULL AS VARCHAR) AS kuntaryhma "
         f"FROM {rows.table(c)} a "
         # the organiser as its code, as the rows keep it (text_codes)
         "JOIN (SELECT kc.*, t.code AS organiser_code FROM kanta_components kc "
@@ -361,10 +368,10 @@ def _assign_groups(
 
 
 def _coded(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with its text columns (but the source) as enumerations of their sorted values,
-    as ``text_codes.enumerated`` made the stored ones: the selection and the merge that follow
+    """``frame`` with its text columns as enumerations of their sorted values, as
+    ``text_codes.enumerated`` made the stored ones: the selection and the merge that follow
     sort, join and gather small integers."""
-    text = [n for n, t in frame.schema.items() if t == pl.String and n != SOURCE]
+    text = [n for n, t in frame.schema.items() if t == pl.String]
     return packed_sort.enumerated(frame, text)
 
 
@@ -469,10 +476,19 @@ def register_rows(
     # records stay in the merge's order (organiser, person, the component's key, start): the
     # person's index follows the pseudonyms' order, so the same inputs give the same rows in
     # the same order
+    # the quarter and the county as enumerations, as the other text is: storing them as codes
+    # then reads a few values, not millions of strings
+    county = _typed_as(records, county).drop_nulls("kotikunta")  # the municipalities named
+    counties = pl.Enum(county["hyvinvointialue"].unique().drop_nulls().sort())
     return (
         records.with_columns(syntymapaiva=persons["syntymapaiva"].gather(records["person"]))
-        .join(_typed_as(records, county), on="kotikunta", how="left", maintain_order="left")
-        .with_columns(pl.lit(str(period)).alias("quarter"))
+        .join(
+            county.with_columns(pl.col("hyvinvointialue").cast(counties)),
+            on="kotikunta",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.lit(str(period), pl.Enum([str(period)])).alias("quarter"))
         .select(columns)
     )
 

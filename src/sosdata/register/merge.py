@@ -32,6 +32,9 @@ KANTA = "kanta"
 SEPARATE = "separate"
 BOTH = "both"
 SOURCE = "source"
+#: the sources as an enumeration (in their text's order): a column of millions of rows holds
+#: small integers, not millions of copies of three words
+SOURCES = pl.Enum([BOTH, KANTA, SEPARATE])
 
 #: "no end": above every real day (9999-12-31 included), so a maximum keeps a range open
 _OPEN = np.iinfo(np.int32).max
@@ -122,7 +125,8 @@ def _merged(
 
 def _source(mixed: np.ndarray) -> pl.Expr:
     """One source when every part came from it, else ``both``."""
-    return pl.when(pl.Series(mixed)).then(pl.lit(BOTH)).otherwise(pl.col(SOURCE)).alias(SOURCE)
+    both = pl.lit(BOTH, SOURCES)
+    return pl.when(pl.Series(mixed)).then(both).otherwise(pl.col(SOURCE)).alias(SOURCE)
 
 
 def merge_ranges(
