@@ -12,7 +12,7 @@ import polars as pl
 
 from sosdata import identity
 from sosdata.components import COMPONENTS
-from sosdata.delivery import report, rules, validate_frames
+from sosdata.delivery import rules, validate_frames
 from sosdata.delivery.report import EXAMPLES, ISSUE_SCHEMA
 from sosdata.delivery.stored_issues import KIND
 
