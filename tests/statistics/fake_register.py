@@ -16,7 +16,7 @@ import polars as pl
 
 from sosdata import codes, components, organisers
 from sosdata.periods import Quarter
-from sosdata.register import build, store, text_codes
+from sosdata.register import build, store
 
 COMMON = {
     "quarter": pl.String,
@@ -180,19 +180,20 @@ def rebuild(
 
 
 def _store_build(conn: duckdb.DuckDBPyConnection, part: Mapping[str, pl.DataFrame]) -> None:
+    """Store ``part``'s records as a build stores them and make it its quarter's current build."""
     (quarter,) = {q for frame in part.values() for q in frame["quarter"].unique()}
     (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
-    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
-    conn.execute(
-        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
-        "VALUES (?, ?, now(), 'fake_register', true, '{}')",
-        [build_id, quarter],
-    )
     for name, frame in part.items():
-        coded = build.coded_columns(conn, components.get(name))
-        store.run(
+        # the build names each person by an index into the pseudonyms while it works
+        pseudonyms = frame.get_column("pseudonym").unique(maintain_order=True)
+        index = pseudonyms.to_frame().with_row_index("person")
+        records = frame.join(index, on="pseudonym", how="left", maintain_order="left")
+        build._store_records(
             conn,
-            f"INSERT INTO built_{name} BY NAME SELECT ?::BIGINT AS build_id, * FROM records",
-            [build_id],
-            records=text_codes.as_codes(conn, frame, coded),
+            components.get(name),
+            records.drop("pseudonym"),
+            pseudonyms.to_arrow(compat_level=pl.CompatLevel.oldest()),
+            build_id,
+            quarter,
         )
+    build._make_current(conn, quarter, build_id, "fake_register", {})

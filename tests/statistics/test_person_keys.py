@@ -20,7 +20,7 @@ def test_numbered_persons_give_the_same_tables_as_hashed(register_db, stats_sett
     tables._prepare(conn, QUARTER)
     hashed = _cells(conn, stats_settings)
     before = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
-    tables._number_persons(conn, QUARTER)
+    tables._number_persons(conn, QUARTER, tables._records(conn, QUARTER))
     numbers = conn.sql("SELECT pseudonym, pid FROM stat_person_number").pl()
     after = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
     assert numbers["pid"].n_unique() == numbers.height == after.height == before.height

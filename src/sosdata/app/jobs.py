@@ -92,8 +92,9 @@ class Jobs:
     def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> None:
         self._connect = connect
         # a job's row is written by its work's thread and by the progress thread, never both
-        # at once (two transactions updating one row conflict)
-        self._row = threading.Lock()
+        # at once (two transactions updating one row conflict); re-entered by the progress
+        # thread, which holds it while it looks for a step to write
+        self._row = threading.RLock()
         self._progress = _ProgressWriter(self)
 
     def create(
@@ -256,10 +257,7 @@ class _ProgressWriter:
 
     def _write(self, job_id: int, step: Step) -> None:
         try:
-            self._jobs._connect().execute(
-                "UPDATE jobs SET stage = ?, done = ?, total = ? WHERE job_id = ?",
-                [step.stage, step.done, step.total, job_id],
-            )
+            self._jobs._update(job_id, stage=step.stage, done=step.done, total=step.total)
         except duckdb.Error:  # progress is advice: the work goes on, and its end is recorded
             log.warning("job %s: its progress could not be recorded", job_id, exc_info=True)
 

@@ -691,6 +691,22 @@ def _store_records(
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
 
 
+def _make_current(
+    conn: duckdb.DuckDBPyConnection,
+    quarter: str,
+    build_id: int,
+    built_by: str,
+    summary: dict[str, Any],
+) -> None:
+    """The build's row, now the quarter's current build."""
+    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
+    conn.execute(
+        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
+        "VALUES (?, ?, ?, ?, true, ?)",
+        [build_id, quarter, dt.datetime.now(), built_by, json.dumps(summary, ensure_ascii=False)],
+    )
+
+
 def _commit(
     conn: duckdb.DuckDBPyConnection,
     summary: BuildSummary,
@@ -702,18 +718,7 @@ def _commit(
     """The build's row (now the current one), its municipality groups and the organisers, in
     the transaction that stored its records."""
     quarter, build_id = summary.quarter, summary.build_id
-    conn.execute("UPDATE builds SET current = false WHERE quarter = ? AND current", [quarter])
-    conn.execute(
-        "INSERT INTO builds (build_id, quarter, built_at, built_by, current, summary) "
-        "VALUES (?, ?, ?, ?, true, ?)",
-        [
-            build_id,
-            quarter,
-            dt.datetime.now(),
-            built_by,
-            json.dumps(summary.to_dict(), ensure_ascii=False),
-        ],
-    )
+    _make_current(conn, quarter, build_id, built_by, summary.to_dict())
     store.run(
         conn,
         "INSERT INTO build_inputs BY NAME SELECT * FROM inputs_used",

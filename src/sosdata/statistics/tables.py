@@ -649,14 +649,15 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     sharing one (less than once in 10^7 national quarters) are caught by a second, independent
     hash of the pseudonym and the persons are numbered instead.
     """
-    for component, rows in _records(conn, quarter).items():
+    records = _records(conn, quarter)
+    for component, rows in records.items():
         conn.execute(
             f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
             f"SELECT hash(pseudonym) AS pid, * FROM ({rows})"
         )
     _persons(conn, quarter)
     if conn.sql("SELECT bool_or(pid_shared) FROM stat_person").fetchall()[0][0]:
-        _number_persons(conn, quarter)
+        _number_persons(conn, quarter, records)
 
 
 def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
@@ -669,10 +670,12 @@ def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _number_persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
-    """Key the quarter's rows and persons by a number per pseudonym instead of its hash
-    (always distinct, but slower: the rows join the numbers by pseudonym)."""
-    records = _records(conn, quarter)
+def _number_persons(
+    conn: duckdb.DuckDBPyConnection, quarter: Quarter, records: dict[str, str]
+) -> None:
+    """Key the quarter's rows (``records``, as :func:`_records` gives them) and persons by a
+    number per pseudonym instead of its hash (always distinct, but slower: the rows join the
+    numbers by pseudonym)."""
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE stat_person_number AS "
         "SELECT pseudonym, row_number() OVER ()::UBIGINT AS pid FROM ("
