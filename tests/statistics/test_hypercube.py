@@ -162,7 +162,15 @@ def random_cube(rng: np.random.Generator) -> tuple[pl.DataFrame, list[str], list
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("free_only", [False, True])
-def test_the_search_equals_the_plain_beam_search(seed: int, free_only: bool) -> None:
+@pytest.mark.parametrize("in_parts", [False, True])
+def test_the_search_equals_the_plain_beam_search(
+    seed: int, free_only: bool, in_parts: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole, or split into parts of a target or two searched on two threads (as large rounds
+    are): the same hypercubes, in target order."""
+    if in_parts:
+        monkeypatch.setattr(hypercube, "_WORKERS", 2)
+        monkeypatch.setattr(hypercube, "_PART_TARGETS", 1)
     rng = np.random.default_rng(300 + seed)
     for _ in range(4):
         frame, dims, hierarchies = random_cube(rng)

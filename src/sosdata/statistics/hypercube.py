@@ -39,11 +39,15 @@ table), so that a move's cost and bounds are sums and minima over its few codes;
 survivors' corners are written out. The result is exactly that of evaluating every candidate
 corner by corner. Python loops run over the dimensions and the rounds (not the data); building
 a tree's moves and choosing among the rounds' results is NumPy over all codes and targets.
+Each target's search is its own, so a large round's targets are searched in parts on every
+core (the compiled steps release the GIL) and the parts' results joined in target order.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +60,9 @@ BEAM = 8
 SHARING_ROUNDS = 4
 #: largest number of code combinations for which a cube keeps a direct key → row table
 DENSE_CELLS = 1 << 24
+#: threads a round's search runs on, and the fewest targets worth a part of their own
+_WORKERS = os.cpu_count() or 1
+_PART_TARGETS = 32
 
 
 @dataclass(frozen=True)
@@ -191,9 +198,28 @@ class Cube:
 def _search(cube: Cube, hidden: np.ndarray, targets: np.ndarray, threshold: int, free_only: bool):
     """Beam search: the cheapest protective hypercube found for each target.
 
-    Returns the targets that have one, its cost (the published value it would hide) and its
-    corner rows (CSR: ``rows[start[i]:start[i + 1]]``).
+    Returns the targets that have one, in the order given, its cost (the published value it
+    would hide) and its corner rows (CSR: ``rows[start[i]:start[i + 1]]``).
     """
+    n_parts = min(4 * _WORKERS, len(targets) // _PART_TARGETS)
+    if _WORKERS == 1 or n_parts < 2:
+        return _search_part(cube, hidden, targets, threshold, free_only)
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        parts = list(
+            pool.map(
+                lambda part: _search_part(cube, hidden, part, threshold, free_only),
+                np.array_split(targets, n_parts),
+            )
+        )
+    found, cost, starts, rows = zip(*parts, strict=True)
+    before = np.cumsum([0, *(len(r) for r in rows)])  # each part's rows follow those before it
+    start = np.concatenate([[0], *(s[1:] + b for s, b in zip(starts, before, strict=False))])
+    return np.concatenate(found), np.concatenate(cost), start, np.concatenate(rows)
+
+
+def _search_part(
+    cube: Cube, hidden: np.ndarray, targets: np.ndarray, threshold: int, free_only: bool
+):
     # candidates, grouped by target: corner keys and signs (CSR), whether every move is a chain
     group_start = np.arange(len(targets) + 1, dtype=np.int64)
     corner_start = np.arange(len(targets) + 1, dtype=np.int64)
@@ -298,7 +324,7 @@ def _offer(best, n, beam, seq, cost, protection):
     return min(n + 1, beam)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _extend(
     group_start,
     code,

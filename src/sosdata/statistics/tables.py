@@ -278,8 +278,7 @@ COMPONENTS = tuple(components.COMPONENTS)
 #: the date that places a record in time, for the person's latest record (home municipality)
 _RECORD_DATE = {"palvelupaatokset": "coalesce(voimassa_alkaen, paatospvm)"}
 
-#: one row per person of the quarter: sex, age group and home municipality (see module doc);
-#: ``pid_shared`` flags a person key given to more than one pseudonym (see ``_prepare``)
+#: one row per person of the quarter: sex, age group and home municipality (see module doc)
 PERSON_SQL = (
     """
 CREATE OR REPLACE TEMP TABLE stat_person AS
@@ -292,12 +291,11 @@ WITH rows AS ({rows}
          max({'d': coalesce(d, DATE '0001-01-01'), 'k': kotikunta,
               'h': coalesce(hyvinvointialue, '"""
     + NO_COUNTY
-    + """')}) AS latest,
-         min(check_key) <> max(check_key) AS pid_shared
+    + """')}) AS latest
   FROM rows GROUP BY pid
 )
 SELECT pid, sukupuoli, latest.k AS kotikunta, latest.h AS hyvinvointialue,
-       CASE {age_cases} ELSE 'X' END AS ikaryhma, pid_shared
+       CASE {age_cases} ELSE 'X' END AS ikaryhma
 FROM (SELECT *, year($end) - year(syntymapaiva)
                - CASE WHEN strftime(syntymapaiva, '%m%d') > strftime($end, '%m%d')
                       THEN 1 ELSE 0 END AS age
@@ -310,8 +308,8 @@ def _person_rows() -> str:
     """Every record of the quarter with its person's attributes and date, all components."""
     return "\n  UNION ALL".join(
         f"""
-  SELECT pid, hash('#' || pseudonym) AS check_key, syntymapaiva, sukupuoli, kotikunta,
-         hyvinvointialue, {_RECORD_DATE.get(c, "alkupvm")} AS d
+  SELECT pid, syntymapaiva, sukupuoli, kotikunta, hyvinvointialue,
+         {_RECORD_DATE.get(c, "alkupvm")} AS d
   FROM stat_rows_{c}"""
         for c in COMPONENTS
     )
@@ -528,10 +526,15 @@ def _unit_counts_table(definition: TableDef) -> str:
     return f"stat_units_{definition.id}"
 
 
-def _unit_counts_sql(definition: TableDef) -> str:
-    """The units counted per combination of every code a cell is classified by, at every
-    level: each level's grouping sets then sum far fewer rows than there are units."""
-    return f"SELECT * EXCLUDE (pid), count(*) AS units FROM stat_unit_{definition.id} GROUP BY ALL"
+def _unit_counts_sql(units: str) -> str:
+    """The ``units`` (a table or a query) counted per combination of every code a cell is
+    classified by, at every level: each level's grouping sets then sum far fewer rows than
+    there are units."""
+    return f"SELECT * EXCLUDE (pid), count(*) AS units FROM {units} GROUP BY ALL"
+
+
+def _unit_table(definition: TableDef) -> str:
+    return f"stat_unit_{definition.id}"
 
 
 #: columns of a unit that are attributes of its person (one value per person and quarter)
@@ -571,7 +574,7 @@ def _contributors_sql(
         columns = [*fixed, *kept, *_PERSON_ATTRIBUTES]
         reductions[reduced] = (
             f"SELECT {', '.join(columns)}, count(*) AS persons FROM "
-            f"(SELECT DISTINCT pid, {', '.join(columns)} FROM stat_unit_{definition.id}) "
+            f"(SELECT DISTINCT pid, {', '.join(columns)} FROM {_unit_table(definition)}) "
             "GROUP BY ALL"
         )
         group = [*fixed, *[n for n in kept if n != "jarjestaja"]]
@@ -645,9 +648,9 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     persons (``stat_person``), both keyed by the integer ``pid``.
 
     ``pid`` is the pseudonym's 64-bit hash (the views compute it as each query reads the rows):
-    every grouping and join is by an integer instead of a 64-character string. Two persons
-    sharing one (less than once in 10^7 national quarters) are caught by a second, independent
-    hash of the pseudonym and the persons are numbered instead.
+    every grouping and join is by an integer instead of a 64-character string. When two persons
+    of the register share one (for a million persons, about once in 3 * 10^7 registers), the
+    persons are numbered instead (:func:`_hashes_shared`).
     """
     records = _records(conn, quarter)
     for component, rows in records.items():
@@ -655,9 +658,18 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
             f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
             f"SELECT hash(pseudonym) AS pid, * FROM ({rows})"
         )
-    _persons(conn, quarter)
-    if conn.sql("SELECT bool_or(pid_shared) FROM stat_person").fetchall()[0][0]:
+    if _hashes_shared(conn):
         _number_persons(conn, quarter, records)
+    else:
+        _persons(conn, quarter)
+
+
+def _hashes_shared(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether two persons of the register have pseudonyms with the same hash. Every built
+    record names a person of ``persons`` (the build numbers them from it), so checking the
+    register's persons, a million rows, covers the quarter's records, twelve million."""
+    sql = "SELECT count(*) <> count(DISTINCT hash(pseudonym)) FROM persons"
+    return bool(conn.sql(sql).fetchall()[0][0])
 
 
 def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
@@ -696,18 +708,26 @@ def _params(sql: str, quarter: Quarter) -> dict[str, object]:
     return {k: v for k, v in bounds.items() if f"${k}" in sql}
 
 
-def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> None:
+def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> str:
+    """The definition's units with their person's attributes, as the unit counts read them.
+
+    Units that are not persons are read again by the contributors' reductions, so they are
+    made a table (``stat_unit_<id>``); persons' units are read once and given as a query, so
+    millions of them (4.7 M services' units in a national quarter) are never written."""
     for table, select in SHARED.items():
         if table in definition.units:
             conn.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {select}", _params(select, quarter)
             )
     attributes = ", ".join(f"p.{a}" for a in _PERSON_ATTRIBUTES)
+    units = f"SELECT u.*, {attributes} FROM ({definition.units}) u JOIN stat_person p USING (pid)"
+    if definition.person_units:
+        return f"({units})"
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE stat_unit_{definition.id} AS "
-        f"SELECT u.*, {attributes} FROM ({definition.units}) u JOIN stat_person p USING (pid)",
+        f"CREATE OR REPLACE TEMP TABLE {_unit_table(definition)} AS {units}",
         _params(definition.units, quarter),
     )
+    return _unit_table(definition)
 
 
 def _add_extra_codes(dimension: Dimension, cells: pl.DataFrame) -> Dimension:
@@ -738,10 +758,13 @@ def compute_definition(
     them (:mod:`.revisions`)."""
     if not prepared:
         _prepare(conn, quarter)
-    _units(conn, definition, quarter)
+    units = _units(conn, definition, quarter)
     unit_counts = _unit_counts_table(definition)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {unit_counts} AS {_unit_counts_sql(definition)}")
-    made = {unit_counts}
+    counted = _unit_counts_sql(units)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {unit_counts} AS {counted}", _params(counted, quarter)
+    )
+    made = {unit_counts} if definition.person_units else {unit_counts, units}
     # the unit counts hold every combination of codes, in far fewer rows than the units
     present = conn.sql(
         f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM {unit_counts}"
@@ -770,7 +793,7 @@ def compute_definition(
                 threshold=settings.suppression_threshold,
             )
         )
-    for temporary in (*made, f"stat_unit_{definition.id}"):  # millions of rows each
+    for temporary in made:  # millions of rows each
         conn.execute(f"DROP TABLE {temporary}")
     presets: list[np.ndarray | None] = []
     for table in tables:
