@@ -119,13 +119,9 @@ def record_batch(
             "INSERT INTO kanta_components BY NAME SELECT * FROM counts",
             counts=counts.with_columns(batch_id=pl.lit(batch_id, dtype=pl.Int64)),
         )
-        step(f"storing {persons.height} persons")
-        outcome.new_persons, numbers = rows.store_persons(conn, persons, cipher, loaded_at)
-        for name, frame in frames.items():
-            step(f"storing {name}: {frame.height} rows")
-            outcome.stored_rows[name] = rows.store_rows(
-                conn, components.get(name), frame, numbers, batch_id=outcome.batch_id
-            )
+        outcome.new_persons, outcome.stored_rows = rows.store_accepted(
+            conn, frames, persons, cipher, loaded_at, step=step, batch_id=outcome.batch_id
+        )
         step("committing")
     return outcome
 

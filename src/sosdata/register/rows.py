@@ -9,7 +9,7 @@ itself encrypted. Callers run these functions inside their own transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import duckdb
 import polars as pl
@@ -32,7 +32,7 @@ def table(component: components.Component) -> str:
 
 def stored_columns(component: components.Component) -> list[str]:
     """Columns of the accepted-rows table after the load keys: the code becomes the person's
-    number (:func:`store_persons`)."""
+    number (:func:`store_accepted`)."""
     return [(PERSON if c == IDENTITY else c) for c in component.column_names]
 
 
@@ -61,16 +61,42 @@ def prepared(
     return out, persons
 
 
-def store_persons(
+def store_accepted(
     conn: duckdb.DuckDBPyConnection,
+    frames: Mapping[str, pl.DataFrame],
     persons: pl.DataFrame,
     cipher: IdentityCipher,
     seen_at: dt.datetime,
-) -> tuple[int, pl.DataFrame]:
-    """Add the persons (code, pseudonym) not yet in the register, numbered after the last;
-    returns how many were new, and every person's number (code, ``person_id``)."""
-    if persons.height == 0:
-        return 0, pl.DataFrame(schema={IDENTITY: pl.String, PERSON: pl.UInt32})
+    *,
+    step: Callable[[str], None],
+    delivery_id: int | None = None,
+    batch_id: int | None = None,
+) -> tuple[int, dict[str, int]]:
+    """Add the persons the rows name (``persons``: code, pseudonym) not yet in the register,
+    numbered after the last, and store every component's rows (``frames``, as :func:`prepared`
+    gives them); returns how many persons were new and the rows stored per component."""
+    new, numbers = _numbered(conn, persons)
+    step(f"storing {new.height} new persons")
+    if new.height:
+        store.run(
+            conn,
+            "INSERT INTO persons BY NAME SELECT * FROM new",
+            new=_person_rows(new, cipher, seen_at),
+        )
+    stored = {}
+    for name, frame in frames.items():
+        step(f"storing {name}: {frame.height} rows")
+        stored[name] = store_rows(
+            conn, components.get(name), frame, numbers, delivery_id=delivery_id, batch_id=batch_id
+        )
+    return new.height, stored
+
+
+def _numbered(
+    conn: duckdb.DuckDBPyConnection, persons: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The persons not yet in the register, each with the number it will have (code,
+    pseudonym, ``person_id``), and every person's number (code, ``person_id``)."""
     known = store.frame(
         conn,
         f"SELECT c.pseudonym, p.{PERSON} FROM candidates c JOIN persons p USING (pseudonym)",
@@ -79,23 +105,30 @@ def store_persons(
     looked_up = persons.join(known, on="pseudonym", how="left")
     found = looked_up.filter(pl.col(PERSON).is_not_null())
     new = looked_up.filter(pl.col(PERSON).is_null()).drop(PERSON)
-    numbers = found.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32))
-    if new.height:
-        (last,) = store.one(conn, f"SELECT coalesce(max({PERSON}), 0) FROM persons")
-        # numbered in pseudonym order: the same inputs number the same persons alike
-        new = new.sort("pseudonym").with_row_index(PERSON, offset=int(last) + 1)
-        facts = identity.facts(new[IDENTITY])
-        new_persons = new.select(
-            PERSON,
-            "pseudonym",
-            identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
-            birth_date=facts["birth_date"],
-            sex=facts["sex"].cast(pl.String),
-            first_seen=pl.lit(seen_at),
-        )
-        store.run(conn, "INSERT INTO persons BY NAME SELECT * FROM new", new=new_persons)
-        numbers = pl.concat([numbers, new.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32))])
-    return new.height, numbers
+    (last,) = store.one(conn, f"SELECT coalesce(max({PERSON}), 0) FROM persons")
+    # numbered in pseudonym order: the same inputs number the same persons alike
+    new = new.sort("pseudonym").with_row_index(PERSON, offset=int(last) + 1)
+    numbers = pl.concat(
+        [
+            found.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32)),
+            new.select(IDENTITY, pl.col(PERSON).cast(pl.UInt32)),
+        ]
+    )
+    return new, numbers
+
+
+def _person_rows(new: pl.DataFrame, cipher: IdentityCipher, seen_at: dt.datetime) -> pl.DataFrame:
+    """The ``persons`` rows of new persons: the code encrypted, the birth date and sex it
+    carries."""
+    facts = identity.facts(new[IDENTITY])
+    return new.select(
+        PERSON,
+        "pseudonym",
+        identity_enc=cipher.encrypt_series(new[IDENTITY], new["pseudonym"]),
+        birth_date=facts["birth_date"],
+        sex=facts["sex"].cast(pl.String),
+        first_seen=pl.lit(seen_at),
+    )
 
 
 def store_rows(
@@ -108,7 +141,7 @@ def store_rows(
     batch_id: int | None = None,
 ) -> int:
     """Insert one component's rows for a delivery or batch, each person by the number
-    ``numbers`` gives its code (:func:`store_persons`), the text as codes."""
+    ``numbers`` gives its code (:func:`store_accepted`), the text as codes."""
     if frame.height == 0:
         return 0
     rows = frame.join(numbers, on=IDENTITY, how="left", maintain_order="left").select(

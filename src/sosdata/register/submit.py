@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from sosdata import components, keys
+from sosdata import keys
 from sosdata.config import Settings
 from sosdata.delivery.stored_issues import StoredIssues
 from sosdata.errors import UserError
@@ -226,13 +226,15 @@ def record(
                 if replaced is not None:
                     outcome.replaced[name] = replaced
         if delivery.accepted:
-            step(f"storing {persons.height} persons")
-            outcome.new_persons, numbers = rows.store_persons(conn, persons, cipher, received_at)
-            for name, frame in frames.items():
-                step(f"storing {name}: {frame.height} rows")
-                outcome.stored_rows[name] = rows.store_rows(
-                    conn, components.get(name), frame, numbers, delivery_id=outcome.delivery_id
-                )
+            outcome.new_persons, outcome.stored_rows = rows.store_accepted(
+                conn,
+                frames,
+                persons,
+                cipher,
+                received_at,
+                step=step,
+                delivery_id=outcome.delivery_id,
+            )
         step("committing")
     return outcome
 
