@@ -136,14 +136,13 @@ class Delivery:
     organiser: str | None
     municipality_group: str | None
     manifest: dict[str, Any] | None
-    #: the report's JSON form (SPEC contract); its listing of issues may be left out when
-    #: ``issues`` holds them all
+    #: the report's JSON form (SPEC contract), without its listing of issues: ``issues`` holds
+    #: them all
     report: dict[str, Any]
     #: accepted rows per component, ``Component.schema`` plus ``_line``
     rows: dict[str, pl.DataFrame]
-    #: every issue (:meth:`~sosdata.delivery.report.Report.stored_issues`); without them, the
-    #: report's listing is stored
-    issues: StoredIssues | None = None
+    #: every issue (:meth:`~sosdata.delivery.report.Report.stored_issues`)
+    issues: StoredIssues = field(default_factory=StoredIssues.empty)
 
 
 def record(
@@ -162,10 +161,7 @@ def record(
     received_at = received_at or dt.datetime.now()
     late = delivery.quarter.is_late(received_at, settings)
     report = delivery.report
-    # the JSON report lists the first issues of each rule; the table keeps every one
     issues = delivery.issues
-    if issues is None and report.get("issues"):
-        issues = StoredIssues.of(pl.DataFrame(report["issues"]))
     status = "accepted" if delivery.accepted else "rejected"
     outcome = Outcome(
         delivery_id=0,
@@ -204,7 +200,7 @@ def record(
                 json.dumps(report, default=str, ensure_ascii=False),
             ],
         )
-        if issues is not None and issues.height:
+        if issues.height:
             step(f"storing {issues.height} validation issues")
             store_issues(conn, issues, outcome.delivery_id)
         for name, counts in (report.get("components") or {}).items():

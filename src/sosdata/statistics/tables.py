@@ -708,12 +708,15 @@ def _params(sql: str, quarter: Quarter) -> dict[str, object]:
     return {k: v for k, v in bounds.items() if f"${k}" in sql}
 
 
-def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter) -> str:
+def _units(
+    conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quarter, made: set[str]
+) -> str:
     """The definition's units with their person's attributes, as the unit counts read them.
 
     Units that are not persons are read again by the contributors' reductions, so they are
-    made a table (``stat_unit_<id>``); persons' units are read once and given as a query, so
-    millions of them (4.7 M services' units in a national quarter) are never written."""
+    made a table (``stat_unit_<id>``, added to ``made``); persons' units are read once and
+    given as a query, so millions of them (4.7 M services' units in a national quarter) are
+    never written."""
     for table, select in SHARED.items():
         if table in definition.units:
             conn.execute(
@@ -723,11 +726,10 @@ def _units(conn: duckdb.DuckDBPyConnection, definition: TableDef, quarter: Quart
     units = f"SELECT u.*, {attributes} FROM ({definition.units}) u JOIN stat_person p USING (pid)"
     if definition.person_units:
         return f"({units})"
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_unit_table(definition)} AS {units}",
-        _params(definition.units, quarter),
-    )
-    return _unit_table(definition)
+    table = _unit_table(definition)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {units}", _params(units, quarter))
+    made.add(table)
+    return table
 
 
 def _add_extra_codes(dimension: Dimension, cells: pl.DataFrame) -> Dimension:
@@ -758,13 +760,13 @@ def compute_definition(
     them (:mod:`.revisions`)."""
     if not prepared:
         _prepare(conn, quarter)
-    units = _units(conn, definition, quarter)
+    made: set[str] = set()  # the temporary tables of this definition, shared by its levels
+    counted = _unit_counts_sql(_units(conn, definition, quarter, made))
     unit_counts = _unit_counts_table(definition)
-    counted = _unit_counts_sql(units)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE {unit_counts} AS {counted}", _params(counted, quarter)
     )
-    made = {unit_counts} if definition.person_units else {unit_counts, units}
+    made.add(unit_counts)
     # the unit counts hold every combination of codes, in far fewer rows than the units
     present = conn.sql(
         f"SELECT DISTINCT hyvinvointialue, kotikunta, jarjestaja FROM {unit_counts}"
