@@ -163,6 +163,10 @@ def test_built_records_stored_before_their_text_was_coded_read_the_same(
     the current builds' records read through the views as before, a superseded build's records
     are kept, and every text value has one code, 1, 2, 3, ... without gaps."""
     conn = _made_before(6, settings, tmp_path)
+    conn.executemany(
+        "INSERT INTO persons VALUES (?, 'x', '1990-01-01', '1', '2023-01-02')",
+        [["a" * 64], ["b" * 64]],
+    )
     conn.execute(
         "INSERT INTO builds VALUES (1, '2023Q1', now(), 'keeper', false, '{}'), "
         "(2, '2023Q1', now(), 'keeper', true, '{}'), (3, '2023Q2', now(), 'keeper', true, '{}')"
@@ -247,6 +251,51 @@ def test_accepted_rows_stored_before_they_were_coded_read_the_same(
     assert read == periods
     assert services == [("10", "5")]
     assert [c for (c,) in codes] == list(range(1, len(codes) + 1))
+
+
+def test_built_records_stored_by_pseudonym_read_the_same_by_number(
+    settings: Settings, tmp_path: Path
+):
+    """A register made before 0077 keeps every built record in its stored order, each naming
+    its person by number, and the views show the same rows, pseudonyms included."""
+    conn = _made_before(77, settings, tmp_path)
+    conn.executemany(
+        "INSERT INTO persons VALUES (?, ?, 'x', '1990-01-01', '1', '2023-01-02')",
+        [(1, "b" * 64), (2, "a" * 64), (3, "c" * 64)],
+    )
+    conn.execute("INSERT INTO stored_text VALUES (1, '2023Q1'), (2, '1.2.3'), (3, 'kanta')")
+    conn.execute("INSERT INTO builds VALUES (1, '2023Q1', now(), 'keeper', true, '{}')")
+    records = [
+        (1, 1, 2, 2, "a" * 64, "1990-01-01", None, None, None, None, "2023-01-01", None, 3),
+        (1, 1, 2, 2, "c" * 64, None, None, None, None, None, "2023-01-02", None, 3),
+        (1, 1, 2, 2, "a" * 64, None, None, None, None, None, "2023-01-03", None, 3),
+    ]  # fmt: skip
+    conn.executemany(f"INSERT INTO built_asiakkuusjaksot VALUES ({', '.join('?' * 13)})", records)
+    view = "SELECT * FROM register_asiakkuusjaksot"
+    before = conn.execute(view).fetchall()
+    store.migrate(conn)
+    after = conn.execute(view).fetchall()
+    numbers = conn.execute("SELECT person_id FROM built_asiakkuusjaksot").fetchall()
+    conn.close()
+    assert [r[3] for r in before] == ["a" * 64, "c" * 64, "a" * 64]
+    assert sorted(after, key=str) == sorted(before, key=str)
+    assert numbers == [(2,), (3,), (2,)]  # in the order stored
+
+
+def test_a_built_record_naming_no_person_fails_its_migration(settings: Settings, tmp_path: Path):
+    conn = _made_before(77, settings, tmp_path)
+    conn.execute("INSERT INTO stored_text VALUES (1, '2023Q1'), (2, 'kanta')")
+    conn.execute(
+        "INSERT INTO built_lastensuojelu VALUES (1, 1, 1, 1, ?, NULL, NULL, NULL, NULL, "
+        "'2023-01-01', NULL, 2)",
+        ["d" * 64],
+    )
+    with pytest.raises(store.StoreError, match="0077"):
+        store.migrate(conn)
+    kept = conn.execute("SELECT count(*) FROM built_lastensuojelu WHERE pseudonym = ?", ["d" * 64])
+    assert kept.fetchall() == [(1,)]
+    assert [m.version for m in store.pending(conn)] == [77]
+    conn.close()
 
 
 def test_a_deliverys_issues_stored_in_two_calls_keep_their_own_kinds(settings: Settings):

@@ -16,7 +16,7 @@ import polars as pl
 
 from sosdata import codes, components, organisers
 from sosdata.periods import Quarter
-from sosdata.register import build, store
+from sosdata.register import build, rows, store
 
 COMMON = {
     "quarter": pl.String,
@@ -182,18 +182,46 @@ def rebuild(
 def _store_build(conn: duckdb.DuckDBPyConnection, part: Mapping[str, pl.DataFrame]) -> None:
     """Store ``part``'s records as a build stores them and make it its quarter's current build."""
     (quarter,) = {q for frame in part.values() for q in frame["quarter"].unique()}
+    numbers = _persons(conn, pl.concat(frame.select(PERSON_FACTS) for frame in part.values()))
     (build_id,) = store.one(conn, "SELECT nextval('build_id_seq')")
     for name, frame in part.items():
-        # the build names each person by an index into the pseudonyms while it works
-        pseudonyms = frame.get_column("pseudonym").unique(maintain_order=True)
-        index = pseudonyms.to_frame().with_row_index("person")
-        records = frame.join(index, on="pseudonym", how="left", maintain_order="left")
+        # the build names each person by an index into the persons' numbers while it works
+        records = frame.join(
+            numbers.with_row_index("person"), on="pseudonym", how="left", maintain_order="left"
+        )
         build._store_records(
             conn,
             components.get(name),
-            records.drop("pseudonym"),
-            pseudonyms.to_arrow(compat_level=pl.CompatLevel.oldest()),
+            records.drop("pseudonym", rows.PERSON),
+            numbers[rows.PERSON],
             build_id,
             quarter,
         )
     build._make_current(conn, quarter, build_id, "fake_register", {})
+
+
+#: what names a person in the records: the pseudonym, with the birth date and sex the register
+#: keeps of them
+PERSON_FACTS = ["pseudonym", "syntymapaiva", "sukupuoli"]
+
+
+def _persons(conn: duckdb.DuckDBPyConnection, named: pl.DataFrame) -> pl.DataFrame:
+    """The persons ``named`` (pseudonym, birth date, sex) by number (``pseudonym``,
+    ``person_id``), those new to the register added as a load adds them. The fake register has
+    no identity codes: a person's encrypted code is left empty (nothing here decrypts one)."""
+    named = named.unique("pseudonym", keep="first", maintain_order=True)
+    store.run(
+        conn,
+        "INSERT INTO persons BY NAME SELECT "
+        "  (SELECT coalesce(max(person_id), 0) FROM persons) + row_number() OVER () AS person_id,"
+        "  pseudonym, ''::BLOB AS identity_enc, coalesce(syntymapaiva, DATE '1970-01-01') "
+        "  AS birth_date, coalesce(sukupuoli, '0') AS sex, now()::TIMESTAMP AS first_seen "
+        "FROM named ANTI JOIN persons USING (pseudonym)",
+        named=named,
+    )
+    return store.frame(
+        conn,
+        "SELECT n.pseudonym, p.person_id FROM named n JOIN persons p USING (pseudonym) "
+        "ORDER BY p.person_id",
+        named=named,
+    )

@@ -1,7 +1,10 @@
-"""The tables do not depend on which distinct integer stands for each person."""
+"""The tables key persons by their number in the register, and do not depend on which number
+stands for whom."""
 
 from __future__ import annotations
 
+from sosdata import components
+from sosdata.register import build
 from sosdata.statistics import tables
 
 from .conftest import QUARTER
@@ -15,37 +18,36 @@ def _cells(conn, settings) -> dict[str, object]:
     return out
 
 
-def test_numbered_persons_give_the_same_tables_as_hashed(register_db, stats_settings) -> None:
+def test_each_person_of_the_quarter_is_one_key(register_db) -> None:
     conn, _parts = register_db
     tables._prepare(conn, QUARTER)
-    hashed = _cells(conn, stats_settings)
-    before = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
-    tables._number_persons(conn, QUARTER, tables._records(conn, QUARTER))
-    numbers = conn.sql("SELECT pseudonym, pid FROM stat_person_number").pl()
-    after = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()
-    assert numbers["pid"].n_unique() == numbers.height == after.height == before.height
-    assert after["pid"].equals(numbers["pid"].sort())
-    assert not after["pid"].equals(before["pid"])
-    numbered = _cells(conn, stats_settings)
-    assert hashed.keys() == numbered.keys()
-    for table_id, cells in hashed.items():
-        assert cells.equals(numbered[table_id]), table_id
+    keys = conn.sql("SELECT count(*), count(DISTINCT pid) FROM stat_person").fetchall()[0]
+    named = " UNION ".join(
+        f"SELECT pseudonym FROM {build.view(c)} WHERE quarter = '{QUARTER}'"
+        for c in components.COMPONENTS.values()
+    )
+    persons = conn.sql(f"SELECT count(*) FROM ({named})").fetchall()[0][0]
+    assert keys == (persons, persons)
+    assert persons > 100
+
+
+def test_the_tables_do_not_depend_on_the_persons_numbers(register_db, stats_settings) -> None:
+    conn, _parts = register_db
+    tables._prepare(conn, QUARTER)
+    before = _cells(conn, stats_settings)
+    keys = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()["pid"]
+    renumbered = "person_id = (SELECT max(person_id) + 1 FROM persons) - person_id"
+    conn.execute("BEGIN")
+    try:
+        for table in ["persons", *(build.built_table(c) for c in components.COMPONENTS.values())]:
+            conn.execute(f"UPDATE {table} SET {renumbered}")
+        tables._prepare(conn, QUARTER)
+        after = _cells(conn, stats_settings)
+        new_keys = conn.sql("SELECT pid FROM stat_person ORDER BY pid").pl()["pid"]
+    finally:
+        conn.execute("ROLLBACK")
+    assert new_keys.len() == keys.len() and not new_keys.equals(keys)
+    assert before.keys() == after.keys()
+    for table_id, cells in before.items():
+        assert cells.equals(after[table_id]), table_id
         assert cells["contributors"].sum() > 0
-
-
-def test_persons_sharing_a_hash_are_numbered(register_db, stats_settings, monkeypatch) -> None:
-    """When two of the register's persons share a pseudonym's hash, the quarter's persons are
-    numbered before any table is made, and the tables are the same."""
-    conn, _parts = register_db
-    assert not tables._hashes_shared(conn)
-    tables._prepare(conn, QUARTER)
-    hashed = _cells(conn, stats_settings)
-    monkeypatch.setattr(tables, "_hashes_shared", lambda conn: True)
-    conn.execute("DROP TABLE IF EXISTS stat_person_number")
-    tables._prepare(conn, QUARTER)
-    numbered = conn.sql("SELECT count(*) FROM stat_person_number").fetchall()[0][0]
-    assert numbered == conn.sql("SELECT count(*) FROM stat_person").fetchall()[0][0] > 0
-    numbered_cells = _cells(conn, stats_settings)
-    assert numbered_cells.keys() == hashed.keys()
-    for table_id, cells in numbered_cells.items():
-        assert cells.equals(hashed[table_id]), table_id

@@ -36,7 +36,6 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from sosdata import codes, components, organisers
 from sosdata.components import CLIENT_PERIODS, Component, belongs_to
@@ -106,14 +105,14 @@ def view_columns(component: Component) -> list[str]:
 
 def coded_columns(conn: duckdb.DuckDBPyConnection, c: Component) -> list[str]:
     """The columns of the built records of ``c`` kept as codes (``text_codes``): the table's
-    ``UINTEGER`` ones, as migration 0006 declares them."""
+    ``UINTEGER`` ones, as migration 0006 declares them, but the person's number (0077)."""
     return [
         name
         for (name,) in conn.execute(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name = ? AND data_type = 'UINTEGER' "
-            "ORDER BY column_index",
-            [built_table(c)],
+            "AND column_name <> ? ORDER BY column_index",
+            [built_table(c), rows.PERSON],
         ).fetchall()
     ]
 
@@ -122,13 +121,15 @@ def records(
     conn: duckdb.DuckDBPyConnection, c: Component, period: Quarter, *, text_as: str = "VARCHAR"
 ) -> str:
     """A query of the current build's records of ``c`` in ``period``, in the columns of the view
-    ``register_<component>``, with each code decoded as the view decodes it but to the type
-    ``text_as``: the statistics read the text as :func:`text_codes.sorted_enum`, so that their
-    grouping, joins and ``max`` move small integers."""
+    ``register_<component>`` but the person by number (``person_id``) instead of pseudonym, with
+    each code decoded as the view decodes it but to the type ``text_as``: the statistics read the
+    text as :func:`text_codes.sorted_enum`, so that their grouping, joins and ``max`` move small
+    integers. Unlike the view, it does not join the persons."""
     table = built_table(c)
     coded = set(coded_columns(conn, c))
     columns = ", ".join(
-        f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}" for n in view_columns(c)
+        f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}"
+        for n in (rows.PERSON if n == "pseudonym" else n for n in view_columns(c))
     )
     return (
         f"SELECT {columns} FROM {table} x, "
@@ -535,8 +536,8 @@ PERSON_INDEX = "build_person_index"
 
 def _persons(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every person's number (as the accepted rows name them), pseudonym and birth date, in
-    pseudonym order: a person's place here (its index, ``person``) stands for the 64-character
-    pseudonym while the build sorts and merges, and keeps the pseudonyms' order."""
+    pseudonym order: a person's place here (its index, ``person``) stands for the person while
+    the build sorts and merges, and keeps the pseudonyms' order; the records store the number."""
     return store.frame(
         conn,
         f"SELECT {rows.PERSON}, pseudonym, birth_date AS syntymapaiva FROM persons "
@@ -603,7 +604,6 @@ def build(
         )
     persons = _persons(conn)
     index = persons.select(rows.PERSON, "person").to_arrow(compat_level=pl.CompatLevel.oldest())
-    pseudonyms = persons.get_column("pseudonym").to_arrow(compat_level=pl.CompatLevel.oldest())
     only: pl.DataFrame | None = None  # from II, built first
     with store.registered(conn, {PERSON_INDEX: index}), store.transaction(conn):
         by_municipality, by_organiser = _group_lookups(conn, groups, areas)
@@ -646,7 +646,7 @@ def build(
             }
             del separate, kanta
             report(Step(f"storing {c.name}", 2 * step + 2, steps))
-            _store_records(conn, c, records, pseudonyms, build_id, quarter)
+            _store_records(conn, c, records, persons[rows.PERSON], build_id, quarter)
             del records
         if summary.union_cells and expected is not None:
             summary.notes.append(
@@ -666,29 +666,24 @@ def _store_records(
     conn: duckdb.DuckDBPyConnection,
     c: Component,
     records: pl.DataFrame,
-    pseudonyms: pa.Array,
+    numbers: pl.Series,
     build_id: int,
     quarter: str,
 ) -> None:
     """Replace the quarter's records of ``c`` (inside the build's transaction), their text as
-    codes (``text_codes``). The pseudonym goes to DuckDB as an Arrow dictionary column: the
-    person's index into the pseudonyms."""
+    codes (``text_codes``) and each person (``person``, an index into ``numbers``) by number."""
     table = built_table(c)
     conn.execute(
         f"DELETE FROM {table} WHERE build_id IN (SELECT build_id FROM builds WHERE quarter = ?)",
         [quarter],
     )
-    arrow = (
-        text_codes.as_codes(conn, records, coded_columns(conn, c))
-        .with_columns(build_id=pl.lit(build_id, dtype=pl.Int64))
-        .to_arrow(compat_level=pl.CompatLevel.oldest())
+    records = text_codes.as_codes(conn, records, coded_columns(conn, c)).with_columns(
+        pl.lit(build_id, dtype=pl.Int64).alias("build_id"),
+        numbers.gather(records["person"]).alias(rows.PERSON),
     )
-    person = arrow.column("person").combine_chunks()
-    arrow = arrow.drop_columns(["person"]).append_column(
-        "pseudonym", pa.DictionaryArray.from_arrays(person, pseudonyms)
+    store.run(
+        conn, f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (person) FROM records", records=records
     )
-    with store.registered(conn, {"records": arrow}):
-        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM records")
 
 
 def _make_current(

@@ -67,9 +67,7 @@ def export(
     if current is None:
         raise ExportError(f"{quarter} has no build yet: build the quarter first")
     counts = {
-        c.name: store.one(
-            conn, f"SELECT count(*) FROM {build.view(c)} WHERE quarter = ?", [quarter]
-        )[0]
+        c.name: store.one(conn, f"SELECT count(*) FROM ({build.records(conn, c, period)})")[0]
         for c in components.COMPONENTS.values()
     }
     audit.record(

@@ -216,14 +216,12 @@ def sources(conn: duckdb.DuckDBPyConnection, organiser: str, period: Quarter) ->
     """Per component, the organiser's records of the quarter's build by source, with shares."""
     union = " UNION ALL ".join(
         f"SELECT '{c.name}' AS component, source, count(*) AS rows "
-        f"FROM {register_build.view(c)} WHERE quarter = $quarter AND jarjestaja = $organiser "
+        f"FROM ({register_build.records(conn, c, period)}) WHERE jarjestaja = $organiser "
         "GROUP BY source"
         for c in components.COMPONENTS.values()
     )
     conn.complete()
-    frame = pl.from_arrow(
-        conn.sql(union, params={"quarter": str(period), "organiser": organiser}).to_arrow_table()
-    )
+    frame = pl.from_arrow(conn.sql(union, params={"organiser": organiser}).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame.sort("component", "source").with_columns(
         share_percent=(pl.col("rows") * 100.0 / pl.col("rows").sum().over("component")).round(1)

@@ -645,61 +645,20 @@ def _records(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict[str, str
 
 def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     """The quarter's rows of every component (``stat_rows_<component>``, views) and its
-    persons (``stat_person``), both keyed by the integer ``pid``.
-
-    ``pid`` is the pseudonym's 64-bit hash (the views compute it as each query reads the rows):
-    every grouping and join is by an integer instead of a 64-character string. When two persons
-    of the register share one (for a million persons, about once in 3 * 10^7 registers), the
-    persons are numbered instead (:func:`_hashes_shared`).
-    """
-    records = _records(conn, quarter)
-    for component, rows in records.items():
+    persons (``stat_person``), both keyed by the integer ``pid``: the person's number in the
+    register, which the built records keep (every grouping and join is by an integer)."""
+    for component, rows in _records(conn, quarter).items():
         conn.execute(
             f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
-            f"SELECT hash(pseudonym) AS pid, * FROM ({rows})"
+            f"SELECT person_id AS pid, * EXCLUDE (person_id) FROM ({rows})"
         )
-    if _hashes_shared(conn):
-        _number_persons(conn, quarter, records)
-    else:
-        _persons(conn, quarter)
-
-
-def _hashes_shared(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether two persons of the register have pseudonyms with the same hash. Every built
-    record names a person of ``persons`` (the build numbers them from it), so checking the
-    register's persons, a million rows, covers the quarter's records, twelve million."""
-    sql = "SELECT count(*) <> count(DISTINCT hash(pseudonym)) FROM persons"
-    return bool(conn.sql(sql).fetchall()[0][0])
-
-
-def _persons(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
-    """``stat_person`` from the rows as keyed now; reductions keyed otherwise are dropped."""
     conn.execute(
         PERSON_SQL.replace("{rows}", _person_rows()).replace("{age_cases}", _age_cases()),
         {"end": quarter.end},
     )
+    # reductions shared by definitions are of the quarter's rows as keyed now
     for table in SHARED:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _number_persons(
-    conn: duckdb.DuckDBPyConnection, quarter: Quarter, records: dict[str, str]
-) -> None:
-    """Key the quarter's rows (``records``, as :func:`_records` gives them) and persons by a
-    number per pseudonym instead of its hash (always distinct, but slower: the rows join the
-    numbers by pseudonym)."""
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE stat_person_number AS "
-        "SELECT pseudonym, row_number() OVER ()::UBIGINT AS pid FROM ("
-        + " UNION ".join(f"SELECT pseudonym FROM ({rows})" for rows in records.values())
-        + ")"
-    )
-    for component, rows in records.items():
-        conn.execute(
-            f"CREATE OR REPLACE TEMP VIEW stat_rows_{component} AS "
-            f"SELECT n.pid, r.* FROM ({rows}) r JOIN stat_person_number n USING (pseudonym)"
-        )
-    _persons(conn, quarter)
 
 
 def _params(sql: str, quarter: Quarter) -> dict[str, object]:
