@@ -535,13 +535,12 @@ PERSON_INDEX = "build_person_index"
 
 
 def _persons(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every person's number (as the accepted rows name them), pseudonym and birth date, in
-    pseudonym order: a person's place here (its index, ``person``) stands for the person while
-    the build sorts and merges, and keeps the pseudonyms' order; the records store the number."""
+    """Every person's number (as the accepted rows and the records name them) and birth date,
+    in pseudonym order: a person's place here (its index, ``person``) stands for the person while
+    the build sorts and merges, and keeps the pseudonyms' order."""
     return store.frame(
         conn,
-        f"SELECT {rows.PERSON}, pseudonym, birth_date AS syntymapaiva FROM persons "
-        "ORDER BY pseudonym",
+        f"SELECT {rows.PERSON}, birth_date AS syntymapaiva FROM persons ORDER BY pseudonym",
     ).with_row_index("person")
 
 
