@@ -656,7 +656,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         PERSON_SQL.replace("{rows}", _person_rows()).replace("{age_cases}", _age_cases()),
         {"end": quarter.end},
     )
-    # reductions shared by definitions are of the quarter's rows as keyed now
+    # the definitions' shared reductions are made once per quarter, when first needed
     for table in SHARED:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
