@@ -73,6 +73,7 @@ def test_tables_follow_the_component_definitions(settings: Settings, component):
     conn = store.connect(settings)
     accepted = _columns(conn, rows.table(component))
     register = _columns(conn, build.view(component))
+    built = _columns(conn, build.built_table(component))
     conn.close()
     assert accepted == ["delivery_id", "batch_id", "line", *rows.stored_columns(component)]
     assert register == [
@@ -88,6 +89,7 @@ def test_tables_follow_the_component_definitions(settings: Settings, component):
         "source",
     ]
     assert register == build.view_columns(component)  # the build writes what the view shows
+    assert built == ["build_id", *build.record_columns(component)]  # the person by number
     assert "henkilotunnus" not in accepted + register
 
 

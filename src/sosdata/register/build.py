@@ -103,6 +103,12 @@ def view_columns(component: Component) -> list[str]:
     return [*VIEW_PERSON_COLUMNS, *component.own_columns, SOURCE]
 
 
+def record_columns(component: Component) -> list[str]:
+    """The columns of a built record of ``component`` (``built_<component>`` but the build's
+    id): the view's, the person by number (``person_id``, migration 0077) for the pseudonym."""
+    return [rows.PERSON if n == "pseudonym" else n for n in view_columns(component)]
+
+
 def coded_columns(conn: duckdb.DuckDBPyConnection, c: Component) -> list[str]:
     """The columns of the built records of ``c`` kept as codes (``text_codes``): the table's
     ``UINTEGER`` ones, as migration 0006 declares them, but the person's number (0077)."""
@@ -128,8 +134,7 @@ def records(
     table = built_table(c)
     coded = set(coded_columns(conn, c))
     columns = ", ".join(
-        f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}"
-        for n in (rows.PERSON if n == "pseudonym" else n for n in view_columns(c))
+        f"t.text[x.{n}] AS {n}" if n in coded else f"x.{n}" for n in record_columns(c)
     )
     return (
         f"SELECT {columns} FROM {table} x, "
@@ -470,10 +475,10 @@ def register_rows(
     persons: pl.DataFrame,
     county: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Records of the quarter in the columns of the ``register_<component>`` view, the person's
-    index (``person``) standing for the pseudonym until they are stored."""
+    """Records of the quarter in the columns they are stored in (:func:`record_columns`), the
+    person's index (``person``) standing for their number until they are stored."""
     records = merged.filter(belongs_to(c, period))
-    columns = ["person" if n == "pseudonym" else n for n in view_columns(c)]
+    columns = ["person" if n == rows.PERSON else n for n in record_columns(c)]
     # records stay in the merge's order (organiser, person, the component's key, start): the
     # person's index follows the pseudonyms' order, so the same inputs give the same rows in
     # the same order
