@@ -83,11 +83,20 @@ def store_accepted(
             "INSERT INTO persons BY NAME SELECT * FROM new",
             new=_person_rows(new, cipher, seen_at),
         )
+    found = text_codes.looked_up(
+        conn, [(frame, coded_columns(components.get(name))) for name, frame in frames.items()]
+    )
     stored = {}
     for name, frame in frames.items():
         step(f"storing {name}: {frame.height} rows")
         stored[name] = store_rows(
-            conn, components.get(name), frame, numbers, delivery_id=delivery_id, batch_id=batch_id
+            conn,
+            components.get(name),
+            frame,
+            numbers,
+            found,
+            delivery_id=delivery_id,
+            batch_id=batch_id,
         )
     return new.height, stored
 
@@ -136,12 +145,14 @@ def store_rows(
     component: components.Component,
     frame: pl.DataFrame,
     numbers: pl.DataFrame,
+    codes: pl.DataFrame,
     *,
     delivery_id: int | None = None,
     batch_id: int | None = None,
 ) -> int:
     """Insert one component's rows for a delivery or batch, each person by the number
-    ``numbers`` gives its code (:func:`store_accepted`), the text as codes."""
+    ``numbers`` gives its code and the text by the code ``codes`` gives it (both found by
+    :func:`store_accepted` for all components at once)."""
     if frame.height == 0:
         return 0
     rows = frame.join(numbers, on=IDENTITY, how="left", maintain_order="left").select(
@@ -150,6 +161,6 @@ def store_rows(
         pl.col(LINE).cast(pl.Int64).alias("line"),
         *[pl.col(c) for c in stored_columns(component)],
     )
-    rows = text_codes.as_codes(conn, rows, coded_columns(component))
+    rows = text_codes.with_codes(rows, coded_columns(component), codes)
     store.run(conn, f"INSERT INTO {table(component)} BY NAME SELECT * FROM rows", rows=rows)
     return frame.height

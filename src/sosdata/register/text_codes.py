@@ -33,12 +33,29 @@ def as_codes(
     values new to the register are given codes, or with ``add`` false become null (a lookup
     that should match stored rows only)."""
     frame = packed_sort.enumerated(frame, [n for n in names if frame.schema[n] == pl.String])
-    categories = {n: _categories(frame.schema[n]) for n in names}
-    if not categories:
-        return frame
-    found = _codes(conn, pl.concat(categories.values()).unique(), add=add)
+    return with_codes(frame, names, looked_up(conn, [(frame, names)], add=add))
+
+
+def looked_up(
+    conn: duckdb.DuckDBPyConnection,
+    frames: Sequence[tuple[pl.DataFrame, Sequence[str]]],
+    *,
+    add: bool = True,
+) -> pl.DataFrame:
+    """The codes (``value``, ``code``) of the values of the enumerated columns of several
+    frames, each frame with its columns, found together: a load's components cost one look-up
+    in the register, not one each. ``add`` as for :func:`as_codes`."""
+    every = [_categories(frame.schema[n]) for frame, names in frames for n in names]
+    if not every:
+        return pl.DataFrame(schema={"value": pl.String, "code": pl.Int64})
+    return _codes(conn, pl.concat(every).unique(), add=add)
+
+
+def with_codes(frame: pl.DataFrame, names: Sequence[str], found: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its enumerated columns ``names`` as the codes ``found`` gives their
+    values (:func:`looked_up`)."""
     return frame.with_columns(
-        categories[n]
+        _categories(frame.schema[n])
         .to_frame("value")
         .join(found, on="value", how="left", maintain_order="left")
         .get_column("code")
