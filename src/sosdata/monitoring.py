@@ -34,6 +34,7 @@ from sosdata import organisers, safe_export
 from sosdata.components import COMPONENTS
 from sosdata.config import Settings
 from sosdata.periods import Quarter
+from sosdata.register import build as register_build
 from sosdata.register.notifications import expected_sources
 from sosdata.register.notifications.db import query_frame
 
@@ -134,20 +135,17 @@ def _deliveries(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFra
 
 
 def _register_rows(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
-    """Rows of the built register per key and quarter, with the sources' shares."""
-    present = _tables(conn)
-    parts = []
-    for name in COMPONENTS:
-        view = f"register_{name}"
-        if view not in present:
-            continue
-        parts.append(
-            f"SELECT quarter, jarjestaja AS organiser, kuntaryhma AS municipality_group, "
-            f"'{name}' AS component, count(*) AS rows, "
-            f"count(*) FILTER (WHERE source IN ('kanta', 'both')) AS kanta_rows, "
-            f"count(*) FILTER (WHERE source IN ('separate', 'both')) AS separate_rows "
-            f"FROM {view} WHERE quarter IN ($q, $p) GROUP BY ALL"
-        )
+    """Rows of the built register per key and quarter, with the sources' shares (the built
+    records as :func:`_item_completeness` reads them)."""
+    parts = [
+        f"SELECT quarter, jarjestaja AS organiser, kuntaryhma AS municipality_group, "
+        f"'{component.name}' AS component, count(*) AS rows, "
+        f"count(*) FILTER (WHERE source IN ('kanta', 'both')) AS kanta_rows, "
+        f"count(*) FILTER (WHERE source IN ('separate', 'both')) AS separate_rows "
+        f"FROM ({register_build.records(conn, component, period)}) GROUP BY ALL"
+        for component in COMPONENTS.values()
+        for period in (quarter, quarter.previous())
+    ]
     schema = {
         "quarter": pl.String,
         "organiser": pl.String,
@@ -157,13 +155,7 @@ def _register_rows(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.Data
         "kanta_rows": pl.Int64,
         "separate_rows": pl.Int64,
     }
-    if not parts:
-        return pl.DataFrame(schema=schema)
-    frame = conn.sql(
-        " UNION ALL ".join(parts),
-        params={"q": str(quarter), "p": str(quarter.previous())},
-    ).pl()
-    return frame.cast(schema)
+    return conn.sql(" UNION ALL ".join(parts)).pl().cast(schema)
 
 
 def matrix(
@@ -260,24 +252,20 @@ def matrix(
 
 
 def _item_completeness(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:
-    """Per organiser: rows, and rows whose sex or home municipality is unknown."""
-    present = _tables(conn)
+    """Per organiser: rows, and rows whose sex or home municipality is unknown (the built
+    records read as ``register.build.records`` gives them: the views would join every record
+    to its person, which nothing here reads)."""
     parts = [
-        f"SELECT jarjestaja AS organiser, count(*) AS rows, count(*) FILTER (WHERE "
-        f"sukupuoli IS NULL OR sukupuoli IN ('0', '9') OR kotikunta IS NULL "
-        f"OR kotikunta = '199') AS unknown FROM register_{name} WHERE quarter = $q GROUP BY ALL"
-        for name in COMPONENTS
-        if f"register_{name}" in present
+        "SELECT jarjestaja AS organiser, count(*) AS rows, count(*) FILTER (WHERE "
+        "sukupuoli IS NULL OR sukupuoli IN ('0', '9') OR kotikunta IS NULL "
+        f"OR kotikunta = '199') AS unknown FROM ({records}) GROUP BY ALL"
+        for records in (register_build.records(conn, c, quarter) for c in COMPONENTS.values())
     ]
-    schema = {"organiser": pl.String, "rows": pl.Int64, "unknown": pl.Int64}
-    if not parts:
-        return pl.DataFrame(schema=schema)
     frame = conn.sql(
         f"SELECT organiser, sum(rows) AS rows, sum(unknown) AS unknown FROM "
-        f"({' UNION ALL '.join(parts)}) GROUP BY ALL",
-        params={"q": str(quarter)},
+        f"({' UNION ALL '.join(parts)}) GROUP BY ALL"
     ).pl()
-    return frame.cast(schema)
+    return frame.cast({"organiser": pl.String, "rows": pl.Int64, "unknown": pl.Int64})
 
 
 def _defaults(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pl.DataFrame:

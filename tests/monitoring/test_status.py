@@ -106,6 +106,49 @@ def test_quality_score_per_organiser(loaded) -> None:
         assert 0 <= r["score"] <= 100
 
 
+def test_monitoring_counts_the_records_the_views_show(loaded) -> None:
+    """The built register's rows and their unknown sexes and home municipalities are counted
+    on the built records as read for the statistics, without joining their persons: the same
+    counts as through the views."""
+    from sosdata import monitoring
+    from sosdata.components import COMPONENTS
+
+    settings, _ = loaded
+    viewed = " UNION ALL ".join(
+        f"SELECT jarjestaja, sukupuoli, kotikunta FROM register_{name} WHERE quarter = $q"
+        for name in COMPONENTS
+    )
+    with store.opened(settings) as conn:
+        conn.execute("BEGIN")
+        try:  # a third of the client periods without a home municipality
+            conn.execute("UPDATE built_asiakkuusjaksot SET kotikunta = NULL WHERE rowid % 3 = 0")
+            counted = monitoring._item_completeness(conn, Q1).sort("organiser")
+            rows = monitoring._register_rows(conn, Q1)
+            rows_viewed = conn.sql(
+                " UNION ALL ".join(
+                    f"SELECT '{name}' AS component, jarjestaja, kuntaryhma, count(*), "
+                    "count(*) FILTER (WHERE source IN ('kanta', 'both')), "
+                    "count(*) FILTER (WHERE source IN ('separate', 'both')) "
+                    f"FROM register_{name} WHERE quarter = $q GROUP BY ALL"
+                    for name in COMPONENTS
+                ),
+                params={"q": str(Q1)},
+            ).fetchall()
+            expected = conn.sql(
+                "SELECT jarjestaja AS organiser, count(*) AS rows, count(*) FILTER (WHERE "
+                "sukupuoli IS NULL OR sukupuoli IN ('0', '9') OR kotikunta IS NULL "
+                f"OR kotikunta = '199') AS unknown FROM ({viewed}) GROUP BY ALL ORDER BY 1",
+                params={"q": str(Q1)},
+            ).pl()
+        finally:
+            conn.execute("ROLLBACK")
+    assert counted.equals(expected.cast(counted.schema))
+    columns = ["component", "organiser", "municipality_group", "rows", "kanta_rows"]
+    assert sorted(rows.select(*columns, "separate_rows").rows()) == sorted(rows_viewed)
+    assert set(rows["quarter"]) == {str(Q1)} and rows["kanta_rows"].sum() > 0
+    assert counted["rows"].sum() > 0 and counted["unknown"].sum() > 0
+
+
 def test_previous_quarter_change_is_flagged(loaded) -> None:
     """With nothing in the previous quarter there is no change to flag; row counts stand."""
     settings, _ = loaded

@@ -778,10 +778,16 @@ def compute_definition(
 
 
 def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = None) -> list[str]:
+    """The quarters whose current build holds client periods (up to ``up_to``), read from the
+    built table's codes: the view ``register_asiakkuusjaksot`` would join every record to its
+    person first, which DuckDB keeps however few of the columns are read."""
+    periods = register_build.built_table(components.get("asiakkuusjaksot"))
     found = [
         r[0]
         for r in conn.sql(
-            "SELECT DISTINCT quarter FROM register_asiakkuusjaksot ORDER BY quarter"
+            f"SELECT DISTINCT t.value FROM {periods} x JOIN {text_codes.TABLE} t "
+            "ON t.code = x.quarter WHERE x.build_id IN (SELECT build_id FROM builds WHERE current) "
+            "ORDER BY 1"
         ).fetchall()
     ]
     return [q for q in found if up_to is None or Quarter.parse(q) <= up_to]
