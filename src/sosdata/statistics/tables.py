@@ -779,8 +779,10 @@ def compute_definition(
 
 def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = None) -> list[str]:
     """The quarters whose current build holds client periods (up to ``up_to``), read from the
-    built table's codes: the view ``register_asiakkuusjaksot`` would join every record to its
-    person first, which DuckDB keeps however few of the columns are read."""
+    built table's codes. Through the view ``register_asiakkuusjaksot`` every record was joined
+    to its person (DuckDB keeps the join though nothing reads it), and on some registers DuckDB
+    copied the list of stored values onto each record below that join: seconds and gigabytes
+    for a national quarter (docs/performance.md)."""
     periods = register_build.built_table(components.get("asiakkuusjaksot"))
     found = [
         r[0]
