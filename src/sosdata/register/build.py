@@ -123,6 +123,10 @@ def coded_columns(conn: duckdb.DuckDBPyConnection, c: Component) -> list[str]:
     ]
 
 
+#: a built record (``x``) of the quarter's current build
+_CURRENT = "x.build_id IN (SELECT build_id FROM builds WHERE current)"
+
+
 def records(
     conn: duckdb.DuckDBPyConnection, c: Component, period: Quarter, *, text_as: str = "VARCHAR"
 ) -> str:
@@ -139,9 +143,22 @@ def records(
     return (
         f"SELECT {columns} FROM {table} x, "
         f"(SELECT list(value::{text_as} ORDER BY code) AS text FROM {text_codes.TABLE}) t "
-        "WHERE x.build_id IN (SELECT build_id FROM builds WHERE current) "
+        f"WHERE {_CURRENT} "
         f"AND x.quarter = (SELECT code FROM {text_codes.TABLE} WHERE value = '{period}')"
     )
+
+
+def quarters(conn: duckdb.DuckDBPyConnection, c: Component) -> list[str]:
+    """The quarters whose current build holds records of ``c``, in order, read from the
+    records' quarter codes. Not through the view ``register_<component>``: it joins every record
+    to its person (DuckDB keeps the join though nothing reads it), and on some registers DuckDB
+    copied the list of stored values onto each record below that join, seconds and gigabytes
+    for a national quarter (docs/performance.md)."""
+    found = conn.execute(
+        f"SELECT DISTINCT t.value FROM {built_table(c)} x JOIN {text_codes.TABLE} t "
+        f"ON t.code = x.quarter WHERE {_CURRENT} ORDER BY 1"
+    ).fetchall()
+    return [q for (q,) in found]
 
 
 @dataclass

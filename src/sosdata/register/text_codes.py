@@ -47,7 +47,7 @@ def looked_up(
     in the register, not one each. ``add`` as for :func:`as_codes`."""
     every = [_categories(frame.schema[n]) for frame, names in frames for n in names]
     if not every:
-        return pl.DataFrame(schema={"value": pl.String, "code": pl.Int64})
+        return pl.DataFrame(schema={"value": pl.String, "code": pl.UInt32})  # as stored
     return _codes(conn, pl.concat(every).unique(), add=add)
 
 

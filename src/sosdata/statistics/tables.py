@@ -778,20 +778,8 @@ def compute_definition(
 
 
 def quarters_present(conn: duckdb.DuckDBPyConnection, up_to: Quarter | None = None) -> list[str]:
-    """The quarters whose current build holds client periods (up to ``up_to``), read from the
-    built table's codes. Through the view ``register_asiakkuusjaksot`` every record was joined
-    to its person (DuckDB keeps the join though nothing reads it), and on some registers DuckDB
-    copied the list of stored values onto each record below that join: seconds and gigabytes
-    for a national quarter (docs/performance.md)."""
-    periods = register_build.built_table(components.get("asiakkuusjaksot"))
-    found = [
-        r[0]
-        for r in conn.sql(
-            f"SELECT DISTINCT t.value FROM {periods} x JOIN {text_codes.TABLE} t "
-            "ON t.code = x.quarter WHERE x.build_id IN (SELECT build_id FROM builds WHERE current) "
-            "ORDER BY 1"
-        ).fetchall()
-    ]
+    """The quarters whose current build holds client periods, up to ``up_to``."""
+    found = register_build.quarters(conn, components.get("asiakkuusjaksot"))
     return [q for q in found if up_to is None or Quarter.parse(q) <= up_to]
 
 
